@@ -20,6 +20,8 @@ type Failure struct {
 	Message string
 	// RetryAfter, if set, is sent as the Retry-After header.
 	RetryAfter string
+	// Header holds more response headers (SendGrid's X-RateLimit-Reset).
+	Header http.Header
 	// Body, if set, replaces the provider's JSON error body verbatim (an
 	// HTML page from a proxy, say).
 	Body string
@@ -72,6 +74,16 @@ func (s *script) hang(r *http.Request) {
 	select {
 	case <-r.Context().Done():
 	case <-s.release:
+	}
+}
+
+// writeHeaders sets the failure's response headers.
+func (f Failure) writeHeaders(w http.ResponseWriter) {
+	for k, vs := range f.Header {
+		w.Header()[http.CanonicalHeaderKey(k)] = vs
+	}
+	if f.RetryAfter != "" {
+		w.Header().Set("Retry-After", f.RetryAfter)
 	}
 }
 

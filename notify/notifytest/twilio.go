@@ -172,9 +172,7 @@ func (f *TwilioFake) fail(w http.ResponseWriter, r *http.Request, fail Failure) 
 	if msg == "" {
 		msg = http.StatusText(status)
 	}
-	if fail.RetryAfter != "" {
-		w.Header().Set("Retry-After", fail.RetryAfter)
-	}
+	fail.writeHeaders(w)
 	if fail.Body != "" {
 		w.Header().Set("Content-Type", "text/html")
 		w.WriteHeader(status)
