@@ -153,3 +153,12 @@ func (l slogLogger) Trace(ctx context.Context, begin time.Time, fc func() (strin
 func isExpected(err error) bool {
 	return err == gorm.ErrRecordNotFound || err == gorm.ErrDuplicatedKey || err == context.Canceled
 }
+
+// Ping checks that the database answers (for readiness).
+func Ping(ctx context.Context, gdb *gorm.DB) error {
+	sqlDB, err := gdb.DB()
+	if err != nil {
+		return err
+	}
+	return sqlDB.PingContext(ctx)
+}

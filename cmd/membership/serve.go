@@ -1,0 +1,133 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/microsoft/durabletask-go/task"
+
+	"membership/config"
+	"membership/db"
+	"membership/taskhub"
+	"membership/web"
+	"membership/web/auth"
+)
+
+// firstAdminEmail is the login of the admin created on a fresh installation.
+const firstAdminEmail = "admin@example.org"
+
+// serve runs the app until ctx ends (SIGINT/SIGTERM), then stops accepting requests, finishes
+// those in flight, drains the workflow workers and closes both stores.
+func serve(ctx context.Context, e env) error {
+	cfg, err := loadConfig(e)
+	if err != nil {
+		return err
+	}
+	log := newLogger(e.stderr)
+	start := time.Now()
+
+	lock, err := lockDataDir(cfg.Server.DataDir)
+	if err != nil {
+		return err
+	}
+	defer lock.release()
+
+	gdb, err := openAppDB(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer db.Close(gdb)
+
+	users := auth.NewStore(gdb, authOptions(cfg), log)
+	if pw, err := users.EnsureFirstAdmin(ctx, firstAdminEmail); err != nil {
+		return err
+	} else if pw != "" {
+		fmt.Fprintf(e.stdout, "\nFirst start: created the admin %s with the password\n\n    %s\n\nIt is shown only this once. Sign in and change it under your name in the top bar.\n\n", firstAdminEmail, pw)
+	}
+
+	hub, err := openTaskHub(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	if cfg.TaskHub.Backend == taskhub.BackendSQLite {
+		// This process owns the SQLite task hub alone (the data-folder lock says so), so every
+		// work-item lock in it was left by a process that died.
+		n, err := hub.ReleaseStaleLocks(ctx)
+		if err != nil {
+			return err
+		}
+		if n > 0 {
+			log.Info("released work items locked by a previous process", slog.Int("items", n))
+		}
+	}
+	r := task.NewTaskRegistry()
+	if err := hub.Start(ctx, r); err != nil {
+		return err
+	}
+
+	srv := web.New(web.Deps{
+		Config: cfg,
+		Log:    log,
+		Auth:   users,
+		Ready: []web.Check{
+			{Name: "app_database", Ping: func(ctx context.Context) error { return db.Ping(ctx, gdb) }},
+			{Name: "taskhub", Ping: hub.Ping},
+		},
+	})
+	httpSrv := &http.Server{
+		Addr:              cfg.Server.Addr,
+		Handler:           srv.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	ln, err := net.Listen("tcp", cfg.Server.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.Server.Addr, err)
+	}
+	log.Info("membership is serving", slog.String("addr", ln.Addr().String()), slog.String("base_url", cfg.Server.BaseURL), slog.Duration("startup", time.Since(start)))
+	fmt.Fprintf(e.stdout, "membership: open %s in your browser\n", cfg.Server.BaseURL)
+
+	served := make(chan error, 1)
+	go func() { served <- httpSrv.Serve(ln) }()
+	select {
+	case err := <-served:
+		return fmt.Errorf("http server: %w", err)
+	case <-ctx.Done():
+	}
+
+	log.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	var errs []error
+	if err := httpSrv.Shutdown(shutdownCtx); err != nil {
+		errs = append(errs, fmt.Errorf("stop http server: %w", err))
+	}
+	if err := hub.Shutdown(shutdownCtx); err != nil {
+		errs = append(errs, fmt.Errorf("stop task hub: %w", err))
+	}
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
+	log.Info("stopped cleanly")
+	return nil
+}
+
+func openTaskHub(ctx context.Context, cfg *config.Config, log *slog.Logger) (*taskhub.Hub, error) {
+	hub, err := taskhub.Open(ctx, taskhub.Options{
+		Backend:     cfg.TaskHub.Backend,
+		DSN:         cfg.TaskHub.DSN,
+		Name:        cfg.TaskHub.Name,
+		LockTimeout: cfg.TaskHub.LockTimeout.Std(),
+		Parallelism: cfg.TaskHub.Parallelism,
+	}, log)
+	if err != nil {
+		return nil, fmt.Errorf("taskhub.backend %q: %w", cfg.TaskHub.Backend, err)
+	}
+	return hub, nil
+}

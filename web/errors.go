@@ -1,0 +1,103 @@
+package web
+
+import (
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"membership/web/auth"
+	"membership/web/templates"
+)
+
+// Problem is an RFC 9457 problem detail, the API's error body.
+type Problem struct {
+	Type     string       `json:"type"`
+	Title    string       `json:"title"`
+	Status   int          `json:"status"`
+	Detail   string       `json:"detail,omitempty"`
+	Instance string       `json:"instance,omitempty"`
+	Errors   []FieldError `json:"errors,omitempty"`
+}
+
+// FieldError names one invalid input field.
+type FieldError struct {
+	Field   string `json:"field"`
+	Message string `json:"message"`
+}
+
+// ProblemError is an error that carries its problem detail (for 422 with field errors).
+type ProblemError struct{ Problem Problem }
+
+func (e *ProblemError) Error() string { return e.Problem.Title + ": " + e.Problem.Detail }
+
+// errorMappings turn domain errors into statuses, so the domain never knows HTTP.
+var errorMappings = []struct {
+	target error
+	status int
+}{
+	{auth.ErrNotFound, http.StatusNotFound},
+	{auth.ErrEmailTaken, http.StatusConflict},
+	{auth.ErrLastActiveAdmin, http.StatusConflict},
+}
+
+// statusOf finds the HTTP status and a message safe to show for any error a handler returned.
+func statusOf(err error) (int, string) {
+	var he *echo.HTTPError
+	if errors.As(err, &he) {
+		msg, ok := he.Message.(string)
+		if !ok || msg == "" {
+			msg = http.StatusText(he.Code)
+		}
+		return he.Code, msg
+	}
+	for _, m := range errorMappings {
+		if errors.Is(err, m.target) {
+			return m.status, err.Error()
+		}
+	}
+	return http.StatusInternalServerError, "Something went wrong on the server; it has been logged."
+}
+
+// isAPI reports whether a path answers in JSON rather than HTML.
+func isAPI(path string) bool {
+	return strings.HasPrefix(path, "/api/") || strings.HasPrefix(path, "/runtime/") || strings.HasPrefix(path, "/webhooks/")
+}
+
+// handleError answers every error once: problem JSON for the APIs, an HTML page for browsers.
+func (s *Server) handleError(err error, c echo.Context) {
+	if c.Response().Committed {
+		return
+	}
+	var pe *ProblemError
+	var p Problem
+	if errors.As(err, &pe) {
+		p = pe.Problem
+	} else {
+		status, msg := statusOf(err)
+		if status >= 500 {
+			s.log.Error("request failed", slog.String("path", c.Request().URL.Path), slog.Any("error", err))
+		}
+		p = Problem{Type: "about:blank", Title: http.StatusText(status), Status: status, Detail: msg}
+	}
+	if p.Type == "" {
+		p.Type = "about:blank"
+	}
+	p.Instance = c.Request().URL.Path
+	var werr error
+	switch {
+	case c.Request().Method == http.MethodHead:
+		werr = c.NoContent(p.Status)
+	case isAPI(c.Request().URL.Path):
+		body, _ := json.Marshal(p)
+		werr = c.Blob(p.Status, "application/problem+json", body)
+	default:
+		werr = s.page(c, p.Status, p.Title, "", templates.Error(s.ctx(c, p.Title, ""), p.Status, p.Title, p.Detail))
+	}
+	if werr != nil {
+		s.log.Error("write error response", slog.Any("error", werr))
+	}
+}

@@ -1,0 +1,53 @@
+package web
+
+import (
+	"io/fs"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+)
+
+// routes lists every path the server answers. Browser pages sit behind a session and CSRF
+// checks; the APIs behind bearer tokens; webhooks behind their providers' signatures.
+func (s *Server) routes() {
+	e := s.e
+	// Recover sits inside the request log, so a panic is logged and answered like any error.
+	e.Use(s.requestLog, s.securityHeaders, middleware.RecoverWithConfig(middleware.RecoverConfig{LogErrorFunc: s.logPanic}))
+
+	staticFS, err := fs.Sub(static, "static")
+	if err != nil {
+		panic(err) // the embed directive guarantees the folder
+	}
+	e.StaticFS("/static", staticFS)
+	e.GET("/healthz", s.healthz)
+	e.GET("/readyz", s.readyz)
+
+	// Browser UI.
+	ui := e.Group("", s.csrf())
+	ui.GET("/login", s.loginForm)
+	ui.POST("/login", s.login)
+
+	user := ui.Group("", s.requireUser)
+	user.POST("/logout", s.logout)
+	user.GET("/", s.dashboard)
+	user.GET("/settings/password", s.passwordForm)
+	user.POST("/settings/password", s.passwordChange)
+
+	admin := user.Group("", s.requireAdmin)
+	admin.GET("/settings/users", s.usersList)
+	admin.POST("/settings/users", s.userAdd)
+	admin.POST("/settings/users/:id/disable", s.userDisable)
+	admin.POST("/settings/users/:id/enable", s.userEnable)
+	admin.POST("/settings/users/:id/reset-password", s.userResetPassword)
+	admin.GET("/settings/tokens", s.tokensList)
+	admin.POST("/settings/tokens", s.tokenCreate)
+	admin.POST("/settings/tokens/:id/revoke", s.tokenRevoke)
+
+	// JSON API.
+	api := e.Group("/api/v1", s.requireToken)
+	api.GET("/whoami", s.whoami)
+	_ = api.Group("", s.requireAdminToken)
+
+	e.RouteNotFound("/*", func(c echo.Context) error { return echo.NewHTTPError(http.StatusNotFound) })
+}

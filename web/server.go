@@ -1,0 +1,64 @@
+// Package web serves membership over HTTP: the admin UI (templ pages, session login, CSRF), the
+// JSON API under /api/v1, the durable management API and the webhooks. Handlers stay thin: they
+// parse the request, make one call into the domain or the task hub, and render.
+package web
+
+import (
+	"context"
+	"embed"
+	"log/slog"
+	"net/http"
+	"net/url"
+
+	"github.com/labstack/echo/v4"
+
+	"membership/config"
+	"membership/web/auth"
+)
+
+//go:embed static
+var static embed.FS
+
+// Check is one dependency /readyz asks.
+type Check struct {
+	Name string
+	Ping func(ctx context.Context) error
+}
+
+// Deps are the parts the server talks to; cmd builds them.
+type Deps struct {
+	Config *config.Config
+	Log    *slog.Logger
+	Auth   *auth.Store
+	Ready  []Check
+}
+
+// Server holds the handlers' dependencies.
+type Server struct {
+	cfg    *config.Config
+	log    *slog.Logger
+	auth   *auth.Store
+	ready  []Check
+	secure bool // base_url is https: cookies get the Secure flag
+	e      *echo.Echo
+}
+
+// New builds the server and its routes.
+func New(d Deps) *Server {
+	s := &Server{cfg: d.Config, log: d.Log, auth: d.Auth, ready: d.Ready}
+	if u, err := url.Parse(d.Config.Server.BaseURL); err == nil && u.Scheme == "https" {
+		s.secure = true
+	}
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	// Take the peer address as it is: trusting X-Forwarded-For would let anyone dodge the
+	// per-address login throttle. Behind a proxy, put it on loopback and extend this.
+	e.IPExtractor = echo.ExtractIPDirect()
+	e.HTTPErrorHandler = s.handleError
+	s.e = e
+	s.routes()
+	return s
+}
+
+// Handler is the server as an http.Handler.
+func (s *Server) Handler() http.Handler { return s.e }
