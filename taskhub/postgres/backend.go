@@ -1,0 +1,185 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"log/slog"
+	"os"
+	"sync"
+	"sync/atomic"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/microsoft/durabletask-go/backend"
+
+	"membership/taskhub"
+)
+
+// Backend is a durabletask-go backend.Backend on PostgreSQL. Any number of
+// Backends, in one process or many, may share one database (and schema).
+type Backend struct {
+	pool       *pgxpool.Pool
+	connConfig *pgx.ConnConfig // for the listener's own connection
+	opts       Options
+	log        *slog.Logger
+	workerName string
+	channel    string // NOTIFY channel of this task hub
+
+	orchestrations *taskhub.Broadcast // work for orchestration fetches may have appeared
+	activities     *taskhub.Broadcast // work for activity fetches may have appeared
+	stopped        atomic.Bool
+
+	mu     sync.Mutex     // guards cancel
+	cancel func()         // stops the listener and lock renewal; nil when not started
+	bg     sync.WaitGroup // the listener and lock renewal goroutines
+}
+
+var _ backend.Backend = (*Backend)(nil)
+
+// New connects a pool to the database at dsn (a PostgreSQL URL or key=value
+// string). It creates no tables: CreateTaskHub does. Start begins listening
+// for notifications and renewing locks; Close releases everything.
+func New(ctx context.Context, dsn string, opts Options, log *slog.Logger) (*Backend, error) {
+	opts, err := opts.withDefaults()
+	if err != nil {
+		return nil, fmt.Errorf("postgres task hub options: %w", err)
+	}
+	cfg, err := pgxpool.ParseConfig(dsn)
+	if err != nil {
+		return nil, fmt.Errorf("parse postgres task hub dsn: %w", err)
+	}
+	if opts.Schema != "" {
+		cfg.ConnConfig.RuntimeParams["search_path"] = pgx.Identifier{opts.Schema}.Sanitize()
+	}
+	if opts.MaxConns > 0 {
+		cfg.MaxConns = opts.MaxConns
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("open postgres task hub pool: %w", err)
+	}
+	if err := pool.Ping(ctx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("reach postgres task hub: %w", err)
+	}
+	return &Backend{
+		pool:           pool,
+		connConfig:     cfg.ConnConfig.Copy(),
+		opts:           opts,
+		log:            log,
+		workerName:     workerName(),
+		channel:        fmt.Sprintf("taskhub_%016x", hubKey(opts.Schema)),
+		orchestrations: taskhub.NewBroadcast(),
+		activities:     taskhub.NewBroadcast(),
+	}, nil
+}
+
+// workerName names this Backend in the LockedBy columns: host, process and a
+// random part, so that two Backends in one process never share locks.
+func workerName() string {
+	host, err := os.Hostname()
+	if err != nil {
+		host = "unknown"
+	}
+	return fmt.Sprintf("%s,%d,%s", host, os.Getpid(), uuid.NewString())
+}
+
+// hubKey identifies the task hub of a schema among all hubs on the server; it
+// names the notification channel and the migration lock.
+func hubKey(schema string) uint64 {
+	h := fnv.New64a()
+	h.Write([]byte("membership/taskhub:" + schema))
+	return h.Sum64()
+}
+
+// Start implements backend.Backend: it starts the notification listener and
+// the renewal of this process's locks.
+func (b *Backend) Start(context.Context) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.cancel != nil {
+		return backend.ErrBackendAlreadyStarted
+	}
+	// The goroutines outlive Start's context, which may be a request's; Stop
+	// ends them.
+	ctx, cancel := context.WithCancel(context.Background())
+	b.cancel = cancel
+	b.stopped.Store(false)
+	b.bg.Add(2)
+	go func() {
+		defer b.bg.Done()
+		b.listen(ctx)
+	}()
+	go func() {
+		defer b.bg.Done()
+		b.renewLocks(ctx)
+	}()
+	return nil
+}
+
+// Stop implements backend.Backend: it stops the listener and the lock
+// renewal and makes waiting fetches return ErrNoWorkItems. The pool stays
+// open, because the engine stops the backend before it drains its workers,
+// whose last completions still need the database; Close releases it.
+func (b *Backend) Stop(context.Context) error {
+	b.stopped.Store(true)
+	b.orchestrations.Signal()
+	b.activities.Signal()
+	b.mu.Lock()
+	cancel := b.cancel
+	b.cancel = nil
+	b.mu.Unlock()
+	if cancel != nil {
+		cancel()
+		b.bg.Wait()
+	}
+	return nil
+}
+
+// Close stops the Backend and closes its pool. Work items it still holds stay
+// locked until their lock times out, as if the process had died.
+func (b *Backend) Close() error {
+	err := b.Stop(context.Background())
+	b.pool.Close()
+	return err
+}
+
+// String names the backend in the engine's logs.
+func (b *Backend) String() string {
+	return fmt.Sprintf("postgres::%s", b.opts.Schema)
+}
+
+// inTx runs fn in a transaction and commits it when fn returns nil.
+func (b *Backend) inTx(ctx context.Context, fn func(pgx.Tx) error) error {
+	return pgx.BeginFunc(ctx, b.pool, fn)
+}
+
+// notifyIn queues a NOTIFY on the hub's channel, sent when tx commits.
+// PostgreSQL folds identical notifications of one transaction into one.
+func (b *Backend) notifyIn(ctx context.Context, tx pgx.Tx, w work) error {
+	if _, err := tx.Exec(ctx, "SELECT pg_notify($1, $2)", b.channel, string(w)); err != nil {
+		return fmt.Errorf("notify %s work: %w", w, err)
+	}
+	return nil
+}
+
+// wakeLocal wakes this process's own waiting fetches at once, without the
+// round trip through the listener (which also works when it is not started).
+func (b *Backend) wakeLocal(w work) {
+	switch w {
+	case orchestrationWork:
+		b.orchestrations.Signal()
+	case activityWork:
+		b.activities.Signal()
+	}
+}
+
+// errLockLost reports a work item whose lock another process took over.
+func errLockLost(what string) error {
+	return fmt.Errorf("%s: %w", what, backend.ErrWorkItemLockLost)
+}
+
+var errNilEvent = errors.New("history event must be non-nil with a timestamp")

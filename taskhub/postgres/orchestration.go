@@ -1,0 +1,209 @@
+package postgres
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/microsoft/durabletask-go/api"
+	"github.com/microsoft/durabletask-go/backend"
+)
+
+// maxEventsPerStep is how many new events one orchestration step takes, as in
+// the engine's SQLite backend.
+const maxEventsPerStep = 1000
+
+// claimInstance locks the instance of the oldest visible event whose instance
+// is not locked. SKIP LOCKED lets concurrent claims pass each other's
+// candidates instead of queueing behind them.
+const claimInstance = `
+WITH next AS (
+	SELECT I.InstanceID
+	FROM NewEvents E JOIN Instances I ON I.InstanceID = E.InstanceID
+	WHERE (E.VisibleTime IS NULL OR E.VisibleTime <= now())
+	  AND (I.LockExpiration IS NULL OR I.LockExpiration < now())
+	ORDER BY E.SequenceNumber
+	LIMIT 1
+	FOR UPDATE OF I SKIP LOCKED
+)
+UPDATE Instances SET LockedBy = $1, LockExpiration = now() + $2 * interval '1 millisecond'
+FROM next WHERE Instances.InstanceID = next.InstanceID
+RETURNING Instances.InstanceID`
+
+// claimEvents takes an instance's visible events for its next step.
+const claimEvents = `
+UPDATE NewEvents SET DequeueCount = DequeueCount + 1, LockedBy = $1
+WHERE SequenceNumber IN (
+	SELECT SequenceNumber FROM NewEvents
+	WHERE InstanceID = $2 AND (VisibleTime IS NULL OR VisibleTime <= now())
+	ORDER BY SequenceNumber
+	LIMIT $3
+)
+RETURNING SequenceNumber, EventPayload, DequeueCount`
+
+// nextTimer is how many milliseconds remain until the next event that is
+// not yet visible (a durable timer, an abandoned step) becomes visible.
+const nextTimer = `
+SELECT ceil(EXTRACT(EPOCH FROM min(VisibleTime) - now()) * 1000)::bigint
+FROM NewEvents WHERE VisibleTime > now()`
+
+// GetOrchestrationWorkItem implements backend.Backend. It waits until an
+// instance has work (see the package documentation) and returns
+// backend.ErrNoWorkItems only after Stop.
+func (b *Backend) GetOrchestrationWorkItem(ctx context.Context) (*backend.OrchestrationWorkItem, error) {
+	return longPoll(ctx, b, b.orchestrations, b.claimOrchestration, b.untilNextTimer)
+}
+
+// claimOrchestration locks one instance that has visible events and takes up
+// to maxEventsPerStep of them, or returns backend.ErrNoWorkItems.
+func (b *Backend) claimOrchestration(ctx context.Context) (*backend.OrchestrationWorkItem, error) {
+	var wi *backend.OrchestrationWorkItem
+	err := b.inTx(ctx, func(tx pgx.Tx) error {
+		var id string
+		err := tx.QueryRow(ctx, claimInstance, b.workerName, b.opts.LockTimeout.Milliseconds()).Scan(&id)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return backend.ErrNoWorkItems
+		}
+		if err != nil {
+			return fmt.Errorf("lock instance: %w", err)
+		}
+		rows, err := tx.Query(ctx, claimEvents, b.workerName, id, maxEventsPerStep)
+		if err != nil {
+			return fmt.Errorf("lock events of %s: %w", id, err)
+		}
+		type row struct {
+			seq     int64
+			payload []byte
+			dequeue int32
+		}
+		claimed, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (row, error) {
+			var x row
+			err := r.Scan(&x.seq, &x.payload, &x.dequeue)
+			return x, err
+		})
+		if err != nil {
+			return fmt.Errorf("read events of %s: %w", id, err)
+		}
+		// RETURNING keeps no order; the executor needs them first in, first out.
+		slices.SortFunc(claimed, func(a, b row) int { return cmp.Compare(a.seq, b.seq) })
+		wi = &backend.OrchestrationWorkItem{
+			InstanceID: api.InstanceID(id),
+			NewEvents:  make([]*backend.HistoryEvent, 0, len(claimed)),
+			LockedBy:   b.workerName,
+		}
+		var maxDequeue int32
+		for _, c := range claimed {
+			e, err := backend.UnmarshalHistoryEvent(c.payload)
+			if err != nil {
+				return fmt.Errorf("event %d of %s: %w", c.seq, id, err)
+			}
+			wi.NewEvents = append(wi.NewEvents, e)
+			maxDequeue = max(maxDequeue, c.dequeue)
+		}
+		wi.RetryCount = maxDequeue - 1
+		return nil
+	})
+	if err != nil {
+		if errors.Is(err, backend.ErrNoWorkItems) {
+			return nil, err
+		}
+		return nil, fmt.Errorf("claim orchestration work item: %w", err)
+	}
+	return wi, nil
+}
+
+// untilNextTimer is how long until the next invisible event becomes visible,
+// or a day when there is none (the poll interval is shorter anyway).
+func (b *Backend) untilNextTimer(ctx context.Context) (time.Duration, error) {
+	var ms *int64
+	if err := b.pool.QueryRow(ctx, nextTimer).Scan(&ms); err != nil {
+		return 0, fmt.Errorf("find next timer: %w", err)
+	}
+	if ms == nil {
+		return 24 * time.Hour, nil
+	}
+	return time.Duration(max(*ms, 0)) * time.Millisecond, nil
+}
+
+// AbandonOrchestrationWorkItem implements backend.Backend: it unlocks the
+// instance and returns its events to the queue, hidden for the work item's
+// abandon delay.
+func (b *Backend) AbandonOrchestrationWorkItem(ctx context.Context, wi *backend.OrchestrationWorkItem) error {
+	var visible *time.Time
+	if d := wi.GetAbandonDelay(); d > 0 {
+		t := time.Now().UTC().Add(d)
+		visible = &t
+	}
+	err := b.inTx(ctx, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, "UPDATE NewEvents SET LockedBy = NULL, VisibleTime = $1 WHERE InstanceID = $2 AND LockedBy = $3",
+			visible, string(wi.InstanceID), wi.LockedBy)
+		if err != nil {
+			return fmt.Errorf("release events: %w", err)
+		}
+		if tag.RowsAffected() == 0 {
+			return errLockLost("release events")
+		}
+		tag, err = tx.Exec(ctx, "UPDATE Instances SET LockedBy = NULL, LockExpiration = NULL WHERE InstanceID = $1 AND LockedBy = $2",
+			string(wi.InstanceID), wi.LockedBy)
+		if err != nil {
+			return fmt.Errorf("unlock instance: %w", err)
+		}
+		if tag.RowsAffected() == 0 {
+			return errLockLost("unlock instance")
+		}
+		return b.notifyIn(ctx, tx, orchestrationWork)
+	})
+	if err != nil {
+		return fmt.Errorf("abandon orchestration work item %s: %w", wi.InstanceID, err)
+	}
+	b.wakeLocal(orchestrationWork)
+	return nil
+}
+
+// GetOrchestrationRuntimeState implements backend.Backend: it loads the
+// instance's history.
+func (b *Backend) GetOrchestrationRuntimeState(ctx context.Context, wi *backend.OrchestrationWorkItem) (*backend.OrchestrationRuntimeState, error) {
+	rows, err := b.pool.Query(ctx, "SELECT EventPayload FROM History WHERE InstanceID = $1 ORDER BY SequenceNumber", string(wi.InstanceID))
+	if err != nil {
+		return nil, fmt.Errorf("load history of %s: %w", wi.InstanceID, err)
+	}
+	events, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (*backend.HistoryEvent, error) {
+		var payload []byte
+		if err := r.Scan(&payload); err != nil {
+			return nil, err
+		}
+		return backend.UnmarshalHistoryEvent(payload)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read history of %s: %w", wi.InstanceID, err)
+	}
+	return backend.NewOrchestrationRuntimeState(wi.InstanceID, events), nil
+}
+
+// AddNewOrchestrationEvent implements backend.Backend: it queues an event
+// (raised event, terminate, suspend, resume) for an instance. Like the
+// engine's SQLite backend it does not check that the instance exists.
+func (b *Backend) AddNewOrchestrationEvent(ctx context.Context, id api.InstanceID, e *backend.HistoryEvent) error {
+	if e == nil || e.Timestamp == nil {
+		return errNilEvent
+	}
+	payload, err := backend.MarshalHistoryEvent(e)
+	if err != nil {
+		return err
+	}
+	err = b.inTx(ctx, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, "INSERT INTO NewEvents (InstanceID, EventPayload) VALUES ($1, $2)", string(id), payload); err != nil {
+			return fmt.Errorf("insert event: %w", err)
+		}
+		return b.notifyIn(ctx, tx, orchestrationWork)
+	})
+	if err != nil {
+		return fmt.Errorf("add event for %s: %w", id, err)
+	}
+	b.wakeLocal(orchestrationWork)
+	return nil
+}
