@@ -47,7 +47,28 @@ func (s *Server) routes() {
 	// JSON API.
 	api := e.Group("/api/v1", s.requireToken)
 	api.GET("/whoami", s.whoami)
-	_ = api.Group("", s.requireAdminToken)
+
+	// Each area of the product adds its routes in a file of its own (routes_<area>.go), with
+	// the groups above: user (any signed-in user), admin (admins), api (any token).
+	groups := routeGroups{ui: ui, user: user, admin: admin, api: api, apiAdmin: api.Group("", s.requireAdminToken)}
+	for _, add := range s.areaRoutes() {
+		add(groups)
+	}
 
 	e.RouteNotFound("/*", func(c echo.Context) error { return echo.NewHTTPError(http.StatusNotFound) })
+}
+
+// routeGroups are the route groups an area attaches its handlers to.
+type routeGroups struct {
+	ui       *echo.Group // browser, no login (public pages), CSRF checked
+	user     *echo.Group // browser, any signed-in user
+	admin    *echo.Group // browser, admins only
+	api      *echo.Group // /api/v1, any token
+	apiAdmin *echo.Group // /api/v1, admin tokens only
+}
+
+// areaRoutes lists the areas' route functions; the e (Echo) itself is s.e, for paths outside
+// the groups (the durable management API, webhooks).
+func (s *Server) areaRoutes() []func(routeGroups) {
+	return []func(routeGroups){}
 }

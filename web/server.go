@@ -13,6 +13,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"membership/config"
+	"membership/taskhub"
 	"membership/web/auth"
 )
 
@@ -30,6 +31,7 @@ type Deps struct {
 	Config *config.Config
 	Log    *slog.Logger
 	Auth   *auth.Store
+	Hub    *taskhub.Hub
 	Ready  []Check
 }
 
@@ -38,6 +40,7 @@ type Server struct {
 	cfg    *config.Config
 	log    *slog.Logger
 	auth   *auth.Store
+	hub    *taskhub.Hub
 	ready  []Check
 	secure bool // base_url is https: cookies get the Secure flag
 	e      *echo.Echo
@@ -45,7 +48,7 @@ type Server struct {
 
 // New builds the server and its routes.
 func New(d Deps) *Server {
-	s := &Server{cfg: d.Config, log: d.Log, auth: d.Auth, ready: d.Ready}
+	s := &Server{cfg: d.Config, log: d.Log, auth: d.Auth, hub: d.Hub, ready: d.Ready}
 	if u, err := url.Parse(d.Config.Server.BaseURL); err == nil && u.Scheme == "https" {
 		s.secure = true
 	}

@@ -74,6 +74,7 @@ func serve(ctx context.Context, e env) error {
 		Config: cfg,
 		Log:    log,
 		Auth:   users,
+		Hub:    hub,
 		Ready: []web.Check{
 			{Name: "app_database", Ping: func(ctx context.Context) error { return db.Ping(ctx, gdb) }},
 			{Name: "taskhub", Ping: hub.Ping},
