@@ -1,0 +1,209 @@
+package notifytest
+
+import (
+	"bytes"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"net/mail"
+	"slices"
+	"sync"
+	"testing"
+
+	"github.com/emersion/go-sasl"
+	"github.com/emersion/go-smtp"
+)
+
+// SMTPMessage is an e-mail the SMTP sink accepted.
+type SMTPMessage struct {
+	From   string   // MAIL FROM
+	To     []string // RCPT TO
+	Data   []byte   // the message as sent: headers and MIME body
+	Header mail.Header
+}
+
+// SMTPSink is an SMTP server on 127.0.0.1 that keeps what it is sent. By
+// default it speaks plain SMTP without authentication; see the SMTP…
+// options. A planned Failure is answered to RCPT TO: Status is the reply
+// code (default 451, or 550 when Permanent).
+type SMTPSink struct {
+	Host string // 127.0.0.1
+	Port int
+	// Username and Password are what AUTH PLAIN must present, when set.
+	Username string
+	Password string
+
+	script
+	clientTLS *tls.Config
+	mu        sync.Mutex
+	msgs      []SMTPMessage
+}
+
+// SMTPOption configures an SMTPSink.
+type SMTPOption func(*smtpOptions)
+
+type smtpOptions struct {
+	user, pass         string
+	startTLS, implicit bool
+}
+
+// SMTPAuth makes the sink require AUTH PLAIN with user and pass.
+func SMTPAuth(user, pass string) SMTPOption {
+	return func(o *smtpOptions) { o.user, o.pass = user, pass }
+}
+
+// SMTPStartTLS makes the sink offer STARTTLS with a self-signed certificate
+// that ClientTLS trusts.
+func SMTPStartTLS() SMTPOption { return func(o *smtpOptions) { o.startTLS = true } }
+
+// SMTPImplicitTLS makes the sink speak TLS from the first byte, as on port
+// 465, with a self-signed certificate that ClientTLS trusts.
+func SMTPImplicitTLS() SMTPOption { return func(o *smtpOptions) { o.implicit = true } }
+
+// NewSMTPSink starts an SMTP sink that lives until the test ends.
+func NewSMTPSink(t testing.TB, opts ...SMTPOption) *SMTPSink {
+	t.Helper()
+	var o smtpOptions
+	for _, opt := range opts {
+		opt(&o)
+	}
+	s := &SMTPSink{Username: o.user, Password: o.pass}
+	s.script.init()
+	srv := smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) {
+		return &smtpSession{sink: s}, nil
+	}))
+	srv.Domain = "localhost"
+	srv.ErrorLog = log.New(io.Discard, "", 0)
+	// The sink runs on loopback, where credentials in clear text are no
+	// exposure; the client side is what decides whether to send them.
+	srv.AllowInsecureAuth = true
+
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatalf("smtp sink: listen: %v", err)
+	}
+	if o.startTLS || o.implicit {
+		var serverTLS *tls.Config
+		serverTLS, s.clientTLS = selfSigned(t)
+		srv.TLSConfig = serverTLS
+		if o.implicit {
+			l = tls.NewListener(l, serverTLS)
+		}
+	}
+	addr := l.Addr().(*net.TCPAddr)
+	s.Host, s.Port = addr.IP.String(), addr.Port
+	go func() {
+		if err := srv.Serve(l); err != nil && !errors.Is(err, smtp.ErrServerClosed) {
+			t.Errorf("smtp sink: serve: %v", err)
+		}
+	}()
+	t.Cleanup(func() {
+		if err := srv.Close(); err != nil {
+			t.Errorf("smtp sink: close: %v", err)
+		}
+	})
+	t.Cleanup(s.stop)
+	return s
+}
+
+// Addr returns host:port.
+func (s *SMTPSink) Addr() string { return net.JoinHostPort(s.Host, fmt.Sprint(s.Port)) }
+
+// ClientTLS returns a TLS config that trusts the sink's certificate, or nil
+// for a sink without TLS.
+func (s *SMTPSink) ClientTLS() *tls.Config {
+	if s.clientTLS == nil {
+		return nil
+	}
+	return s.clientTLS.Clone()
+}
+
+// Messages returns the e-mails accepted so far, oldest first.
+func (s *SMTPSink) Messages() []SMTPMessage {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.msgs)
+}
+
+// smtpSession is one client connection; a transaction runs from MAIL FROM
+// to the end of DATA or a reset.
+type smtpSession struct {
+	sink   *SMTPSink
+	authed bool
+	from   string
+	to     []string
+	fail   *Failure
+}
+
+func (ss *smtpSession) AuthMechanisms() []string { return []string{sasl.Plain} }
+
+func (ss *smtpSession) Auth(string) (sasl.Server, error) {
+	return sasl.NewPlainServer(func(_, user, pass string) error {
+		if user != ss.sink.Username || pass != ss.sink.Password {
+			return smtp.ErrAuthFailed
+		}
+		ss.authed = true
+		return nil
+	}), nil
+}
+
+func (ss *smtpSession) Mail(from string, _ *smtp.MailOptions) error {
+	if ss.sink.Username != "" && !ss.authed {
+		return smtp.ErrAuthRequired
+	}
+	_, f, failing := ss.sink.next()
+	ss.from, ss.to, ss.fail = from, nil, nil
+	if failing {
+		ss.fail = &f
+	}
+	return nil
+}
+
+func (ss *smtpSession) Rcpt(to string, _ *smtp.RcptOptions) error {
+	if f := ss.fail; f != nil {
+		if f.Hang {
+			<-ss.sink.release
+		}
+		return smtpFailure(*f)
+	}
+	ss.to = append(ss.to, to)
+	return nil
+}
+
+func (ss *smtpSession) Data(r io.Reader) error {
+	data, err := io.ReadAll(r)
+	if err != nil {
+		return fmt.Errorf("read data: %w", err)
+	}
+	msg, err := mail.ReadMessage(bytes.NewReader(data))
+	if err != nil {
+		return &smtp.SMTPError{Code: 554, EnhancedCode: smtp.EnhancedCode{5, 6, 0}, Message: "Malformed message: " + err.Error()}
+	}
+	ss.sink.mu.Lock()
+	defer ss.sink.mu.Unlock()
+	ss.sink.msgs = append(ss.sink.msgs, SMTPMessage{From: ss.from, To: ss.to, Data: data, Header: msg.Header})
+	return nil
+}
+
+func (ss *smtpSession) Reset() { ss.from, ss.to, ss.fail = "", nil, nil }
+
+func (ss *smtpSession) Logout() error { return nil }
+
+// smtpFailure is the reply for a planned failure.
+func smtpFailure(f Failure) *smtp.SMTPError {
+	e := &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "Requested action aborted: try again later"}
+	if f.Permanent {
+		e = &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "Mailbox unavailable"}
+	}
+	if f.Status != 0 {
+		e.Code = f.Status
+		e.EnhancedCode = smtp.EnhancedCode{f.Status / 100, 0, 0}
+	}
+	if f.Message != "" {
+		e.Message = f.Message
+	}
+	return e
+}

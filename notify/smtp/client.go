@@ -1,0 +1,192 @@
+// Package smtp sends e-mail through an SMTP submission server with
+// github.com/wneessen/go-mail.
+package smtp
+
+import (
+	"cmp"
+	"context"
+	"crypto/rand"
+	"crypto/tls"
+	"fmt"
+	"net"
+	netmail "net/mail"
+	"strings"
+	"time"
+
+	"github.com/wneessen/go-mail"
+
+	"membership/notify"
+)
+
+// provider names SMTP in notify.Error.
+const provider = "smtp"
+
+// TLS modes of Config.TLS.
+const (
+	StartTLS = "starttls" // plain connection upgraded with STARTTLS, which must succeed
+	TLS      = "tls"      // TLS from the first byte (port 465)
+	NoTLS    = "none"     // no encryption: only for a relay on the same host
+)
+
+const defaultTimeout = 30 * time.Second
+
+// Config is an SMTP server and the account to submit through.
+type Config struct {
+	Host string
+	// Port 0 means the mode's standard port: 587, 465 or 25.
+	Port     int
+	Username string // empty: no authentication
+	Password string
+	// TLS is StartTLS (the default when empty), TLS or NoTLS.
+	TLS string
+	// From is the sender for e-mails that do not name one.
+	From string
+	// Timeout bounds each step of a send (connect, each command); 0 is 30 s.
+	// The send's context bounds the whole.
+	Timeout time.Duration
+	// TLSConfig overrides the TLS settings (a private CA, a test server);
+	// nil means the system's roots and Host as the server name.
+	TLSConfig *tls.Config
+}
+
+// Client sends e-mail over SMTP, one connection per e-mail. It is safe for
+// concurrent use.
+type Client struct {
+	cfg Config
+	tls *tls.Config
+}
+
+// New returns a Client for cfg, or an error for a config that cannot work.
+func New(cfg Config) (*Client, error) {
+	if cfg.Host == "" {
+		return nil, fmt.Errorf("smtp: host is required")
+	}
+	cfg.TLS = cmp.Or(cfg.TLS, StartTLS)
+	standardPort := map[string]int{StartTLS: 587, TLS: 465, NoTLS: 25}[cfg.TLS]
+	if standardPort == 0 {
+		return nil, fmt.Errorf("smtp: tls %q is not one of %s, %s, %s", cfg.TLS, StartTLS, TLS, NoTLS)
+	}
+	cfg.Port = cmp.Or(cfg.Port, standardPort)
+	cfg.Timeout = cmp.Or(cfg.Timeout, defaultTimeout)
+	tc := &tls.Config{MinVersion: tls.VersionTLS12}
+	if cfg.TLSConfig != nil {
+		tc = cfg.TLSConfig.Clone()
+	}
+	tc.ServerName = cmp.Or(tc.ServerName, cfg.Host)
+	return &Client{cfg: cfg, tls: tc}, nil
+}
+
+// SendEmail submits m and returns the Message-ID header it gave the e-mail
+// (with its angle brackets), which bounces and replies refer to. A refusal
+// comes back as a *notify.Error: permanent for a 5xx reply (a rejected
+// address, bad credentials), transient for a 4xx reply and for network
+// failures and timeouts.
+func (c *Client) SendEmail(ctx context.Context, m notify.Email) (string, error) {
+	msg, id, err := c.message(m)
+	if err != nil {
+		return "", err
+	}
+	// go-mail's context bounds only the dial; after that it sets deadlines
+	// from its timeout alone. Closing the connection when ctx ends makes the
+	// whole send honour ctx.
+	var stop func() bool
+	dial := func(dctx context.Context, network, addr string) (net.Conn, error) {
+		conn, err := c.dial(dctx, network, addr)
+		if err != nil {
+			return nil, err
+		}
+		stop = context.AfterFunc(ctx, func() { conn.Close() })
+		return conn, nil
+	}
+	mc, err := mail.NewClient(c.cfg.Host, c.options(dial)...)
+	if err != nil {
+		return "", fmt.Errorf("smtp: configure client: %w", err)
+	}
+	err = mc.DialAndSendWithContext(ctx, msg)
+	if stop != nil {
+		stop()
+	}
+	if err != nil {
+		return "", classify(ctx, err)
+	}
+	return id, nil
+}
+
+func (c *Client) options(dial mail.DialContextFunc) []mail.Option {
+	opts := []mail.Option{
+		mail.WithPort(c.cfg.Port),
+		mail.WithTimeout(c.cfg.Timeout),
+		mail.WithDialContextFunc(dial),
+		mail.WithTLSConfig(c.tls),
+	}
+	if c.cfg.TLS == StartTLS {
+		opts = append(opts, mail.WithTLSPolicy(mail.TLSMandatory))
+	} else {
+		// For TLS, dial has already encrypted the connection.
+		opts = append(opts, mail.WithTLSPolicy(mail.NoTLS))
+	}
+	if c.cfg.Username != "" {
+		// PLAIN and LOGIN refuse to send the password over an unencrypted
+		// connection to anything but localhost.
+		opts = append(opts,
+			mail.WithOpportunisticSMTPAuth(mail.SMTPAuthPlain, mail.SMTPAuthLogin),
+			mail.WithUsername(c.cfg.Username), mail.WithPassword(c.cfg.Password))
+	}
+	return opts
+}
+
+// dial connects, with TLS from the start in TLS mode. go-mail does that
+// itself only without a dial function of ours.
+func (c *Client) dial(ctx context.Context, network, addr string) (net.Conn, error) {
+	d := &net.Dialer{Timeout: c.cfg.Timeout}
+	if c.cfg.TLS == TLS {
+		return (&tls.Dialer{NetDialer: d, Config: c.tls}).DialContext(ctx, network, addr)
+	}
+	return d.DialContext(ctx, network, addr)
+}
+
+// message builds the MIME message and its Message-ID.
+func (c *Client) message(m notify.Email) (*mail.Msg, string, error) {
+	if m.To == "" {
+		return nil, "", notify.Invalid(provider, "no_recipient", "email has no recipient")
+	}
+	from, err := netmail.ParseAddress(cmp.Or(m.From, c.cfg.From))
+	if err != nil {
+		return nil, "", notify.Invalid(provider, "from", fmt.Sprintf("sender %q: %v", cmp.Or(m.From, c.cfg.From), err))
+	}
+	if m.Text == "" && m.HTML == "" {
+		return nil, "", notify.Invalid(provider, "content", "email has no content")
+	}
+	msg := mail.NewMsg()
+	msg.FromMailAddress(from)
+	if err := msg.AddToFormat(m.ToName, m.To); err != nil {
+		return nil, "", notify.Invalid(provider, "to", fmt.Sprintf("recipient %q: %v", m.To, err))
+	}
+	msg.Subject(m.Subject)
+	for k, v := range m.Headers {
+		msg.SetGenHeader(mail.Header(k), v)
+	}
+	msg.SetDate()
+	// Set after the caller's headers, so that the id we return is the one
+	// sent.
+	id := rand.Text() + "@" + domainOf(from.Address)
+	msg.SetMessageIDWithValue(id)
+	if m.Text != "" {
+		msg.SetBodyString(mail.TypeTextPlain, m.Text)
+		if m.HTML != "" {
+			msg.AddAlternativeString(mail.TypeTextHTML, m.HTML)
+		}
+	} else {
+		msg.SetBodyString(mail.TypeTextHTML, m.HTML)
+	}
+	return msg, "<" + id + ">", nil
+}
+
+// domainOf returns the domain of an address, the right-hand side of a
+// Message-ID that stays unique across senders.
+func domainOf(addr string) string {
+	if i := strings.LastIndexByte(addr, '@'); i >= 0 {
+		return addr[i+1:]
+	}
+	return "localhost"
+}

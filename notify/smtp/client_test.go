@@ -1,0 +1,238 @@
+package smtp_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"net"
+	"testing"
+	"time"
+
+	"membership/notify"
+	"membership/notify/notifytest"
+	"membership/notify/smtp"
+)
+
+func email() notify.Email {
+	return notify.Email{
+		To: "ada@example.org", ToName: "Ada Lovelace", Subject: "Your membership",
+		Text: "Hello Ada", HTML: "<p>Hello Ada</p>",
+		Headers: map[string]string{"List-Unsubscribe": "<https://club.example/u/1>"},
+	}
+}
+
+func config(s *notifytest.SMTPSink, mode string) smtp.Config {
+	return smtp.Config{
+		Host: s.Host, Port: s.Port, Username: s.Username, Password: s.Password,
+		TLS: mode, From: "My Dojo <dojo@example.org>", TLSConfig: s.ClientTLS(),
+	}
+}
+
+func TestSendEmail(t *testing.T) {
+	tests := []struct {
+		name string
+		mode string
+		opts []notifytest.SMTPOption
+	}{
+		{"plain", smtp.NoTLS, nil},
+		{"plain with auth on loopback", smtp.NoTLS, []notifytest.SMTPOption{notifytest.SMTPAuth("club", "s3cret")}},
+		{"starttls with auth", smtp.StartTLS, []notifytest.SMTPOption{notifytest.SMTPStartTLS(), notifytest.SMTPAuth("club", "s3cret")}},
+		{"implicit tls with auth", smtp.TLS, []notifytest.SMTPOption{notifytest.SMTPImplicitTLS(), notifytest.SMTPAuth("club", "s3cret")}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			sink := notifytest.NewSMTPSink(t, tc.opts...)
+			c, err := smtp.New(config(sink, tc.mode))
+			if err != nil {
+				t.Fatalf("New: %v", err)
+			}
+			id, err := c.SendEmail(t.Context(), email())
+			if err != nil {
+				t.Fatalf("SendEmail: %v", err)
+			}
+			msgs := sink.Messages()
+			if len(msgs) != 1 {
+				t.Fatalf("sink got %d messages, want 1", len(msgs))
+			}
+			got := msgs[0]
+			h := got.Header
+			checks := []struct{ what, got, want string }{
+				{"MAIL FROM", got.From, "dojo@example.org"},
+				{"RCPT TO", got.To[0], "ada@example.org"},
+				{"Message-ID", h.Get("Message-Id"), id},
+				{"From", h.Get("From"), `"My Dojo" <dojo@example.org>`},
+				{"To", h.Get("To"), `"Ada Lovelace" <ada@example.org>`},
+				{"Subject", h.Get("Subject"), "Your membership"},
+				{"List-Unsubscribe", h.Get("List-Unsubscribe"), "<https://club.example/u/1>"},
+			}
+			for _, c := range checks {
+				if c.got != c.want {
+					t.Errorf("%s = %q, want %q", c.what, c.got, c.want)
+				}
+			}
+			for _, part := range []string{"Hello Ada", "<p>Hello Ada</p>", "multipart/alternative"} {
+				if !bytes.Contains(got.Data, []byte(part)) {
+					t.Errorf("message lacks %q:\n%s", part, got.Data)
+				}
+			}
+		})
+	}
+}
+
+func TestSendEmailErrors(t *testing.T) {
+	tests := []struct {
+		name      string
+		opts      []notifytest.SMTPOption
+		mode      string // empty: none
+		password  string // empty: the sink's
+		change    func(*notify.Email)
+		fail      *notifytest.Failure
+		cfgTO     time.Duration // Config.Timeout
+		ctxTO     time.Duration
+		permanent bool
+		code      string
+		status    int
+	}{
+		{name: "rejected address", fail: &notifytest.Failure{Permanent: true}, permanent: true, code: "5.1.1", status: 550},
+		{name: "greylisted", fail: &notifytest.Failure{}, code: "4.3.0", status: 451},
+		{name: "mailbox full", fail: &notifytest.Failure{Status: 452}, code: "4.0.0", status: 452},
+		{name: "wrong password", opts: []notifytest.SMTPOption{notifytest.SMTPAuth("club", "s3cret")}, password: "wrong", permanent: true, code: "535", status: 535},
+		{name: "no recipient", change: func(m *notify.Email) { m.To = "" }, permanent: true, code: "no_recipient"},
+		{name: "malformed recipient", change: func(m *notify.Email) { m.To = "ada at example" }, permanent: true, code: "to"},
+		{name: "malformed sender", change: func(m *notify.Email) { m.From = "dojo at example" }, permanent: true, code: "from"},
+		{name: "no content", change: func(m *notify.Email) { m.Text, m.HTML = "", "" }, permanent: true, code: "content"},
+		{name: "starttls not offered", mode: smtp.StartTLS, code: "network"},
+		{name: "tls against plain server", mode: smtp.TLS, code: "network"},
+		// A config timeout of an hour: only the context can end these sends.
+		{name: "hung at rcpt, context deadline", fail: &notifytest.Failure{Hang: true}, cfgTO: time.Hour, ctxTO: 200 * time.Millisecond, code: "timeout"},
+		{name: "hung at rcpt, config timeout", fail: &notifytest.Failure{Hang: true}, cfgTO: 200 * time.Millisecond, code: "timeout"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			sink := notifytest.NewSMTPSink(t, tc.opts...)
+			if tc.fail != nil {
+				sink.FailNth(1, *tc.fail)
+			}
+			cfg := config(sink, tc.mode)
+			if tc.mode == "" {
+				cfg.TLS = smtp.NoTLS
+			}
+			if tc.password != "" {
+				cfg.Password = tc.password
+			}
+			cfg.Timeout = tc.cfgTO
+			m := email()
+			if tc.change != nil {
+				tc.change(&m)
+			}
+			assertError(t, cfg, m, tc.ctxTO, tc.permanent, tc.code, tc.status)
+			if n := len(sink.Messages()); n != 0 {
+				t.Errorf("sink kept %d messages, want none", n)
+			}
+		})
+	}
+}
+
+// TestSendEmailUnresponsiveServer covers servers that accept the
+// connection and never greet, and addresses where nothing listens.
+func TestSendEmailUnresponsiveServer(t *testing.T) {
+	silent, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { silent.Close() })
+	go func() {
+		var held []net.Conn // never answered, closed with the listener's test
+		for {
+			conn, err := silent.Accept()
+			if err != nil {
+				for _, c := range held {
+					c.Close()
+				}
+				return
+			}
+			held = append(held, conn)
+		}
+	}()
+	closed, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closedPort := closed.Addr().(*net.TCPAddr).Port
+	closed.Close()
+
+	tests := []struct {
+		name  string
+		port  int
+		cfgTO time.Duration
+		ctxTO time.Duration
+		code  string
+	}{
+		{"no greeting, context deadline", silent.Addr().(*net.TCPAddr).Port, time.Hour, 200 * time.Millisecond, "timeout"},
+		{"no greeting, config timeout", silent.Addr().(*net.TCPAddr).Port, 200 * time.Millisecond, 0, "timeout"},
+		{"connection refused", closedPort, 0, 0, "network"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := smtp.Config{Host: "127.0.0.1", Port: tc.port, TLS: smtp.NoTLS, From: "dojo@example.org", Timeout: tc.cfgTO}
+			assertError(t, cfg, email(), tc.ctxTO, false, tc.code, 0)
+		})
+	}
+}
+
+func assertError(t *testing.T, cfg smtp.Config, m notify.Email, ctxTO time.Duration, permanent bool, code string, status int) {
+	t.Helper()
+	c, err := smtp.New(cfg)
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	ctx := t.Context()
+	if ctxTO > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, ctxTO)
+		defer cancel()
+	}
+	_, err = c.SendEmail(ctx, m)
+	var ne *notify.Error
+	if !errors.As(err, &ne) {
+		t.Fatalf("SendEmail error = %v, want a *notify.Error", err)
+	}
+	if ne.Provider != "smtp" || ne.Permanent != permanent || ne.Code != code || ne.Status != status {
+		t.Errorf("got %+v\nwant permanent %v code %q status %d", ne, permanent, code, status)
+	}
+}
+
+func TestNew(t *testing.T) {
+	tests := []struct {
+		name    string
+		cfg     smtp.Config
+		wantErr bool
+	}{
+		{"defaults", smtp.Config{Host: "mail.example"}, false},
+		{"all modes", smtp.Config{Host: "mail.example", TLS: smtp.TLS}, false},
+		{"no host", smtp.Config{}, true},
+		{"unknown tls mode", smtp.Config{Host: "mail.example", TLS: "ssl"}, true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := smtp.New(tc.cfg)
+			if (err != nil) != tc.wantErr {
+				t.Errorf("New error = %v, want error %v", err, tc.wantErr)
+			}
+		})
+	}
+}
+
+func BenchmarkSendEmail(b *testing.B) {
+	sink := notifytest.NewSMTPSink(b)
+	c, err := smtp.New(config(sink, smtp.NoTLS))
+	if err != nil {
+		b.Fatal(err)
+	}
+	m := email()
+	for b.Loop() {
+		if _, err := c.SendEmail(b.Context(), m); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -1,0 +1,55 @@
+package smtp
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"net/textproto"
+	"strconv"
+
+	"github.com/wneessen/go-mail"
+
+	"membership/notify"
+)
+
+// classify turns a go-mail error into a *notify.Error: the server's reply
+// code decides — 5xx permanent, 4xx transient — and an error without one
+// (a dropped connection, a timeout) is transient.
+func classify(ctx context.Context, err error) error {
+	if ctx.Err() != nil {
+		// Our AfterFunc closed the connection; the error go-mail saw is a
+		// read on a closed socket, the reason is the context.
+		return notify.TransportError(provider, fmt.Errorf("%w: %w", ctx.Err(), err))
+	}
+	var se *mail.SendError
+	if errors.As(err, &se) {
+		if code := se.ErrorCode(); code != 0 {
+			return reply(code, se.EnhancedStatusCode(), err)
+		}
+		switch se.Reason {
+		case mail.ErrGetSender, mail.ErrGetRcpts, mail.ErrNoUnencoded:
+			return &notify.Error{Provider: provider, Code: "message", Permanent: true, Message: se.Error(), Err: err}
+		}
+		return notify.TransportError(provider, err)
+	}
+	// Replies during the dial: greeting, EHLO, STARTTLS, AUTH (535).
+	var te *textproto.Error
+	if errors.As(err, &te) {
+		return reply(te.Code, "", err)
+	}
+	return notify.TransportError(provider, err)
+}
+
+// reply builds the error for an SMTP reply code; Code is the enhanced
+// status code (5.1.1) when the server sent one. err carries the server's
+// text.
+func reply(code int, enhanced string, err error) *notify.Error {
+	return &notify.Error{
+		Provider:  provider,
+		Code:      cmp.Or(enhanced, strconv.Itoa(code)),
+		Status:    code,
+		Permanent: code >= 500,
+		Err:       err,
+	}
+}
