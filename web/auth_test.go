@@ -264,4 +264,3 @@ func TestUserManagement(t *testing.T) {
 		t.Fatalf("duplicate user: %d", resp.StatusCode)
 	}
 }
-
