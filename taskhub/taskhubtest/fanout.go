@@ -2,6 +2,7 @@ package taskhubtest
 
 import (
 	"fmt"
+	"maps"
 	"sync"
 
 	"github.com/microsoft/durabletask-go/task"
@@ -49,6 +50,13 @@ func (x *Executions) Calls() int {
 	return len(x.runs)
 }
 
+// Runs returns how often each call ran, by call.
+func (x *Executions) Runs() map[string]int {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	return maps.Clone(x.runs)
+}
+
 // Repeated is how many executions ran a call that had already run.
 func (x *Executions) Repeated() int {
 	x.mu.Lock()
@@ -60,15 +68,16 @@ func (x *Executions) Repeated() int {
 	return n
 }
 
-// RegisterFanOut registers FanOutOrchestrator, BatchOrchestrator and
-// RecordActivity, which counts its executions in x. Both orchestrators
+// RegisterFanOut registers FanOut, FanOutBatch and RecordActivity, which
+// counts its executions in x; the input of RecordActivity is a string that
+// names the call. Both orchestrators
 // return how many calls completed. Several registries (worker sets) may
 // share one x.
 func RegisterFanOut(r *task.TaskRegistry, x *Executions) error {
-	if err := r.AddOrchestratorN(FanOutOrchestrator, fanOut); err != nil {
+	if err := r.AddOrchestratorN(FanOutOrchestrator, FanOut); err != nil {
 		return fmt.Errorf("register %s: %w", FanOutOrchestrator, err)
 	}
-	if err := r.AddOrchestratorN(BatchOrchestrator, fanOutBatch); err != nil {
+	if err := r.AddOrchestratorN(BatchOrchestrator, FanOutBatch); err != nil {
 		return fmt.Errorf("register %s: %w", BatchOrchestrator, err)
 	}
 	record := func(ctx task.ActivityContext) (any, error) {
@@ -85,7 +94,9 @@ func RegisterFanOut(r *task.TaskRegistry, x *Executions) error {
 	return nil
 }
 
-func fanOut(ctx *task.OrchestrationContext) (any, error) {
+// FanOut is the orchestrator registered as FanOutOrchestrator: it makes the
+// RecordActivity calls its FanOutInput asks for and returns their number.
+func FanOut(ctx *task.OrchestrationContext) (any, error) {
 	var in FanOutInput
 	if err := ctx.GetInput(&in); err != nil {
 		return nil, fmt.Errorf("read %s input: %w", FanOutOrchestrator, err)
@@ -114,7 +125,9 @@ func fanOut(ctx *task.OrchestrationContext) (any, error) {
 	return done, nil
 }
 
-func fanOutBatch(ctx *task.OrchestrationContext) (any, error) {
+// FanOutBatch is the orchestrator registered as BatchOrchestrator: it makes
+// as many RecordActivity calls as its input says, all in one step.
+func FanOutBatch(ctx *task.OrchestrationContext) (any, error) {
 	var n int
 	if err := ctx.GetInput(&n); err != nil {
 		return nil, fmt.Errorf("read %s input: %w", BatchOrchestrator, err)

@@ -1,0 +1,180 @@
+package postgres_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/microsoft/durabletask-go/api"
+	"github.com/microsoft/durabletask-go/backend"
+	"github.com/microsoft/durabletask-go/task"
+
+	"membership/taskhub/postgres"
+	"membership/taskhub/taskhubtest"
+)
+
+// shortLocks expire fast and are noticed fast, for tests of lock expiry.
+var shortLocks = postgres.Options{LockTimeout: 300 * time.Millisecond, PollInterval: 50 * time.Millisecond}
+
+// queueActivities starts a fan-out of n calls and runs only its first
+// orchestration step, so that n activity tasks wait in the task hub. It
+// returns the registry whose activities can execute them.
+func queueActivities(t *testing.T, be backend.Backend, n int) *task.TaskRegistry {
+	t.Helper()
+	r := task.NewTaskRegistry()
+	if err := taskhubtest.RegisterFanOut(r, taskhubtest.NewExecutions()); err != nil {
+		t.Fatal(err)
+	}
+	c := backend.NewTaskHubClient(be)
+	id, err := c.ScheduleNewOrchestration(context.Background(), taskhubtest.FanOutOrchestrator,
+		api.WithInput(taskhubtest.FanOutInput{Activities: n}))
+	if err != nil {
+		t.Fatalf("start: %v", err)
+	}
+	w := backend.NewOrchestrationWorker(be, task.NewTaskExecutor(r), taskhubtest.EngineLogger(taskhubtest.Logger()))
+	w.Start(context.Background())
+	taskhubtest.WaitStatus(t, c, id, 30*time.Second, api.RUNTIME_STATUS_RUNNING)
+	w.StopAndDrain()
+	return r
+}
+
+// within gives a fetch a deadline.
+func within(t *testing.T, d time.Duration) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+// TestExpiredOrchestrationLock: once another process has taken over an
+// instance whose lock expired, the old holder can neither complete nor
+// abandon its work item.
+func TestExpiredOrchestrationLock(t *testing.T) {
+	cases := []struct {
+		name string
+		use  func(context.Context, backend.Backend, *backend.OrchestrationWorkItem) error
+	}{
+		{"complete", func(ctx context.Context, be backend.Backend, wi *backend.OrchestrationWorkItem) error {
+			state, err := be.GetOrchestrationRuntimeState(ctx, wi)
+			if err != nil {
+				return err
+			}
+			wi.State = state
+			return be.CompleteOrchestrationWorkItem(ctx, wi)
+		}},
+		{"abandon", func(ctx context.Context, be backend.Backend, wi *backend.OrchestrationWorkItem) error {
+			return be.AbandonOrchestrationWorkItem(ctx, wi)
+		}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			schema := newSchema(t)
+			old, next := open(t, schema, shortLocks), open(t, schema, shortLocks)
+			ctx := context.Background()
+			if _, err := backend.NewTaskHubClient(old).ScheduleNewOrchestration(ctx, "AnyName"); err != nil {
+				t.Fatalf("start: %v", err)
+			}
+			stale, err := old.GetOrchestrationWorkItem(within(t, 10*time.Second))
+			if err != nil {
+				t.Fatalf("first claim: %v", err)
+			}
+			taken, err := next.GetOrchestrationWorkItem(within(t, 10*time.Second))
+			if err != nil {
+				t.Fatalf("claim after expiry: %v", err)
+			}
+			if stale.InstanceID != taken.InstanceID || len(taken.NewEvents) != len(stale.NewEvents) {
+				t.Fatalf("took over %s with %d events, want %s with %d", taken.InstanceID, len(taken.NewEvents), stale.InstanceID, len(stale.NewEvents))
+			}
+			if err := tc.use(ctx, old, stale); !errors.Is(err, backend.ErrWorkItemLockLost) {
+				t.Errorf("old holder: error %v, want %v", err, backend.ErrWorkItemLockLost)
+			}
+			if err := tc.use(ctx, next, taken); err != nil {
+				t.Errorf("new holder: %v", err)
+			}
+		})
+	}
+}
+
+// TestExpiredActivityLock: the same for activity work items, whose lock has
+// a timeout of its own.
+func TestExpiredActivityLock(t *testing.T) {
+	cases := []struct {
+		name string
+		use  func(backend.Backend, context.Context, *backend.ActivityWorkItem) error
+	}{
+		{"complete", backend.Backend.CompleteActivityWorkItem},
+		{"abandon", backend.Backend.AbandonActivityWorkItem},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			schema := newSchema(t)
+			// The orchestration lock is long: only the activity timeout may
+			// let the task go.
+			opts := shortLocks
+			opts.LockTimeout, opts.ActivityLockTimeout = time.Hour, 300*time.Millisecond
+			old, next := open(t, schema, opts), open(t, schema, opts)
+			r := queueActivities(t, old, 1)
+			ctx := context.Background()
+			stale, err := old.GetActivityWorkItem(within(t, 10*time.Second))
+			if err != nil {
+				t.Fatalf("first claim: %v", err)
+			}
+			taken, err := next.GetActivityWorkItem(within(t, 10*time.Second))
+			if err != nil {
+				t.Fatalf("claim after expiry: %v", err)
+			}
+			if stale.SequenceNumber != taken.SequenceNumber {
+				t.Fatalf("took over task %d, want %d", taken.SequenceNumber, stale.SequenceNumber)
+			}
+			ex := task.NewTaskExecutor(r)
+			for _, wi := range []*backend.ActivityWorkItem{stale, taken} {
+				if wi.Result, err = ex.ExecuteActivity(ctx, wi.InstanceID, wi.NewEvent); err != nil {
+					t.Fatalf("execute: %v", err)
+				}
+			}
+			if err := tc.use(old, ctx, stale); !errors.Is(err, backend.ErrWorkItemLockLost) {
+				t.Errorf("old holder: error %v, want %v", err, backend.ErrWorkItemLockLost)
+			}
+			if err := tc.use(next, ctx, taken); err != nil {
+				t.Errorf("new holder: %v", err)
+			}
+		})
+	}
+}
+
+// TestLiveLocksAreRenewed: a running process keeps its locks however long
+// its work takes; no other process gets the work items meanwhile.
+func TestLiveLocksAreRenewed(t *testing.T) {
+	schema := newSchema(t)
+	opts := postgres.Options{LockTimeout: 600 * time.Millisecond, PollInterval: 50 * time.Millisecond}
+	holder, other := open(t, schema, opts), open(t, schema, opts)
+	queueActivities(t, holder, 1)
+	if _, err := backend.NewTaskHubClient(holder).ScheduleNewOrchestration(context.Background(), "AnyName"); err != nil {
+		t.Fatalf("start: %v", err)
+	}
+	if err := holder.Start(context.Background()); err != nil {
+		t.Fatalf("start renewal: %v", err)
+	}
+	activity, err := holder.GetActivityWorkItem(within(t, 10*time.Second))
+	if err != nil {
+		t.Fatalf("claim activity: %v", err)
+	}
+	orchestration, err := holder.GetOrchestrationWorkItem(within(t, 10*time.Second))
+	if err != nil {
+		t.Fatalf("claim orchestration: %v", err)
+	}
+	// Three lock timeouts: without renewal both locks would have expired.
+	time.Sleep(3 * opts.LockTimeout)
+	if wi, err := other.GetActivityWorkItem(within(t, time.Second)); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("other process claimed activity %v (error %v) while its holder lives", wi, err)
+	}
+	if wi, err := other.GetOrchestrationWorkItem(within(t, time.Second)); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("other process claimed orchestration %v (error %v) while its holder lives", wi, err)
+	}
+	if err := holder.AbandonActivityWorkItem(context.Background(), activity); err != nil {
+		t.Errorf("holder abandons activity: %v", err)
+	}
+	if err := holder.AbandonOrchestrationWorkItem(context.Background(), orchestration); err != nil {
+		t.Errorf("holder abandons orchestration: %v", err)
+	}
+}
