@@ -1,0 +1,9 @@
+CREATE TABLE outbox_messages (
+    id         INTEGER PRIMARY KEY,
+    channel    TEXT NOT NULL CHECK (channel IN ('sms', 'email')),
+    to_addr    TEXT NOT NULL,
+    subject    TEXT NOT NULL DEFAULT '',
+    body       TEXT NOT NULL DEFAULT '',
+    html       TEXT NOT NULL DEFAULT '',
+    created_at DATETIME NOT NULL
+);
