@@ -40,8 +40,9 @@ type Backend struct {
 var _ backend.Backend = (*Backend)(nil)
 
 // New connects a pool to the database at dsn (a PostgreSQL URL or key=value
-// string). It creates no tables: CreateTaskHub does. Start begins listening
-// for notifications and renewing locks; Close releases everything.
+// string) and logs to log (nil: nowhere). It creates no tables: CreateTaskHub
+// does. Start begins listening for notifications and renewing locks; Close
+// releases everything.
 func New(ctx context.Context, dsn string, opts Options, log *slog.Logger) (*Backend, error) {
 	opts, err := opts.withDefaults()
 	if err != nil {
@@ -56,6 +57,9 @@ func New(ctx context.Context, dsn string, opts Options, log *slog.Logger) (*Back
 	}
 	if opts.MaxConns > 0 {
 		cfg.MaxConns = opts.MaxConns
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {

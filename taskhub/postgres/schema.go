@@ -27,7 +27,16 @@ const versionTable = "taskhub_goose_version"
 // backend.ErrTaskHubExists, like the engine's SQLite backend.
 func (b *Backend) CreateTaskHub(ctx context.Context) error {
 	if b.opts.Schema != "" {
-		if _, err := b.pool.Exec(ctx, "CREATE SCHEMA IF NOT EXISTS "+pgx.Identifier{b.opts.Schema}.Sanitize()); err != nil {
+		// IF NOT EXISTS does not stop two sessions from creating the schema
+		// at once (one fails on a unique index), so they take turns.
+		err := b.inTx(ctx, func(tx pgx.Tx) error {
+			if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1)", migrationLock(b.opts.Schema)); err != nil {
+				return fmt.Errorf("wait for other processes: %w", err)
+			}
+			_, err := tx.Exec(ctx, "CREATE SCHEMA IF NOT EXISTS "+pgx.Identifier{b.opts.Schema}.Sanitize())
+			return err
+		})
+		if err != nil {
 			return fmt.Errorf("create task hub schema %q: %w", b.opts.Schema, err)
 		}
 	}
@@ -73,10 +82,8 @@ func (b *Backend) migrator() (*goose.Provider, func(), error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("open embedded migrations: %w", err)
 	}
-	// The lock id is per schema, so hubs in different schemas (parallel
-	// tests) migrate without waiting for each other.
 	locker, err := lock.NewPostgresSessionLocker(
-		lock.WithLockID(int64(hubKey(b.opts.Schema)>>1)),
+		lock.WithLockID(migrationLock(b.opts.Schema)),
 		lock.WithLockTimeout(1, 300),
 	)
 	if err != nil {
@@ -98,4 +105,11 @@ func (b *Backend) migrator() (*goose.Provider, func(), error) {
 		return nil, nil, fmt.Errorf("create migration provider: %w", err)
 	}
 	return p, closeDB, nil
+}
+
+// migrationLock is the advisory lock that processes creating the task hub of
+// a schema take turns on. It is per schema, so that hubs in different
+// schemas (parallel tests) migrate without waiting for each other.
+func migrationLock(schema string) int64 {
+	return int64(hubKey(schema) >> 1)
 }

@@ -1,0 +1,98 @@
+package postgres_test
+
+import (
+	"context"
+	"errors"
+	"net/url"
+	"testing"
+	"time"
+
+	"github.com/microsoft/durabletask-go/api"
+	"github.com/microsoft/durabletask-go/backend"
+	"github.com/microsoft/durabletask-go/task"
+
+	"membership/taskhub"
+	"membership/taskhub/postgres"
+	"membership/taskhub/taskhubtest"
+)
+
+// TestStopEndsWaitingFetches: Stop returns the long-polling fetches with
+// ErrNoWorkItems, so the engine's workers see an idle backend, not an error.
+func TestStopEndsWaitingFetches(t *testing.T) {
+	b := open(t, newSchema(t), postgres.Options{PollInterval: quiet})
+	if err := b.Start(context.Background()); err != nil {
+		t.Fatalf("start: %v", err)
+	}
+	if err := b.Start(context.Background()); !errors.Is(err, backend.ErrBackendAlreadyStarted) {
+		t.Errorf("second start: error %v, want %v", err, backend.ErrBackendAlreadyStarted)
+	}
+	fetches := map[string]func(context.Context) error{
+		"orchestration": func(ctx context.Context) error { _, err := b.GetOrchestrationWorkItem(ctx); return err },
+		"activity":      func(ctx context.Context) error { _, err := b.GetActivityWorkItem(ctx); return err },
+	}
+	type result struct {
+		name string
+		err  error
+	}
+	done := make(chan result, len(fetches))
+	for name, fetch := range fetches {
+		go func() { done <- result{name, fetch(within(t, time.Minute))} }()
+	}
+	if err := b.Stop(context.Background()); err != nil {
+		t.Fatalf("stop: %v", err)
+	}
+	for range fetches {
+		if r := <-done; !errors.Is(r.err, backend.ErrNoWorkItems) {
+			t.Errorf("waiting %s fetch ended with %v, want %v", r.name, r.err, backend.ErrNoWorkItems)
+		}
+	}
+}
+
+// TestHub runs the backend the way cmd wires it: through taskhub.Open with
+// NewForHub, a schema chosen by the DSN's search_path.
+func TestHub(t *testing.T) {
+	schema := newSchema(t)
+	conn := connect(t, "public")
+	ctx := context.Background()
+	if _, err := conn.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
+		t.Fatalf("create schema: %v", err)
+	}
+	dsn, err := url.Parse(serverURL())
+	if err != nil {
+		t.Fatalf("server URL: %v", err)
+	}
+	q := dsn.Query()
+	q.Set("search_path", schema)
+	dsn.RawQuery = q.Encode()
+	h, err := taskhub.Open(ctx, taskhub.Options{
+		Backend:     taskhub.BackendPostgres,
+		DSN:         dsn.String(),
+		NewPostgres: postgres.NewForHub,
+	}, taskhubtest.Logger())
+	if err != nil {
+		t.Fatalf("open hub: %v", err)
+	}
+	x := taskhubtest.NewExecutions()
+	r := task.NewTaskRegistry()
+	if err := taskhubtest.RegisterFanOut(r, x); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.Start(ctx, r); err != nil {
+		t.Fatalf("start hub: %v", err)
+	}
+	id, err := h.Client().ScheduleNewOrchestration(ctx, taskhubtest.FanOutOrchestrator,
+		api.WithInput(taskhubtest.FanOutInput{Activities: 30, BatchSize: 10}))
+	if err != nil {
+		t.Fatalf("start: %v", err)
+	}
+	md := taskhubtest.WaitDone(t, h.Client(), id, time.Minute)
+	if md.SerializedOutput != "30" || x.Calls() != 30 {
+		t.Errorf("output %s after %d calls, want 30 after 30", md.SerializedOutput, x.Calls())
+	}
+	if err := h.Shutdown(ctx); err != nil {
+		t.Fatalf("shut down hub: %v", err)
+	}
+	if err := h.Backend().CreateTaskHub(ctx); err == nil {
+		t.Error("backend still usable after the hub shut down; want its pool closed")
+	}
+}
