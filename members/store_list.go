@@ -1,0 +1,199 @@
+package members
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"gorm.io/gorm"
+)
+
+// ListQuery selects members for the list, the CSV export and a campaign's audience. Its JSON
+// names are the list's query parameters.
+type ListQuery struct {
+	// Q searches names, e-mail and phone: every word must start a word of one of them, in any
+	// case and with or without accents; digits also match the phone number as dialled at home
+	// or abroad ("0151 234", "+49151234").
+	Q string `json:"q"`
+	// Status is one status, several separated by commas, or "all"; empty means every member
+	// who is not archived.
+	Status string `json:"status"`
+	// Plan is a plan's name or id.
+	Plan           string  `json:"plan"`
+	Rank           string  `json:"rank"`
+	FeeOverdue     *bool   `json:"fee_overdue"`
+	Verified       *bool   `json:"verified"` // phone and e-mail both confirmed
+	EndsWithinDays *int    `json:"ends_within_days"`
+	IDs            []int64 `json:"ids"` // a selection
+	// Sort is one of SortFields, with a leading "-" for descending; empty sorts by name.
+	Sort    string `json:"sort"`
+	Page    int    `json:"page"`
+	PerPage int    `json:"per_page"`
+}
+
+// SortFields are the accepted values of ListQuery.Sort.
+func SortFields() []string {
+	return []string{"last_name", "first_name", "email", "status", "rank", "joined_on", "birth_date",
+		"membership_ends_on", "created_at", "updated_at", "id"}
+}
+
+// maxIDs bounds a selection: beyond it, a filter selects better than a list of ids.
+const maxIDs = 10000
+
+// maxQueryWords bounds the subqueries a search makes.
+const maxQueryWords = 5
+
+// List returns one page of the members q selects and how many it selects in all.
+func (s *Store) List(ctx context.Context, q ListQuery) ([]Member, int64, error) {
+	order, err := sortOrder(q.Sort)
+	if err != nil {
+		return nil, 0, err
+	}
+	tx := s.db.WithContext(ctx)
+	filtered, err := s.filter(tx, q)
+	if err != nil {
+		return nil, 0, err
+	}
+	var total int64
+	if err := filtered.Count(&total).Error; err != nil {
+		return nil, 0, fmt.Errorf("count members: %w", err)
+	}
+	page, perPage := pageBounds(q.Page, q.PerPage)
+	items := []Member{}
+	if total > int64((page-1)*perPage) {
+		err = s.members(filtered).Order(order).Offset((page - 1) * perPage).Limit(perPage).Find(&items).Error
+		if err != nil {
+			return nil, 0, fmt.Errorf("list members: %w", err)
+		}
+	}
+	return items, total, nil
+}
+
+// iterateChunk is how many members Iterate reads at a time: large enough that the queries cost
+// little, small enough that memory stays flat for any number of members.
+const iterateChunk = 1000
+
+// Iterate calls fn for every member q selects, in id order, reading them in chunks so that an
+// export of 100,000 members holds only one chunk in memory. Sort and paging are ignored. An
+// error from fn stops the iteration and is returned.
+func (s *Store) Iterate(ctx context.Context, q ListQuery, fn func(*Member) error) error {
+	tx := s.db.WithContext(ctx)
+	filtered, err := s.filter(tx, q)
+	if err != nil {
+		return err
+	}
+	chunk := make([]Member, 0, iterateChunk)
+	var after int64
+	for {
+		chunk = chunk[:0]
+		err := s.members(filtered).Where("members.id > ?", after).Order("members.id").Limit(iterateChunk).Find(&chunk).Error
+		if err != nil {
+			return fmt.Errorf("read members after %d: %w", after, err)
+		}
+		for i := range chunk {
+			if err := fn(&chunk[i]); err != nil {
+				return err
+			}
+		}
+		if len(chunk) < iterateChunk {
+			return nil
+		}
+		after = chunk[len(chunk)-1].ID
+	}
+}
+
+// filter applies q's conditions to the members table.
+func (s *Store) filter(tx *gorm.DB, q ListQuery) (*gorm.DB, error) {
+	var v ValidationError
+	tx = tx.Model(&Member{})
+	switch st := strings.TrimSpace(q.Status); st {
+	case "all":
+	case "":
+		tx = tx.Where("members.status <> ?", StatusArchived)
+	default:
+		var sts []Status
+		for _, one := range strings.Split(st, ",") {
+			if one := Status(strings.TrimSpace(one)); one.Valid() {
+				sts = append(sts, one)
+			} else {
+				v.Add("status", "must be all, or pending, active, paused or archived, separated by commas")
+			}
+		}
+		tx = tx.Where("members.status IN ?", sts)
+	}
+	words := queryWords(q.Q)
+	if len(words) > maxQueryWords {
+		v.Add("q", fmt.Sprintf("has more than %d words", maxQueryWords))
+	}
+	for _, w := range words {
+		lo, hi := prefixRange(w)
+		tx = tx.Where("members.id IN (SELECT member_id FROM member_terms WHERE term >= ? AND term < ?)", lo, hi)
+	}
+	if q.Plan = strings.TrimSpace(q.Plan); q.Plan != "" {
+		p, err := s.findPlan(tx.Session(&gorm.Session{NewDB: true}), q.Plan)
+		switch {
+		case err == nil:
+			tx = tx.Where("members.plan_id = ?", p.ID)
+		case errors.Is(err, ErrNotFound):
+			v.Add("plan", fmt.Sprintf("there is no plan %q", q.Plan))
+		default:
+			return nil, err
+		}
+	}
+	if q.Rank != "" {
+		tx = tx.Where("members.rank = ?", q.Rank)
+	}
+	if q.FeeOverdue != nil {
+		tx = tx.Where(notIf(!*q.FeeOverdue, "members.id IN (SELECT member_id FROM fees WHERE status = 'overdue')"))
+	}
+	if q.Verified != nil {
+		tx = tx.Where(notIf(!*q.Verified, "(members.phone_verified_at IS NOT NULL AND members.email_verified_at IS NOT NULL)"))
+	}
+	if q.EndsWithinDays != nil {
+		if *q.EndsWithinDays < 0 {
+			v.Add("ends_within_days", "must not be negative")
+		}
+		today := s.today()
+		tx = tx.Where("members.membership_ends_on >= ? AND members.membership_ends_on <= ?", today, today.AddDays(*q.EndsWithinDays))
+	}
+	switch {
+	case len(q.IDs) > maxIDs:
+		v.Add("ids", fmt.Sprintf("selects more than %d members", maxIDs))
+	case q.IDs != nil:
+		tx = tx.Where("members.id IN ?", append([]int64{0}, q.IDs...)) // never an empty IN ()
+	}
+	if err := v.err(); err != nil {
+		return nil, err
+	}
+	return tx, nil
+}
+
+func notIf(not bool, cond string) string {
+	if not {
+		return "NOT " + cond
+	}
+	return cond
+}
+
+// sortOrder turns a whitelisted sort field into ORDER BY. Ties break by id, so pages never
+// overlap; empty dates sort last in either direction on both databases.
+func sortOrder(sort string) (string, error) {
+	field, dir := strings.TrimPrefix(sort, "-"), " ASC"
+	if strings.HasPrefix(sort, "-") {
+		dir = " DESC"
+	}
+	switch field {
+	case "", "last_name":
+		return "members.name_key" + dir + ", members.id" + dir, nil
+	case "first_name":
+		return "members.first_name" + dir + ", members.name_key" + dir + ", members.id" + dir, nil
+	case "email", "status", "rank", "created_at", "updated_at":
+		return "members." + field + dir + ", members.id" + dir, nil
+	case "id":
+		return "members.id" + dir, nil
+	case "joined_on", "birth_date", "membership_ends_on":
+		return "members." + field + dir + " NULLS LAST, members.id" + dir, nil
+	}
+	return "", invalid("sort", "must be one of "+strings.Join(SortFields(), ", ")+", with - for descending")
+}
