@@ -62,7 +62,18 @@ func isGSM(body string) bool {
 }
 
 // gsmWidth returns the septets r takes, 0 when GSM-7 cannot carry it.
+// Printable ASCII, nearly all of a German or English text, is decided
+// without searching the tables.
 func gsmWidth(r rune) int {
+	if r >= ' ' && r <= '~' {
+		switch r {
+		case '`':
+			return 0
+		case '^', '{', '}', '\\', '[', ']', '~', '|':
+			return 2
+		}
+		return 1
+	}
 	switch {
 	case strings.ContainsRune(gsmBasic, r):
 		return 1

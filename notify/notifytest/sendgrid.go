@@ -11,10 +11,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"net/mail"
-	"slices"
-	"sync"
 	"testing"
 )
 
@@ -42,8 +39,7 @@ type SendGridFake struct {
 	t      testing.TB
 	key    *ecdsa.PrivateKey
 	pubKey string
-	mu     sync.Mutex
-	msgs   []SendGridMessage
+	msgs   record[SendGridMessage]
 }
 
 // NewSendGrid starts a SendGrid fake that lives until the test ends.
@@ -59,22 +55,12 @@ func NewSendGrid(t testing.TB) *SendGridFake {
 	}
 	f := &SendGridFake{APIKey: "SG.test-key.0123456789", t: t, key: key,
 		pubKey: base64.StdEncoding.EncodeToString(der)}
-	f.script.init()
-	mux := http.NewServeMux()
-	mux.HandleFunc("POST /v3/mail/send", f.send)
-	srv := httptest.NewServer(mux)
-	t.Cleanup(srv.Close)
-	t.Cleanup(f.stop)
-	f.URL = srv.URL
+	f.URL = f.serveHTTP(t, "POST /v3/mail/send", f.send)
 	return f
 }
 
 // Messages returns the e-mails accepted so far, oldest first.
-func (f *SendGridFake) Messages() []SendGridMessage {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return slices.Clone(f.msgs)
-}
+func (f *SendGridFake) Messages() []SendGridMessage { return f.msgs.all() }
 
 // PublicKey returns the event webhook's verification key as SendGrid's
 // console shows it: base64 of the PKIX DER encoding.
@@ -134,9 +120,7 @@ func (f *SendGridFake) send(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	m.ID = fmt.Sprintf("fakeSG%016d", n)
-	f.mu.Lock()
-	f.msgs = append(f.msgs, m)
-	f.mu.Unlock()
+	f.msgs.add(m)
 	w.Header().Set("X-Message-Id", m.ID)
 	w.WriteHeader(http.StatusAccepted)
 }

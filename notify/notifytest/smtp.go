@@ -9,8 +9,6 @@ import (
 	"log"
 	"net"
 	"net/mail"
-	"slices"
-	"sync"
 	"testing"
 
 	"github.com/emersion/go-sasl"
@@ -38,8 +36,7 @@ type SMTPSink struct {
 
 	script
 	clientTLS *tls.Config
-	mu        sync.Mutex
-	msgs      []SMTPMessage
+	msgs      record[SMTPMessage]
 }
 
 // SMTPOption configures an SMTPSink.
@@ -122,11 +119,7 @@ func (s *SMTPSink) ClientTLS() *tls.Config {
 }
 
 // Messages returns the e-mails accepted so far, oldest first.
-func (s *SMTPSink) Messages() []SMTPMessage {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return slices.Clone(s.msgs)
-}
+func (s *SMTPSink) Messages() []SMTPMessage { return s.msgs.all() }
 
 // smtpSession is one client connection; a transaction runs from MAIL FROM
 // to the end of DATA or a reset.
@@ -182,9 +175,7 @@ func (ss *smtpSession) Data(r io.Reader) error {
 	if err != nil {
 		return &smtp.SMTPError{Code: 554, EnhancedCode: smtp.EnhancedCode{5, 6, 0}, Message: "Malformed message: " + err.Error()}
 	}
-	ss.sink.mu.Lock()
-	defer ss.sink.mu.Unlock()
-	ss.sink.msgs = append(ss.sink.msgs, SMTPMessage{From: ss.from, To: ss.to, Data: data, Header: msg.Header})
+	ss.sink.msgs.add(SMTPMessage{From: ss.from, To: ss.to, Data: data, Header: msg.Header})
 	return nil
 }
 

@@ -8,11 +8,9 @@ import (
 	"fmt"
 	"maps"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"slices"
-	"sync"
 	"testing"
 	"time"
 
@@ -42,8 +40,7 @@ type TwilioFake struct {
 	AuthToken  string
 
 	script
-	mu   sync.Mutex
-	msgs []TwilioMessage
+	msgs record[TwilioMessage]
 }
 
 // NewTwilio starts a Twilio fake that lives until the test ends.
@@ -53,22 +50,12 @@ func NewTwilio(t testing.TB) *TwilioFake {
 		AccountSID: "AC0123456789abcdef0123456789abcdef",
 		AuthToken:  "0123456789abcdef0123456789abcdef",
 	}
-	f.script.init()
-	mux := http.NewServeMux()
-	mux.HandleFunc("POST /2010-04-01/Accounts/{sid}/Messages.json", f.createMessage)
-	srv := httptest.NewServer(mux)
-	t.Cleanup(srv.Close)
-	t.Cleanup(f.stop)
-	f.URL = srv.URL
+	f.URL = f.serveHTTP(t, "POST /2010-04-01/Accounts/{sid}/Messages.json", f.createMessage)
 	return f
 }
 
 // Messages returns the messages accepted so far, oldest first.
-func (f *TwilioFake) Messages() []TwilioMessage {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return slices.Clone(f.msgs)
-}
+func (f *TwilioFake) Messages() []TwilioMessage { return f.msgs.all() }
 
 // SignWebhook returns the X-Twilio-Signature Twilio would send with a
 // webhook request to fullURL carrying the form params, signed with the
@@ -126,9 +113,7 @@ func (f *TwilioFake) createMessage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	m.Segments = notify.Segments(m.Body)
-	f.mu.Lock()
-	f.msgs = append(f.msgs, m)
-	f.mu.Unlock()
+	f.msgs.add(m)
 	writeJSON(w, http.StatusCreated, f.resource(m))
 }
 

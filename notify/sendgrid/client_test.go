@@ -1,7 +1,6 @@
 package sendgrid_test
 
 import (
-	"context"
 	"errors"
 	"net/http"
 	"net/http/httptest"
@@ -100,24 +99,12 @@ func TestSendEmailErrors(t *testing.T) {
 			if tc.key != "" {
 				key = tc.key
 			}
-			ctx := t.Context()
-			if tc.timeout > 0 {
-				var cancel context.CancelFunc
-				ctx, cancel = context.WithTimeout(ctx, tc.timeout)
-				defer cancel()
-			}
 			m := email()
 			if tc.change != nil {
 				tc.change(&m)
 			}
-			_, err := sendgrid.New(sendgrid.Config{APIKey: key, BaseURL: f.URL}, tc.hc).SendEmail(ctx, m)
-			var ne *notify.Error
-			if !errors.As(err, &ne) {
-				t.Fatalf("SendEmail error = %v, want a *notify.Error", err)
-			}
-			if ne.Provider != "sendgrid" || ne.Permanent != tc.permanent || ne.Code != tc.code || ne.Status != tc.status {
-				t.Errorf("got %+v\nwant permanent %v code %q status %d", ne, tc.permanent, tc.code, tc.status)
-			}
+			_, err := sendgrid.New(sendgrid.Config{APIKey: key, BaseURL: f.URL}, tc.hc).SendEmail(notifytest.Context(t, tc.timeout), m)
+			ne := notifytest.WantError(t, err, notify.Error{Provider: "sendgrid", Code: tc.code, Status: tc.status, Permanent: tc.permanent})
 			if tc.minRetry > 0 && ne.RetryAfter < tc.minRetry || tc.minRetry == 0 && ne.RetryAfter != tc.retry {
 				t.Errorf("retry after %v, want %v (at least %v)", ne.RetryAfter, tc.retry, tc.minRetry)
 			}

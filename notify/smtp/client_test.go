@@ -2,8 +2,6 @@ package smtp_test
 
 import (
 	"bytes"
-	"context"
-	"errors"
 	"net"
 	"testing"
 	"time"
@@ -186,20 +184,8 @@ func assertError(t *testing.T, cfg smtp.Config, m notify.Email, ctxTO time.Durat
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
-	ctx := t.Context()
-	if ctxTO > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, ctxTO)
-		defer cancel()
-	}
-	_, err = c.SendEmail(ctx, m)
-	var ne *notify.Error
-	if !errors.As(err, &ne) {
-		t.Fatalf("SendEmail error = %v, want a *notify.Error", err)
-	}
-	if ne.Provider != "smtp" || ne.Permanent != permanent || ne.Code != code || ne.Status != status {
-		t.Errorf("got %+v\nwant permanent %v code %q status %d", ne, permanent, code, status)
-	}
+	_, err = c.SendEmail(notifytest.Context(t, ctxTO), m)
+	notifytest.WantError(t, err, notify.Error{Provider: "smtp", Code: code, Status: status, Permanent: permanent})
 }
 
 func TestNew(t *testing.T) {
