@@ -1,0 +1,93 @@
+package members_test
+
+import (
+	"context"
+	"math/rand/v2"
+	"testing"
+
+	"gorm.io/gorm"
+
+	"membership/db/dbtest"
+	"membership/members"
+)
+
+func TestSeedDemoWritesAValidClub(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, gdb *gorm.DB) {
+		ctx := context.Background()
+		s := newStore(t, gdb)
+		if err := s.SeedDemo(ctx, 600, rand.New(rand.NewPCG(1, 2))); err != nil {
+			t.Fatalf("SeedDemo: %v", err)
+		}
+		plans, err := s.ListPlans(ctx)
+		if err != nil || len(plans) != 4 {
+			t.Fatalf("plans = %v, %v; want Kinder, Jugend, Erwachsene, Förderer", plans, err)
+		}
+		byStatus := map[members.Status]int{}
+		ranked, minors := 0, 0
+		err = s.Iterate(ctx, members.ListQuery{Status: "all"}, func(m *members.Member) error {
+			byStatus[m.Status]++
+			if m.Rank != "" {
+				ranked++
+			}
+			if m.Age(members.DateOf(testNow)) < 18 {
+				minors++
+			}
+			// Every seeded member passes the rules a form or the API is held to.
+			in := members.MemberInput{FirstName: m.FirstName, LastName: m.LastName, Email: m.Email, Phone: m.Phone,
+				BirthDate: m.BirthDate, JoinedOn: m.JoinedOn, Status: m.Status, Plan: m.Plan, Rank: m.Rank,
+				MembershipEndsOn: m.MembershipEndsOn, GuardianName: m.GuardianName, GuardianPhone: m.GuardianPhone,
+				GuardianEmail: m.GuardianEmail, SMSConsent: m.SMSConsent, SMSConsentAt: m.SMSConsentAt,
+				EmailConsent: m.EmailConsent, EmailConsentAt: m.EmailConsentAt}
+			if err := s.Validate(ctx, &in, m.ID); err != nil {
+				t.Errorf("seeded member %d is invalid: %v", m.ID, err)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatalf("Iterate: %v", err)
+		}
+		for _, st := range members.Statuses() {
+			if byStatus[st] == 0 {
+				t.Errorf("no %s members in %v", st, byStatus)
+			}
+		}
+		if ranked < 300 || minors < 100 {
+			t.Errorf("%d ranked and %d minors of 600, want a dojo's share of both", ranked, minors)
+		}
+		st, err := s.Stats(ctx)
+		if err != nil {
+			t.Fatalf("Stats: %v", err)
+		}
+		if st.Active+st.Pending+st.Paused+st.Archived != 600 || st.OverdueFees == 0 {
+			t.Errorf("stats = %+v, want 600 members and some overdue fees", st)
+		}
+		if _, total, err := s.List(ctx, members.ListQuery{FeeOverdue: ptr(true)}); err != nil || total == 0 {
+			t.Errorf("members with overdue fees = %d, %v; want some", total, err)
+		}
+	})
+}
+
+func TestSeedDemoIsDeterministic(t *testing.T) {
+	ctx := context.Background()
+	var firsts [2][]members.Member
+	for i := range firsts {
+		s := newStore(t, dbtest.SQLite(t))
+		if err := s.SeedDemo(ctx, 120, rand.New(rand.NewPCG(7, 7))); err != nil {
+			t.Fatalf("SeedDemo: %v", err)
+		}
+		items, _, err := s.List(ctx, members.ListQuery{Status: "all", Sort: "id", PerPage: 500})
+		if err != nil {
+			t.Fatalf("List: %v", err)
+		}
+		firsts[i] = items
+	}
+	if len(firsts[0]) != 120 || len(firsts[1]) != 120 {
+		t.Fatalf("seeded %d and %d members, want 120", len(firsts[0]), len(firsts[1]))
+	}
+	for j := range firsts[0] {
+		a, b := firsts[0][j], firsts[1][j]
+		if a.FullName() != b.FullName() || a.Email != b.Email || a.Phone != b.Phone || a.Rank != b.Rank || a.BirthDate != b.BirthDate {
+			t.Fatalf("member %d differs between runs: %+v vs %+v", j, a, b)
+		}
+	}
+}
