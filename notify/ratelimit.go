@@ -41,8 +41,8 @@ type limitedSMS struct {
 }
 
 func (l *limitedSMS) SendSMS(ctx context.Context, m SMS) (string, error) {
-	if err := l.lim.Wait(ctx); err != nil {
-		return "", fmt.Errorf("wait for sms rate limit: %w", err)
+	if err := wait(ctx, l.lim, "sms"); err != nil {
+		return "", err
 	}
 	return l.next.SendSMS(ctx, m)
 }
@@ -53,8 +53,16 @@ type limitedEmail struct {
 }
 
 func (l *limitedEmail) SendEmail(ctx context.Context, m Email) (string, error) {
-	if err := l.lim.Wait(ctx); err != nil {
-		return "", fmt.Errorf("wait for email rate limit: %w", err)
+	if err := wait(ctx, l.lim, "email"); err != nil {
+		return "", err
 	}
 	return l.next.SendEmail(ctx, m)
+}
+
+// wait blocks until lim lets one message of channel through or ctx ends.
+func wait(ctx context.Context, lim *rate.Limiter, channel string) error {
+	if err := lim.Wait(ctx); err != nil {
+		return fmt.Errorf("wait for %s rate limit: %w", channel, err)
+	}
+	return nil
 }

@@ -1,6 +1,7 @@
 package notifytest
 
 import (
+	"io"
 	"net/http"
 	"sync"
 )
@@ -77,14 +78,23 @@ func (s *script) hang(r *http.Request) {
 	}
 }
 
-// writeHeaders sets the failure's response headers.
-func (f Failure) writeHeaders(w http.ResponseWriter) {
+// writeRaw sets the failure's response headers and, when the failure has a
+// raw Body, writes it with status and reports true: the response is done.
+func (f Failure) writeRaw(w http.ResponseWriter, status int) bool {
 	for k, vs := range f.Header {
 		w.Header()[http.CanonicalHeaderKey(k)] = vs
 	}
 	if f.RetryAfter != "" {
 		w.Header().Set("Retry-After", f.RetryAfter)
 	}
+	if f.Body == "" {
+		return false
+	}
+	w.Header().Set("Content-Type", "text/html")
+	w.WriteHeader(status)
+	// The client may have gone; there is no one to tell.
+	_, _ = io.WriteString(w, f.Body)
+	return true
 }
 
 // stop frees hung sends; a fake registers it with t.Cleanup after the

@@ -173,11 +173,7 @@ func (f *SendGridFake) fail(w http.ResponseWriter, r *http.Request, fail Failure
 			msg = cmp.Or(msg, "The from address does not match a verified Sender Identity. Mail cannot be sent until this error is resolved.")
 		}
 	}
-	fail.writeHeaders(w)
-	if fail.Body != "" {
-		w.Header().Set("Content-Type", "text/html")
-		w.WriteHeader(status)
-		fmt.Fprint(w, fail.Body)
+	if fail.writeRaw(w, status) {
 		return
 	}
 	sendGridError(w, status, field, cmp.Or(msg, http.StatusText(status)))

@@ -157,11 +157,7 @@ func (f *TwilioFake) fail(w http.ResponseWriter, r *http.Request, fail Failure) 
 	if msg == "" {
 		msg = http.StatusText(status)
 	}
-	fail.writeHeaders(w)
-	if fail.Body != "" {
-		w.Header().Set("Content-Type", "text/html")
-		w.WriteHeader(status)
-		fmt.Fprint(w, fail.Body)
+	if fail.writeRaw(w, status) {
 		return
 	}
 	twilioError(w, status, code, msg)
