@@ -12,6 +12,7 @@ import (
 	"io"
 	"log/slog"
 	"sync"
+	"time"
 
 	"github.com/microsoft/durabletask-go/api"
 	"github.com/microsoft/durabletask-go/backend"
@@ -74,6 +75,12 @@ func open(ctx context.Context, opts Options, log *slog.Logger, longPolling bool)
 	return h, nil
 }
 
+// settleDelay lets the results that arrive together reach an orchestration
+// in one step. Measured on the 10,000-activity fan-out (BenchmarkFanOut):
+// without it 2,470 steps and 900 activities/s; with 2 ms 1,010 steps and
+// 1,950 activities/s; 10 ms saved more steps but no more time.
+const settleDelay = 2 * time.Millisecond
+
 func (h *Hub) openSQLite(ctx context.Context, longPolling bool) (backend.Backend, error) {
 	dsn, err := sqliteDSN(h.opts.DSN)
 	if err != nil {
@@ -87,7 +94,10 @@ func (h *Hub) openSQLite(ctx context.Context, longPolling bool) (backend.Backend
 	if !longPolling {
 		return be, nil
 	}
-	return NewLongPoll(be, NewBroadcast(), store, h.opts.PollInterval, h.log), nil
+	return newLongPoll(be,
+		queue{wake: NewBroadcast(), timers: store, poll: h.opts.PollInterval, settle: settleDelay},
+		queue{wake: NewBroadcast(), poll: h.opts.PollInterval},
+		h.log), nil
 }
 
 func (h *Hub) openPostgres(ctx context.Context) (backend.Backend, error) {

@@ -2,10 +2,11 @@ package taskhub
 
 import (
 	"bytes"
-	"github.com/microsoft/durabletask-go/backend"
 	"log/slog"
 	"strings"
 	"testing"
+
+	"github.com/microsoft/durabletask-go/backend"
 )
 
 func TestEngineLoggerLevels(t *testing.T) {

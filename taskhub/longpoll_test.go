@@ -10,6 +10,7 @@ import (
 	"github.com/microsoft/durabletask-go/api"
 	"github.com/microsoft/durabletask-go/backend"
 	"github.com/microsoft/durabletask-go/task"
+	"google.golang.org/protobuf/encoding/protojson"
 )
 
 // fakeStore answers activity fetches from a script and accepts every write.
@@ -118,7 +119,8 @@ func TestLongPollFetch(t *testing.T) {
 			wake := NewBroadcast()
 			store := &fakeStore{}
 			store.answer = func(call int) (*backend.ActivityWorkItem, error) { return tc.answer(call, wake, cancel) }
-			lp := NewLongPoll(store, wake, tc.timers, tc.poll, testLog(t))
+			lp := newLongPoll(store, queue{wake: NewBroadcast(), poll: time.Hour},
+				queue{wake: wake, timers: tc.timers, poll: tc.poll}, testLog(t))
 
 			got, err := lp.GetActivityWorkItem(ctx)
 			if !errors.Is(err, tc.wantErr) {
@@ -145,33 +147,73 @@ func emptyThenItem(item *backend.ActivityWorkItem) func(int, Waker, context.Canc
 
 func TestLongPollWritesSignal(t *testing.T) {
 	ctx := t.Context()
+	withTasks := stepSchedulingActivity(t)
 	tests := []struct {
-		name  string
-		write func(be backend.Backend) error
+		name                               string
+		write                              func(be backend.Backend) error
+		wantOrchestrations, wantActivities bool
 	}{
-		{"create instance", func(be backend.Backend) error { return be.CreateOrchestrationInstance(ctx, nil) }},
-		{"add event", func(be backend.Backend) error { return be.AddNewOrchestrationEvent(ctx, "i", nil) }},
-		{"complete orchestration", func(be backend.Backend) error { return be.CompleteOrchestrationWorkItem(ctx, nil) }},
-		{"abandon orchestration", func(be backend.Backend) error { return be.AbandonOrchestrationWorkItem(ctx, nil) }},
-		{"complete activity", func(be backend.Backend) error { return be.CompleteActivityWorkItem(ctx, nil) }},
+		{"create instance", func(be backend.Backend) error { return be.CreateOrchestrationInstance(ctx, nil) }, true, false},
+		{"add event", func(be backend.Backend) error { return be.AddNewOrchestrationEvent(ctx, "i", nil) }, true, false},
+		{"complete orchestration step", func(be backend.Backend) error {
+			return be.CompleteOrchestrationWorkItem(ctx, &backend.OrchestrationWorkItem{})
+		}, true, false},
+		{"complete orchestration step scheduling activities", func(be backend.Backend) error {
+			return be.CompleteOrchestrationWorkItem(ctx, withTasks)
+		}, true, true},
+		{"abandon orchestration", func(be backend.Backend) error { return be.AbandonOrchestrationWorkItem(ctx, nil) }, true, false},
+		{"complete activity", func(be backend.Backend) error { return be.CompleteActivityWorkItem(ctx, nil) }, true, false},
 		{"abandon activity, failing", func(be backend.Backend) error {
 			_ = be.AbandonActivityWorkItem(ctx, nil) // signals even so: the item may still be there
 			return nil
-		}},
+		}, false, true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			wake := NewBroadcast()
-			lp := NewLongPoll(&fakeStore{}, wake, nil, time.Hour, testLog(t))
-			changed := wake.Changed()
+			orchestrations, activities := NewBroadcast(), NewBroadcast()
+			lp := newLongPoll(&fakeStore{}, queue{wake: orchestrations, poll: time.Hour},
+				queue{wake: activities, poll: time.Hour}, testLog(t))
+			orchChanged, actChanged := orchestrations.Changed(), activities.Changed()
 			if err := tc.write(lp); err != nil {
 				t.Fatalf("write: %v", err)
 			}
-			if !isClosed(changed) {
-				t.Error("write did not signal")
+			if got := isClosed(orchChanged); got != tc.wantOrchestrations {
+				t.Errorf("orchestration fetches woken = %v, want %v", got, tc.wantOrchestrations)
+			}
+			if got := isClosed(actChanged); got != tc.wantActivities {
+				t.Errorf("activity fetches woken = %v, want %v", got, tc.wantActivities)
 			}
 		})
 	}
+}
+
+// stepSchedulingActivity is the first step of greet, which schedules the
+// activity Hello, as the engine hands it to CompleteOrchestrationWorkItem.
+func stepSchedulingActivity(t *testing.T) *backend.OrchestrationWorkItem {
+	t.Helper()
+	// The event types are internal to the engine; protojson reaches them.
+	started := &backend.HistoryEvent{}
+	const startedJSON = `{"eventId": -1, "timestamp": "2026-01-01T00:00:00Z", "executionStarted":
+		{"name": "Greet", "orchestrationInstance": {"instanceId": "i"}, "input": "\"World\""}}`
+	if err := protojson.Unmarshal([]byte(startedJSON), started); err != nil {
+		t.Fatalf("decode start event: %v", err)
+	}
+	exec := task.NewTaskExecutor(registry(t, map[string]task.Orchestrator{"Greet": greet}, nil))
+	res, err := exec.ExecuteOrchestrator(t.Context(), "i", nil, []*backend.HistoryEvent{started})
+	if err != nil {
+		t.Fatalf("run greet: %v", err)
+	}
+	state := backend.NewOrchestrationRuntimeState("i", nil)
+	if err := state.AddEvent(started); err != nil {
+		t.Fatalf("add start event: %v", err)
+	}
+	if _, err := state.ApplyActions(res.Response.Actions, nil); err != nil {
+		t.Fatalf("apply greet's actions: %v", err)
+	}
+	if n := len(state.PendingTasks()); n != 1 {
+		t.Fatalf("greet's first step scheduled %d activities, want 1", n)
+	}
+	return &backend.OrchestrationWorkItem{InstanceID: "i", State: state}
 }
 
 // countingBackend counts the empty answers the engine's workers receive:

@@ -1,0 +1,160 @@
+package taskhub
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/microsoft/durabletask-go/api"
+	"github.com/microsoft/durabletask-go/backend"
+	"github.com/microsoft/durabletask-go/task"
+)
+
+// benchHub opens a hub in a temporary folder, with or without the
+// long-polling decorator, and starts it on r unless r is nil.
+func benchHub(b *testing.B, longPolling bool, r *task.TaskRegistry) *Hub {
+	b.Helper()
+	h, err := open(b.Context(), Options{DSN: testDSN(b), Parallelism: 4}, slog.New(slog.DiscardHandler), longPolling)
+	if err != nil {
+		b.Fatalf("open: %v", err)
+	}
+	b.Cleanup(func() {
+		if err := h.Shutdown(context.Background()); err != nil {
+			b.Errorf("Shutdown: %v", err)
+		}
+	})
+	if r != nil {
+		startHub(b, h, r)
+	}
+	return h
+}
+
+// BenchmarkEventReaction measures the time from raising an event to an
+// orchestration waiting for it in WaitForSingleEvent until its completion
+// is visible to a client, after the workers have been idle: reported as
+// reaction-ms (mean) and max-reaction-ms. ns/op includes the idle time.
+func BenchmarkEventReaction(b *testing.B) {
+	for _, idle := range []time.Duration{time.Second, 10 * time.Second} {
+		for _, mode := range []struct {
+			name        string
+			longPolling bool
+		}{{"longpoll", true}, {"plain", false}} {
+			b.Run(fmt.Sprintf("%s/idle=%v", mode.name, idle), func(b *testing.B) {
+				h := benchHub(b, mode.longPolling, registry(b, map[string]task.Orchestrator{"AwaitEvent": awaitEvent}, nil))
+				c := h.Client()
+				var total, worst time.Duration
+				for i := 0; i < b.N; i++ {
+					id := schedule(b, c, "AwaitEvent", nil)
+					if _, err := c.WaitForOrchestrationStart(b.Context(), id); err != nil {
+						b.Fatalf("wait for start: %v", err)
+					}
+					time.Sleep(idle)
+					start := time.Now()
+					if err := c.RaiseEvent(b.Context(), id, "Go", api.WithEventPayload("x")); err != nil {
+						b.Fatalf("raise: %v", err)
+					}
+					waitVisiblyComplete(b, c, id)
+					d := time.Since(start)
+					total += d
+					worst = max(worst, d)
+				}
+				b.ReportMetric(float64(total.Milliseconds())/float64(b.N), "reaction-ms")
+				b.ReportMetric(float64(worst.Milliseconds()), "max-reaction-ms")
+			})
+		}
+	}
+}
+
+// waitVisiblyComplete polls id's status every millisecond until it is
+// complete: the client's own wait backs off to 10 s, which would swamp the
+// figure being measured.
+func waitVisiblyComplete(b *testing.B, c interface {
+	FetchOrchestrationMetadata(context.Context, api.InstanceID) (*api.OrchestrationMetadata, error)
+}, id api.InstanceID) {
+	b.Helper()
+	for {
+		md, err := c.FetchOrchestrationMetadata(b.Context(), id)
+		if err != nil {
+			b.Fatalf("fetch %s: %v", id, err)
+		}
+		if md.IsComplete() {
+			return
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// stepCounter counts orchestration steps.
+type stepCounter struct {
+	backend.Backend
+	steps atomic.Int64
+}
+
+func (s *stepCounter) CompleteOrchestrationWorkItem(ctx context.Context, wi *backend.OrchestrationWorkItem) error {
+	s.steps.Add(1)
+	return s.Backend.CompleteOrchestrationWorkItem(ctx, wi)
+}
+
+// BenchmarkFanOut runs 10,000 no-op activities as 100 sub-orchestrations of
+// 100 activities each, with parallelism 4. It reports the orchestration
+// steps taken: each replays its instance's whole history.
+func BenchmarkFanOut(b *testing.B) {
+	const batches, perBatch = 100, 100
+	r := registry(b,
+		map[string]task.Orchestrator{
+			"FanOut": func(ctx *task.OrchestrationContext) (any, error) {
+				return awaitAll(ctx, batches, func() task.Task {
+					return ctx.CallSubOrchestrator("Batch", task.WithSubOrchestratorInput(perBatch))
+				})
+			},
+			"Batch": func(ctx *task.OrchestrationContext) (any, error) {
+				var n int
+				if err := ctx.GetInput(&n); err != nil {
+					return nil, err
+				}
+				return awaitAll(ctx, n, func() task.Task { return ctx.CallActivity("Noop") })
+			},
+		},
+		map[string]task.Activity{"Noop": func(task.ActivityContext) (any, error) { return 1, nil }})
+	for _, mode := range []struct {
+		name        string
+		longPolling bool
+	}{{"longpoll", true}, {"plain", false}} {
+		b.Run(mode.name, func(b *testing.B) {
+			h := benchHub(b, mode.longPolling, nil)
+			sc := &stepCounter{Backend: h.be}
+			h.be = sc
+			startHub(b, h, r)
+			for i := 0; i < b.N; i++ {
+				id := schedule(b, h.Client(), "FanOut", nil)
+				md := awaitCompletion(b, h.Client(), id, 10*time.Minute)
+				if md.RuntimeStatus != api.RUNTIME_STATUS_COMPLETED || md.SerializedOutput != fmt.Sprint(batches*perBatch) {
+					b.Fatalf("fan-out ended %v with %s (failure %v)", md.RuntimeStatus, md.SerializedOutput, md.FailureDetails)
+				}
+			}
+			b.ReportMetric(float64(batches*perBatch*b.N)/b.Elapsed().Seconds(), "activities/s")
+			b.ReportMetric(float64(sc.steps.Load())/float64(b.N), "steps/op")
+		})
+	}
+}
+
+// awaitAll schedules n tasks first, so they run side by side (the engine
+// has no WhenAll), then awaits each and sums their integer results.
+func awaitAll(ctx *task.OrchestrationContext, n int, start func() task.Task) (int, error) {
+	tasks := make([]task.Task, n)
+	for i := range tasks {
+		tasks[i] = start()
+	}
+	sum := 0
+	for _, t := range tasks {
+		var v int
+		if err := t.Await(&v); err != nil {
+			return 0, err
+		}
+		sum += v
+	}
+	return sum, nil
+}
