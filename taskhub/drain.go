@@ -27,6 +27,13 @@ func detach(ctx, hard context.Context) (context.Context, context.CancelFunc) {
 	}
 }
 
+// detached runs f on a context from detach.
+func detached(ctx, hard context.Context, f func(context.Context) error) error {
+	ctx, cancel := detach(ctx, hard)
+	defer cancel()
+	return f(ctx)
+}
+
 // drainExecutor runs orchestrators and activities on detached contexts.
 type drainExecutor struct {
 	backend.Executor
@@ -34,17 +41,21 @@ type drainExecutor struct {
 }
 
 // ExecuteOrchestrator implements backend.Executor.
-func (d drainExecutor) ExecuteOrchestrator(ctx context.Context, id api.InstanceID, oldEvents, newEvents []*backend.HistoryEvent) (*backend.ExecutionResults, error) {
-	ctx, cancel := detach(ctx, d.hard)
-	defer cancel()
-	return d.Executor.ExecuteOrchestrator(ctx, id, oldEvents, newEvents)
+func (d drainExecutor) ExecuteOrchestrator(ctx context.Context, id api.InstanceID, oldEvents, newEvents []*backend.HistoryEvent) (res *backend.ExecutionResults, err error) {
+	err = detached(ctx, d.hard, func(ctx context.Context) error {
+		res, err = d.Executor.ExecuteOrchestrator(ctx, id, oldEvents, newEvents)
+		return err
+	})
+	return res, err
 }
 
 // ExecuteActivity implements backend.Executor.
-func (d drainExecutor) ExecuteActivity(ctx context.Context, id api.InstanceID, e *backend.HistoryEvent) (*backend.HistoryEvent, error) {
-	ctx, cancel := detach(ctx, d.hard)
-	defer cancel()
-	return d.Executor.ExecuteActivity(ctx, id, e)
+func (d drainExecutor) ExecuteActivity(ctx context.Context, id api.InstanceID, e *backend.HistoryEvent) (res *backend.HistoryEvent, err error) {
+	err = detached(ctx, d.hard, func(ctx context.Context) error {
+		res, err = d.Executor.ExecuteActivity(ctx, id, e)
+		return err
+	})
+	return res, err
 }
 
 // drainBackend loads, completes and abandons work items on detached contexts.
@@ -54,38 +65,32 @@ type drainBackend struct {
 }
 
 // GetOrchestrationRuntimeState implements backend.Backend.
-func (d *drainBackend) GetOrchestrationRuntimeState(ctx context.Context, wi *backend.OrchestrationWorkItem) (*backend.OrchestrationRuntimeState, error) {
-	ctx, cancel := detach(ctx, d.hard)
-	defer cancel()
-	return d.Backend.GetOrchestrationRuntimeState(ctx, wi)
+func (d *drainBackend) GetOrchestrationRuntimeState(ctx context.Context, wi *backend.OrchestrationWorkItem) (state *backend.OrchestrationRuntimeState, err error) {
+	err = detached(ctx, d.hard, func(ctx context.Context) error {
+		state, err = d.Backend.GetOrchestrationRuntimeState(ctx, wi)
+		return err
+	})
+	return state, err
 }
 
 // CompleteOrchestrationWorkItem implements backend.Backend.
 func (d *drainBackend) CompleteOrchestrationWorkItem(ctx context.Context, wi *backend.OrchestrationWorkItem) error {
-	ctx, cancel := detach(ctx, d.hard)
-	defer cancel()
-	return d.Backend.CompleteOrchestrationWorkItem(ctx, wi)
+	return detached(ctx, d.hard, func(ctx context.Context) error { return d.Backend.CompleteOrchestrationWorkItem(ctx, wi) })
 }
 
 // AbandonOrchestrationWorkItem implements backend.Backend.
 func (d *drainBackend) AbandonOrchestrationWorkItem(ctx context.Context, wi *backend.OrchestrationWorkItem) error {
-	ctx, cancel := detach(ctx, d.hard)
-	defer cancel()
-	return d.Backend.AbandonOrchestrationWorkItem(ctx, wi)
+	return detached(ctx, d.hard, func(ctx context.Context) error { return d.Backend.AbandonOrchestrationWorkItem(ctx, wi) })
 }
 
 // CompleteActivityWorkItem implements backend.Backend.
 func (d *drainBackend) CompleteActivityWorkItem(ctx context.Context, wi *backend.ActivityWorkItem) error {
-	ctx, cancel := detach(ctx, d.hard)
-	defer cancel()
-	return d.Backend.CompleteActivityWorkItem(ctx, wi)
+	return detached(ctx, d.hard, func(ctx context.Context) error { return d.Backend.CompleteActivityWorkItem(ctx, wi) })
 }
 
 // AbandonActivityWorkItem implements backend.Backend.
 func (d *drainBackend) AbandonActivityWorkItem(ctx context.Context, wi *backend.ActivityWorkItem) error {
-	ctx, cancel := detach(ctx, d.hard)
-	defer cancel()
-	return d.Backend.AbandonActivityWorkItem(ctx, wi)
+	return detached(ctx, d.hard, func(ctx context.Context) error { return d.Backend.AbandonActivityWorkItem(ctx, wi) })
 }
 
 // String names the decorated backend in the engine's logs.
