@@ -56,7 +56,8 @@ func New(cfg Config, hc *http.Client) *Client {
 
 // SendEmail asks SendGrid to send m and returns SendGrid's message id (the
 // X-Message-Id header, which event webhooks carry as sg_message_id's
-// prefix). A refusal comes back as a *notify.Error: permanent for 400, 401,
+// prefix; empty in the unlikely case that an accepting response lacks it,
+// since the e-mail is on its way all the same). A refusal comes back as a *notify.Error: permanent for 400, 401,
 // 403 (bad key, unverified sender, malformed message), transient for 429
 // (with the time to wait), 5xx and network failures.
 func (c *Client) SendEmail(ctx context.Context, m notify.Email) (string, error) {

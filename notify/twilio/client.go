@@ -104,8 +104,9 @@ func (c *Client) SendSMS(ctx context.Context, m notify.SMS) (string, error) {
 		return "", classify(err, rt.last, time.Now())
 	}
 	if msg.Sid == nil || *msg.Sid == "" {
-		// Accepted but unidentifiable: retrying could send it twice, and the
-		// caller's ledger cannot record it, so say so as a transient error.
+		// Twilio always answers a SID; a body without one is not Twilio's
+		// answer to this request. Like any ambiguous outcome it is transient:
+		// a retry may duplicate the message, which the notice ledger bounds.
 		return "", &notify.Error{Provider: provider, Code: "no_sid", Status: rt.last.status, Message: "response carries no message sid"}
 	}
 	return *msg.Sid, nil
