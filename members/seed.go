@@ -185,7 +185,7 @@ func (g *seeder) member() Member {
 		FirstName: first, LastName: last, BirthDate: birth, JoinedOn: joined, Status: status,
 		Street:     fmt.Sprintf("%s %d", pick(r, seedStreets()), 1+r.IntN(120)),
 		PostalCode: city.Postal, City: city.City, Country: "DE",
-		CreatedAt:  g.at(joined), Version: 1,
+		CreatedAt: g.at(joined), Version: 1,
 	}
 	m.UpdatedAt = m.CreatedAt
 	minor := age < 18

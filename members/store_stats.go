@@ -57,7 +57,7 @@ func (s *Store) MembersOverTime(ctx context.Context, months int) ([]MonthCount, 
 	if err := tx.Model(&Member{}).Select("joined_on AS day, count(*) AS n").Where(everActive).Group("joined_on").Scan(&joins).Error; err != nil {
 		return nil, fmt.Errorf("count joins: %w", err)
 	}
-	if err := tx.Model(&Member{}).Select("archived_on AS day, count(*) AS n").Where(everActive+" AND archived_on IS NOT NULL").Group("archived_on").Scan(&leaves).Error; err != nil {
+	if err := tx.Model(&Member{}).Select("archived_on AS day, count(*) AS n").Where(everActive + " AND archived_on IS NOT NULL").Group("archived_on").Scan(&leaves).Error; err != nil {
 		return nil, fmt.Errorf("count archivals: %w", err)
 	}
 	byDay := func(a, b dayCount) int { return a.Day.Compare(b.Day) }
