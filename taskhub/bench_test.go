@@ -13,11 +13,14 @@ import (
 	"github.com/microsoft/durabletask-go/task"
 )
 
-// benchHub opens a hub in a temporary folder, with or without the
-// long-polling decorator, and starts it on r unless r is nil.
-func benchHub(b *testing.B, longPolling bool, r *task.TaskRegistry) *Hub {
+// benchHub opens a hub in a temporary folder with parallelism 4 and
+// starts it on r after wrap (when not nil) has decorated its backend.
+// Without long-polling it runs the engine's own worker loop as well: the
+// engine as it comes, for comparison.
+func benchHub(b *testing.B, longPolling bool, r *task.TaskRegistry, wrap func(backend.Backend) backend.Backend) *Hub {
 	b.Helper()
-	h, err := open(b.Context(), Options{DSN: testDSN(b), Parallelism: 4}, slog.New(slog.DiscardHandler), longPolling)
+	log := slog.New(slog.DiscardHandler)
+	h, err := open(b.Context(), Options{DSN: testDSN(b), Parallelism: 4}, log, longPolling)
 	if err != nil {
 		b.Fatalf("open: %v", err)
 	}
@@ -26,9 +29,22 @@ func benchHub(b *testing.B, longPolling bool, r *task.TaskRegistry) *Hub {
 			b.Errorf("Shutdown: %v", err)
 		}
 	})
-	if r != nil {
-		startHub(b, h, r)
+	if wrap != nil {
+		h.be = wrap(h.be)
 	}
+	if longPolling {
+		startHub(b, h, r)
+		return h
+	}
+	workers := newWorkers(h.be, r, h.hard, 4, newEngineLogger(log))
+	for _, w := range workers {
+		w.Start(context.Background())
+	}
+	b.Cleanup(func() {
+		for _, w := range workers {
+			w.StopAndDrain()
+		}
+	})
 	return h
 }
 
@@ -43,7 +59,7 @@ func BenchmarkEventReaction(b *testing.B) {
 			longPolling bool
 		}{{"longpoll", true}, {"plain", false}} {
 			b.Run(fmt.Sprintf("%s/idle=%v", mode.name, idle), func(b *testing.B) {
-				h := benchHub(b, mode.longPolling, registry(b, map[string]task.Orchestrator{"AwaitEvent": awaitEvent}, nil))
+				h := benchHub(b, mode.longPolling, registry(b, map[string]task.Orchestrator{"AwaitEvent": awaitEvent}, nil), nil)
 				c := h.Client()
 				var total, worst time.Duration
 				for i := 0; i < b.N; i++ {
@@ -124,10 +140,11 @@ func BenchmarkFanOut(b *testing.B) {
 		longPolling bool
 	}{{"longpoll", true}, {"plain", false}} {
 		b.Run(mode.name, func(b *testing.B) {
-			h := benchHub(b, mode.longPolling, nil)
-			sc := &stepCounter{Backend: h.be}
-			h.be = sc
-			startHub(b, h, r)
+			sc := &stepCounter{}
+			h := benchHub(b, mode.longPolling, r, func(be backend.Backend) backend.Backend {
+				sc.Backend = be
+				return sc
+			})
 			for i := 0; i < b.N; i++ {
 				id := schedule(b, h.Client(), "FanOut", nil)
 				md := awaitCompletion(b, h.Client(), id, 10*time.Minute)

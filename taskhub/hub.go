@@ -38,7 +38,10 @@ type Hub struct {
 	mu      sync.Mutex
 	started bool
 	closed  bool
-	workers []backend.TaskWorker
+	// workers by kind, and the loops that feed them work items.
+	workers     map[string]backend.TaskWorker
+	stopPolling context.CancelFunc
+	polling     sync.WaitGroup
 }
 
 // Open opens the task hub that opts describe, creating its tables when they
