@@ -13,6 +13,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"membership/config"
+	"membership/members"
 	"membership/taskhub"
 	"membership/web/auth"
 )
@@ -28,27 +29,29 @@ type Check struct {
 
 // Deps are the parts the server talks to; cmd builds them.
 type Deps struct {
-	Config *config.Config
-	Log    *slog.Logger
-	Auth   *auth.Store
-	Hub    *taskhub.Hub
-	Ready  []Check
+	Config  *config.Config
+	Log     *slog.Logger
+	Auth    *auth.Store
+	Members *members.Store
+	Hub     *taskhub.Hub
+	Ready   []Check
 }
 
 // Server holds the handlers' dependencies.
 type Server struct {
-	cfg    *config.Config
-	log    *slog.Logger
-	auth   *auth.Store
-	hub    *taskhub.Hub
-	ready  []Check
-	secure bool // base_url is https: cookies get the Secure flag
-	e      *echo.Echo
+	cfg     *config.Config
+	log     *slog.Logger
+	auth    *auth.Store
+	members *members.Store
+	hub     *taskhub.Hub
+	ready   []Check
+	secure  bool // base_url is https: cookies get the Secure flag
+	e       *echo.Echo
 }
 
 // New builds the server and its routes.
 func New(d Deps) *Server {
-	s := &Server{cfg: d.Config, log: d.Log, auth: d.Auth, hub: d.Hub, ready: d.Ready}
+	s := &Server{cfg: d.Config, log: d.Log, auth: d.Auth, members: d.Members, hub: d.Hub, ready: d.Ready}
 	if u, err := url.Parse(d.Config.Server.BaseURL); err == nil && u.Scheme == "https" {
 		s.secure = true
 	}

@@ -12,6 +12,7 @@ import (
 	"membership"
 	"membership/config"
 	"membership/db"
+	"membership/members"
 )
 
 // loadConfig reads the configuration layers for a subcommand.
@@ -54,4 +55,9 @@ func migrate(ctx context.Context, e env) error {
 	defer db.Close(gdb)
 	fmt.Fprintln(e.stdout, "app database is up to date")
 	return nil
+}
+
+// membersOptions derives the members store's options from the club's configuration.
+func membersOptions(cfg *config.Config) members.Options {
+	return members.Options{Region: cfg.Club.DefaultRegion, AllowedRegions: cfg.Club.AllowedRegions, Location: cfg.Club.Location()}
 }

@@ -13,6 +13,7 @@ import (
 
 	"membership/config"
 	"membership/db"
+	"membership/members"
 	"membership/taskhub"
 	"membership/web"
 	"membership/web/auth"
@@ -23,7 +24,11 @@ const firstAdminEmail = "admin@example.org"
 
 // serve runs the app until ctx ends (SIGINT/SIGTERM), then stops accepting requests, finishes
 // those in flight, drains the workflow workers and closes both stores.
-func serve(ctx context.Context, e env) error {
+func serve(ctx context.Context, e env) error { return serveWith(ctx, e, nil, nil) }
+
+// serveWith is serve with extra orchestrators and activities, and a hook that runs once the
+// workers are started (tests use both to put work in flight in a real serving process).
+func serveWith(ctx context.Context, e env, extra func(r *task.TaskRegistry), started func(ctx context.Context, hub *taskhub.Hub) error) error {
 	cfg, err := loadConfig(e)
 	if err != nil {
 		return err
@@ -66,15 +71,24 @@ func serve(ctx context.Context, e env) error {
 		}
 	}
 	r := task.NewTaskRegistry()
+	if extra != nil {
+		extra(r)
+	}
 	if err := hub.Start(ctx, r); err != nil {
 		return err
 	}
+	if started != nil {
+		if err := started(ctx, hub); err != nil {
+			return err
+		}
+	}
 
 	srv := web.New(web.Deps{
-		Config: cfg,
-		Log:    log,
-		Auth:   users,
-		Hub:    hub,
+		Config:  cfg,
+		Log:     log,
+		Auth:    users,
+		Members: members.NewStore(gdb, membersOptions(cfg), log),
+		Hub:     hub,
 		Ready: []web.Check{
 			{Name: "app_database", Ping: func(ctx context.Context) error { return db.Ping(ctx, gdb) }},
 			{Name: "taskhub", Ping: hub.Ping},

@@ -19,6 +19,7 @@ import (
 	"membership"
 	"membership/config"
 	"membership/db/dbtest"
+	"membership/members"
 	"membership/taskhub"
 	"membership/web"
 	"membership/web/auth"
@@ -34,12 +35,13 @@ const (
 
 // App is a running server with its stores.
 type App struct {
-	URL    string
-	Config *config.Config
-	DB     *gorm.DB
-	Auth   *auth.Store
-	Hub    *taskhub.Hub
-	Server *web.Server
+	URL     string
+	Config  *config.Config
+	DB      *gorm.DB
+	Auth    *auth.Store
+	Members *members.Store
+	Hub     *taskhub.Hub
+	Server  *web.Server
 }
 
 // Options adjust the app before it starts.
@@ -96,7 +98,8 @@ func Start(t testing.TB, opts Options) *App {
 			t.Errorf("task hub shutdown: %v", err)
 		}
 	})
-	deps := web.Deps{Config: cfg, Log: log, Auth: users, Hub: hub}
+	store := members.NewStore(gdb, MembersOptions(cfg), log)
+	deps := web.Deps{Config: cfg, Log: log, Auth: users, Members: store, Hub: hub}
 	if opts.Deps != nil {
 		opts.Deps(&deps)
 	}
@@ -104,7 +107,7 @@ func Start(t testing.TB, opts Options) *App {
 	hs := httptest.NewServer(srv.Handler())
 	t.Cleanup(hs.Close)
 	cfg.Server.BaseURL = hs.URL
-	return &App{URL: hs.URL, Config: cfg, DB: gdb, Auth: users, Hub: hub, Server: srv}
+	return &App{URL: hs.URL, Config: cfg, DB: gdb, Auth: users, Members: store, Hub: hub, Server: srv}
 }
 
 // Token creates an API token with a role.
@@ -138,4 +141,9 @@ func writeEmpty(t testing.TB) string {
 		t.Fatal(err)
 	}
 	return p
+}
+
+// MembersOptions derives the members store's options from the configuration, as cmd does.
+func MembersOptions(cfg *config.Config) members.Options {
+	return members.Options{Region: cfg.Club.DefaultRegion, AllowedRegions: cfg.Club.AllowedRegions, Location: cfg.Club.Location()}
 }
