@@ -1,0 +1,103 @@
+// Package activities holds the side effects orchestrators ask for: database
+// writes and sends. Each area has its own struct with its dependencies and its
+// own Register method; every activity is idempotent.
+package activities
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+
+	"membership/members"
+	"membership/notify"
+)
+
+// Activity names of the sending contract, scheduled by orchestrators by name.
+const (
+	SendSMSActivity   = "SendSMS"
+	SendEmailActivity = "SendEmail"
+)
+
+// Channels of a notice.
+const (
+	ChannelSMS   = "sms"
+	ChannelEmail = "email"
+)
+
+// Purposes of a notice: they decide consent and the template set.
+const (
+	PurposeVerification = "verification"
+	PurposeWelcome      = "welcome"
+	PurposeReminder     = "reminder"
+	PurposeCampaign     = "campaign"
+	PurposeAdmin        = "admin"
+)
+
+// Results of a send.
+const (
+	ResultSent    = "sent"
+	ResultFailed  = "failed"
+	ResultSkipped = "skipped"
+)
+
+// NoticeRequest is one message to one member on one channel, the input of the
+// SendSMS and SendEmail activities.
+type NoticeRequest struct {
+	// Key is unique per message, "<purpose>:<subject>:member:<id>:<channel>"
+	// (DESIGN.md, "Notices and their keys"); a second send with the same key
+	// sends nothing.
+	Key      string `json:"key"`
+	MemberID int64  `json:"member_id"`
+	// Channel is "sms" or "email".
+	Channel string `json:"channel"`
+	// Purpose is "verification", "welcome", "reminder", "campaign" or "admin".
+	Purpose string `json:"purpose"`
+	// Template names the message text: "phone_code", "email_link", "welcome",
+	// "fee_reminder", "fee_overdue", or "campaign" (then Subject and Body are
+	// given).
+	Template string `json:"template"`
+	// Subject and Body are free text for campaigns: templates over the member's
+	// fields ({{.FirstName}} …).
+	Subject string `json:"subject,omitempty"`
+	Body    string `json:"body,omitempty"`
+	// Vars are extra template variables (code, link, amount, due_on …).
+	Vars map[string]string `json:"vars,omitempty"`
+	// Secrets names the Vars masked in the stored copy (the SMS code).
+	Secrets []string `json:"secrets,omitempty"`
+	// Transactional notices (verification codes and links) need no consent.
+	Transactional bool `json:"transactional,omitempty"`
+	// CampaignID is 0 unless the notice belongs to a campaign.
+	CampaignID int64 `json:"campaign_id,omitempty"`
+}
+
+// NoticeResult is what became of a NoticeRequest.
+type NoticeResult struct {
+	NoticeID int64 `json:"notice_id"`
+	// Status is "sent", "failed" or "skipped".
+	Status string `json:"status"`
+	// Reason says why a notice failed or was skipped.
+	Reason string `json:"reason,omitempty"`
+}
+
+// Notices sends messages to members and keeps the notice ledger.
+type Notices struct {
+	Members *members.Store
+	SMS     notify.SMSSender
+	Email   notify.EmailSender
+	Log     *slog.Logger
+}
+
+// Send sends req once: it inserts the notice row if absent (unique key),
+// returns at once if it is already sent, otherwise renders, respects consent
+// and contact presence (skipped with a reason), sends and records the
+// provider's id. A permanent provider error answers Status "failed" and a nil
+// error; a transient one is returned so that the activity's retry policy
+// retries.
+func (n *Notices) Send(ctx context.Context, req NoticeRequest) (NoticeResult, error) {
+	return NoticeResult{}, errors.New("activities: Send not implemented yet")
+}
+
+// TellAdmins e-mails every active admin user, once per key and admin.
+func (n *Notices) TellAdmins(ctx context.Context, key, subject, text string) error {
+	return errors.New("activities: TellAdmins not implemented yet")
+}
