@@ -1,0 +1,147 @@
+package taskhub
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/microsoft/durabletask-go/api"
+	"github.com/microsoft/durabletask-go/backend"
+	"google.golang.org/protobuf/proto"
+)
+
+// ErrWrongState reports an operation that the instance's runtime status forbids: an event
+// for an instance that has finished, a rewind of one that has not failed.
+var ErrWrongState = errors.New("the instance's state forbids this")
+
+// Instance is one orchestration instance as the task hub's Instances table holds it.
+type Instance struct {
+	ID          api.InstanceID
+	Name        string
+	Status      api.OrchestrationStatus
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+	CompletedAt time.Time // zero until it finishes
+	// Input, Output and CustomStatus are the serialized values (JSON) as stored; "" for none.
+	// Input is "" in a list that did not ask for inputs.
+	Input, Output, CustomStatus string
+	Failure                     *backend.TaskFailureDetails // nil unless it failed
+	// ParentID is the parent of a sub-orchestration where the backend records it (the
+	// PostgreSQL one; the engine's SQLite backend leaves it empty).
+	ParentID api.InstanceID
+}
+
+// Finished reports whether the instance has reached a final status.
+func (i Instance) Finished() bool { return finished(i.Status) }
+
+// finished reports whether a status is final: nothing more happens to such an instance.
+func finished(s api.OrchestrationStatus) bool {
+	switch s {
+	case api.RUNTIME_STATUS_COMPLETED, api.RUNTIME_STATUS_FAILED, api.RUNTIME_STATUS_TERMINATED, api.RUNTIME_STATUS_CANCELED:
+		return true
+	}
+	return false
+}
+
+// Instances reads the orchestration instances and their histories straight from the task
+// hub's own tables, which the engine's client cannot list or query, and manages them (events,
+// termination, suspension, restart, rewind, purge) through the hub's client and, for rewind
+// alone, by rewriting those tables.
+type Instances struct {
+	db     *sql.DB
+	pg     bool // PostgreSQL: $n placeholders and its own locking; otherwise SQLite
+	be     backend.Backend
+	client backend.TaskHubClient
+	wake   func() // tells idle workers that work may exist after a write of our own
+	log    *slog.Logger
+}
+
+// dbSource is implemented by a backend other than the built-in SQLite one that lets the hub
+// read its tables: DB returns a handle on the same database (and schema) the backend uses,
+// whose tables and columns are the engine's SQLite schema under PostgreSQL's folding.
+type dbSource interface {
+	DB() *sql.DB
+}
+
+// Instances returns the hub's instance reader. For SQLite it reads through the hub's own
+// handle on the task hub file (modernc's driver, the copy of SQLite the engine links); a
+// PostgreSQL backend must implement DB() *sql.DB.
+func (h *Hub) Instances() (*Instances, error) {
+	x := &Instances{be: h.be, client: h.client, wake: h.waker(), log: h.log}
+	if h.store != nil {
+		x.db = h.store.db
+		return x, nil
+	}
+	inner := h.be
+	if d, ok := inner.(*drainBackend); ok {
+		inner = d.Backend
+	}
+	src, ok := inner.(dbSource)
+	if !ok {
+		return nil, fmt.Errorf("read task hub %q: backend %T does not expose its database (DB() *sql.DB)", h.opts.Name, inner)
+	}
+	x.db, x.pg = src.DB(), true
+	return x, nil
+}
+
+// waker returns what signals the hub's long-polling fetches, or a no-op where the backend
+// wakes its fetches by itself (PostgreSQL: its poll interval bounds the wait for writes made
+// outside it).
+func (h *Hub) waker() func() {
+	if d, ok := h.be.(*drainBackend); ok {
+		if lp, ok := d.Backend.(*longPoll); ok {
+			return lp.wake.Signal
+		}
+	}
+	return func() {}
+}
+
+// instanceColumns are the columns scanInstance reads, in its order; the input is an
+// expression so that lists can leave it out.
+const instanceColumns = `InstanceID, Name, RuntimeStatus, CreatedTime, LastUpdatedTime, CompletedTime, %s, Output, CustomStatus, FailureDetails, ParentInstanceID`
+
+// Get returns one instance with its payloads, or api.ErrInstanceNotFound.
+func (x *Instances) Get(ctx context.Context, id api.InstanceID) (Instance, error) {
+	q := newStatement(x.pg)
+	q.add("SELECT "+fmt.Sprintf(instanceColumns, "Input")+" FROM Instances WHERE InstanceID = ", q.arg(string(id)))
+	inst, err := scanInstance(x.db.QueryRowContext(ctx, q.String(), q.args...))
+	if errors.Is(err, sql.ErrNoRows) {
+		return Instance{}, fmt.Errorf("instance %s: %w", id, api.ErrInstanceNotFound)
+	}
+	if err != nil {
+		return Instance{}, fmt.Errorf("read instance %s: %w", id, err)
+	}
+	return inst, nil
+}
+
+// scanner is a *sql.Row or *sql.Rows.
+type scanner interface {
+	Scan(dest ...any) error
+}
+
+func scanInstance(r scanner) (Instance, error) {
+	var (
+		inst                         Instance
+		id, status                   string
+		completed                    sql.NullTime
+		input, output, custom, paren sql.NullString
+		failure                      []byte
+	)
+	if err := r.Scan(&id, &inst.Name, &status, &inst.CreatedAt, &inst.UpdatedAt, &completed, &input, &output, &custom, &failure, &paren); err != nil {
+		return Instance{}, err
+	}
+	inst.ID, inst.Status, inst.ParentID = api.InstanceID(id), storedStatus(status), api.InstanceID(paren.String)
+	inst.CompletedAt = completed.Time
+	inst.Input, inst.Output, inst.CustomStatus = input.String, output.String, custom.String
+	if len(failure) > 0 {
+		inst.Failure = new(backend.TaskFailureDetails)
+		if err := proto.Unmarshal(failure, inst.Failure); err != nil {
+			return Instance{}, fmt.Errorf("decode failure details of %s: %w", id, err)
+		}
+	}
+	inst.CreatedAt, inst.UpdatedAt, inst.CompletedAt = inst.CreatedAt.UTC(), inst.UpdatedAt.UTC(), inst.CompletedAt.UTC()
+	return inst, nil
+}
