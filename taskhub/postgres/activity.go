@@ -22,11 +22,18 @@ WHERE SequenceNumber = (
 )
 RETURNING SequenceNumber, InstanceID, EventPayload`
 
+// completeTask deletes a task that is still locked by the caller and queues
+// its result for the orchestration, in one statement: no result without the
+// lock.
+const completeTask = `
+WITH done AS (DELETE FROM NewTasks WHERE SequenceNumber = $1 AND LockedBy = $2 RETURNING InstanceID)
+INSERT INTO NewEvents (InstanceID, EventPayload) SELECT InstanceID, $3 FROM done`
+
 // GetActivityWorkItem implements backend.Backend. It waits until a task is
 // queued (see the package documentation) and returns backend.ErrNoWorkItems
 // only after Stop.
 func (b *Backend) GetActivityWorkItem(ctx context.Context) (*backend.ActivityWorkItem, error) {
-	return longPoll(ctx, b, b.activities, b.claimActivity, nil)
+	return longPoll(ctx, b, b.activities, 0, b.claimActivity, nil)
 }
 
 // claimActivity locks one task, or returns backend.ErrNoWorkItems.
@@ -63,43 +70,28 @@ func (b *Backend) CompleteActivityWorkItem(ctx context.Context, wi *backend.Acti
 	if err != nil {
 		return err
 	}
-	err = b.inTx(ctx, func(tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx, "DELETE FROM NewTasks WHERE SequenceNumber = $1 AND LockedBy = $2", wi.SequenceNumber, wi.LockedBy)
-		if err != nil {
-			return fmt.Errorf("delete task: %w", err)
-		}
-		if tag.RowsAffected() == 0 {
-			return errLockLost("delete task")
-		}
-		if _, err := tx.Exec(ctx, "INSERT INTO NewEvents (InstanceID, EventPayload) VALUES ($1, $2)", string(wi.InstanceID), payload); err != nil {
-			return fmt.Errorf("insert result: %w", err)
-		}
-		return b.notifyIn(ctx, tx, orchestrationWork)
-	})
+	tag, err := b.pool.Exec(ctx, completeTask, wi.SequenceNumber, wi.LockedBy, payload)
+	if err == nil && tag.RowsAffected() == 0 {
+		err = errLockLost("delete task")
+	}
 	if err != nil {
 		return fmt.Errorf("complete activity work item %s: %w", wi, err)
 	}
-	b.wakeLocal(orchestrationWork)
+	b.announce(orchestrationWork)
 	return nil
 }
 
 // AbandonActivityWorkItem implements backend.Backend: it unlocks the task for
 // any process to take.
 func (b *Backend) AbandonActivityWorkItem(ctx context.Context, wi *backend.ActivityWorkItem) error {
-	err := b.inTx(ctx, func(tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx, "UPDATE NewTasks SET LockedBy = NULL, LockExpiration = NULL WHERE SequenceNumber = $1 AND LockedBy = $2",
-			wi.SequenceNumber, wi.LockedBy)
-		if err != nil {
-			return fmt.Errorf("unlock task: %w", err)
-		}
-		if tag.RowsAffected() == 0 {
-			return errLockLost("unlock task")
-		}
-		return b.notifyIn(ctx, tx, activityWork)
-	})
+	tag, err := b.pool.Exec(ctx, "UPDATE NewTasks SET LockedBy = NULL, LockExpiration = NULL WHERE SequenceNumber = $1 AND LockedBy = $2",
+		wi.SequenceNumber, wi.LockedBy)
+	if err == nil && tag.RowsAffected() == 0 {
+		err = errLockLost("unlock task")
+	}
 	if err != nil {
 		return fmt.Errorf("abandon activity work item %s: %w", wi, err)
 	}
-	b.wakeLocal(activityWork)
+	b.announce(activityWork)
 	return nil
 }

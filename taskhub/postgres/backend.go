@@ -32,6 +32,11 @@ type Backend struct {
 	activities     *taskhub.Broadcast // work for activity fetches may have appeared
 	stopped        atomic.Bool
 
+	pending      atomic.Uint32 // bits of the kinds of work announced but not yet notified
+	poke         chan struct{} // tells the notifier that pending has bits
+	stopNotifier func()
+	notifierDone chan struct{}
+
 	mu     sync.Mutex     // guards cancel
 	cancel func()         // stops the listener and lock renewal; nil when not started
 	bg     sync.WaitGroup // the listener and lock renewal goroutines
@@ -58,6 +63,16 @@ func New(ctx context.Context, dsn string, opts Options, log *slog.Logger) (*Back
 	if opts.MaxConns > 0 {
 		cfg.MaxConns = opts.MaxConns
 	}
+	// Commits do not wait for the WAL to reach the disk, except those of
+	// inDurableTx. The engine's workers claim, complete and abandon work items
+	// one at a time; a flush costs 3.5 ms here against 0.4 ms for the rest of
+	// such a transaction. A crash of the database server may lose the last
+	// fraction of a second of them; a consistent prefix survives, and the
+	// lost claims and completions are simply done again (an activity may run
+	// once more, which activities allow for). That is the durability of the
+	// SQLite task hub in WAL mode with synchronous=NORMAL. Writes a client is
+	// told about (a new instance, a raised event, a purge) are durable.
+	cfg.ConnConfig.RuntimeParams["synchronous_commit"] = "off"
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
@@ -69,7 +84,7 @@ func New(ctx context.Context, dsn string, opts Options, log *slog.Logger) (*Back
 		pool.Close()
 		return nil, fmt.Errorf("reach postgres task hub: %w", err)
 	}
-	return &Backend{
+	b := &Backend{
 		pool:           pool,
 		connConfig:     cfg.ConnConfig.Copy(),
 		opts:           opts,
@@ -78,7 +93,18 @@ func New(ctx context.Context, dsn string, opts Options, log *slog.Logger) (*Back
 		channel:        fmt.Sprintf("taskhub_%016x", hubKey(opts.Schema)),
 		orchestrations: taskhub.NewBroadcast(),
 		activities:     taskhub.NewBroadcast(),
-	}, nil
+		poke:           make(chan struct{}, 1),
+		notifierDone:   make(chan struct{}),
+	}
+	// The notifier runs from New to Close, not only between Start and Stop:
+	// a process that only starts orchestrations must still tell the others.
+	notifierCtx, stop := context.WithCancel(context.Background())
+	b.stopNotifier = stop
+	go func() {
+		defer close(b.notifierDone)
+		b.notify(notifierCtx)
+	}()
+	return b, nil
 }
 
 // workerName names this Backend in the LockedBy columns: host, process and a
@@ -143,10 +169,13 @@ func (b *Backend) Stop(context.Context) error {
 	return nil
 }
 
-// Close stops the Backend and closes its pool. Work items it still holds stay
-// locked until their lock times out, as if the process had died.
+// Close stops the Backend, sends its last notifications and closes its
+// pool. Work items it still holds stay locked until their lock times out, as
+// if the process had died. Close may be called more than once.
 func (b *Backend) Close() error {
 	err := b.Stop(context.Background())
+	b.stopNotifier()
+	<-b.notifierDone
 	b.pool.Close()
 	return err
 }
@@ -156,29 +185,22 @@ func (b *Backend) String() string {
 	return fmt.Sprintf("postgres::%s", b.opts.Schema)
 }
 
-// inTx runs fn in a transaction and commits it when fn returns nil.
+// inTx runs fn in a transaction and commits it when fn returns nil. Like
+// every statement of the pool, the commit does not wait for the disk (see
+// New); inDurableTx does.
 func (b *Backend) inTx(ctx context.Context, fn func(pgx.Tx) error) error {
 	return pgx.BeginFunc(ctx, b.pool, fn)
 }
 
-// notifyIn queues a NOTIFY on the hub's channel, sent when tx commits.
-// PostgreSQL folds identical notifications of one transaction into one.
-func (b *Backend) notifyIn(ctx context.Context, tx pgx.Tx, w work) error {
-	if _, err := tx.Exec(ctx, "SELECT pg_notify($1, $2)", b.channel, string(w)); err != nil {
-		return fmt.Errorf("notify %s work: %w", w, err)
-	}
-	return nil
-}
-
-// wakeLocal wakes this process's own waiting fetches at once, without the
-// round trip through the listener (which also works when it is not started).
-func (b *Backend) wakeLocal(w work) {
-	switch w {
-	case orchestrationWork:
-		b.orchestrations.Signal()
-	case activityWork:
-		b.activities.Signal()
-	}
+// inDurableTx runs fn in a transaction whose commit waits until the WAL is
+// on disk, for the writes a client is told about.
+func (b *Backend) inDurableTx(ctx context.Context, fn func(pgx.Tx) error) error {
+	return b.inTx(ctx, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, "SET LOCAL synchronous_commit = on"); err != nil {
+			return fmt.Errorf("require durable commit: %w", err)
+		}
+		return fn(tx)
+	})
 }
 
 // errLockLost reports a work item whose lock another process took over.

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/microsoft/durabletask-go/api"
 	"github.com/microsoft/durabletask-go/backend"
 	"google.golang.org/protobuf/proto"
@@ -23,46 +24,99 @@ func subOrchestrationReuse() *api.OrchestrationIdReusePolicy {
 	}
 }
 
+// statement is one statement of a batch, with what its result must satisfy.
+type statement struct {
+	what  string // for errors
+	sql   string
+	args  []any
+	check func(pgconn.CommandTag) error // nil: any result
+}
+
 // CompleteOrchestrationWorkItem implements backend.Backend: in one
 // transaction it saves the step's state and history, queues the activities,
 // timers and messages the step produced, and deletes the events it consumed.
 // A lock another process took over answers backend.ErrWorkItemLockLost.
 func (b *Backend) CompleteOrchestrationWorkItem(ctx context.Context, wi *backend.OrchestrationWorkItem) error {
-	err := b.inTx(ctx, func(tx pgx.Tx) error {
-		if err := b.updateInstance(ctx, tx, wi); err != nil {
-			return err
+	batch, err := completion(wi)
+	if err != nil {
+		return fmt.Errorf("complete orchestration work item %s: %w", wi.InstanceID, err)
+	}
+	err = b.inTx(ctx, func(tx pgx.Tx) error {
+		for _, m := range wi.State.PendingMessages() {
+			if m.HistoryEvent.GetExecutionStarted() != nil {
+				if err := b.createSubOrchestration(ctx, tx, wi.InstanceID, m.HistoryEvent); err != nil {
+					return err
+				}
+			}
 		}
-		if err := saveHistory(ctx, tx, wi); err != nil {
-			return err
-		}
-		if err := b.queueTasks(ctx, tx, wi); err != nil {
-			return err
-		}
-		if err := b.queueEvents(ctx, tx, wi); err != nil {
-			return err
-		}
-		tag, err := tx.Exec(ctx, "DELETE FROM NewEvents WHERE InstanceID = $1 AND LockedBy = $2", string(wi.InstanceID), wi.LockedBy)
-		if err != nil {
-			return fmt.Errorf("delete consumed events: %w", err)
-		}
-		if tag.RowsAffected() == 0 {
-			return errLockLost("delete consumed events")
-		}
-		// Events that arrived during the step are waiting for the instance,
-		// which is now unlocked.
-		return b.notifyIn(ctx, tx, orchestrationWork)
+		return runBatch(ctx, tx, batch)
 	})
 	if err != nil {
 		return fmt.Errorf("complete orchestration work item %s: %w", wi.InstanceID, err)
 	}
-	b.wakeLocal(orchestrationWork)
-	b.wakeLocal(activityWork)
+	// Orchestration work even without new events: events that arrived during
+	// the step wait for the instance, which is now unlocked.
+	b.announce(orchestrationWork)
+	if len(wi.State.PendingTasks()) > 0 {
+		b.announce(activityWork)
+	}
 	return nil
+}
+
+// completion lists the statements that save a step, to be sent in one round
+// trip.
+func completion(wi *backend.OrchestrationWorkItem) ([]statement, error) {
+	update, err := updateInstance(wi)
+	if err != nil {
+		return nil, err
+	}
+	batch := []statement{update}
+	id := string(wi.InstanceID)
+	if wi.State.ContinuedAsNew() {
+		batch = append(batch, statement{what: "clear history for continue-as-new", sql: "DELETE FROM History WHERE InstanceID = $1", args: []any{id}})
+	}
+	history, err := marshalAll(wi.State.NewEvents())
+	if err != nil {
+		return nil, err
+	}
+	if len(history) > 0 {
+		// Arrays, not a placeholder per value: any number of rows in one
+		// statement, and no numbering to get wrong.
+		batch = append(batch, statement{what: "insert history", sql: `INSERT INTO History (InstanceID, SequenceNumber, EventPayload)
+			SELECT $1, $2 + n - 1, p FROM unnest($3::bytea[]) WITH ORDINALITY AS t(p, n)`,
+			args: []any{id, len(wi.State.OldEvents()), history}})
+	}
+	tasks, err := marshalAll(wi.State.PendingTasks())
+	if err != nil {
+		return nil, err
+	}
+	if len(tasks) > 0 {
+		batch = append(batch, statement{what: "insert tasks", sql: `INSERT INTO NewTasks (InstanceID, EventPayload)
+			SELECT $1, p FROM unnest($2::bytea[]) WITH ORDINALITY AS t(p, n) ORDER BY n`,
+			args: []any{id, tasks}})
+	}
+	if events, err := outbox(wi); err != nil {
+		return nil, err
+	} else if events != nil {
+		batch = append(batch, *events)
+	}
+	batch = append(batch, statement{
+		what: "delete consumed events",
+		sql:  "DELETE FROM NewEvents WHERE InstanceID = $1 AND LockedBy = $2",
+		args: []any{id, wi.LockedBy},
+		check: func(tag pgconn.CommandTag) error {
+			if tag.RowsAffected() == 0 {
+				return errLockLost("delete consumed events")
+			}
+			return nil
+		},
+	})
+	return batch, nil
 }
 
 // updateInstance writes the instance's status, input, output, failure and
 // custom status, and releases its lock (LockedBy stays, as in the engine).
-func (b *Backend) updateInstance(ctx context.Context, tx pgx.Tx, wi *backend.OrchestrationWorkItem) error {
+func updateInstance(wi *backend.OrchestrationWorkItem) (statement, error) {
 	var set strings.Builder
 	args := make([]any, 0, 10)
 	arg := func(v any) string {
@@ -80,7 +134,7 @@ func (b *Backend) updateInstance(ctx context.Context, tx pgx.Tx, wi *backend.Orc
 			if ec.FailureDetails != nil {
 				var err error
 				if failure, err = proto.Marshal(ec.FailureDetails); err != nil {
-					return fmt.Errorf("marshal failure details: %w", err)
+					return statement{}, fmt.Errorf("marshal failure details: %w", err)
 				}
 			}
 			fmt.Fprintf(&set, "CompletedTime = now(), Output = %s, FailureDetails = %s, ", arg(ec.GetResult().GetValue()), arg(failure))
@@ -91,62 +145,22 @@ func (b *Backend) updateInstance(ctx context.Context, tx pgx.Tx, wi *backend.Orc
 	}
 	q := fmt.Sprintf("UPDATE Instances SET %sRuntimeStatus = %s, LastUpdatedTime = now(), LockExpiration = NULL WHERE InstanceID = %s AND LockedBy = %s",
 		set.String(), arg(statusString(wi.State.RuntimeStatus())), arg(string(wi.InstanceID)), arg(wi.LockedBy))
-	tag, err := tx.Exec(ctx, q, args...)
-	if err != nil {
-		return fmt.Errorf("update instance: %w", err)
-	}
-	if tag.RowsAffected() == 0 {
-		return errLockLost("update instance (gone, or locked by another worker)")
-	}
-	return nil
-}
-
-// saveHistory appends the step's new events to the history; continue-as-new
-// first clears the old history.
-func saveHistory(ctx context.Context, tx pgx.Tx, wi *backend.OrchestrationWorkItem) error {
-	if wi.State.ContinuedAsNew() {
-		if _, err := tx.Exec(ctx, "DELETE FROM History WHERE InstanceID = $1", string(wi.InstanceID)); err != nil {
-			return fmt.Errorf("clear history for continue-as-new: %w", err)
+	return statement{what: "update instance", sql: q, args: args, check: func(tag pgconn.CommandTag) error {
+		if tag.RowsAffected() == 0 {
+			return errLockLost("update instance (gone, or locked by another worker)")
 		}
-	}
-	payloads, err := marshalAll(wi.State.NewEvents())
-	if err != nil || len(payloads) == 0 {
-		return err
-	}
-	// One statement for any number of events: arrays, not a placeholder per
-	// value, so there is neither a parameter limit nor numbering to get wrong.
-	_, err = tx.Exec(ctx, `INSERT INTO History (InstanceID, SequenceNumber, EventPayload)
-		SELECT $1, $2 + n - 1, p FROM unnest($3::bytea[]) WITH ORDINALITY AS t(p, n)`,
-		string(wi.InstanceID), len(wi.State.OldEvents()), payloads)
-	if err != nil {
-		return fmt.Errorf("insert history: %w", err)
-	}
-	return nil
+		return nil
+	}}, nil
 }
 
-// queueTasks queues the activities the step scheduled.
-func (b *Backend) queueTasks(ctx context.Context, tx pgx.Tx, wi *backend.OrchestrationWorkItem) error {
-	payloads, err := marshalAll(wi.State.PendingTasks())
-	if err != nil || len(payloads) == 0 {
-		return err
-	}
-	_, err = tx.Exec(ctx, `INSERT INTO NewTasks (InstanceID, EventPayload)
-		SELECT $1, p FROM unnest($2::bytea[]) WITH ORDINALITY AS t(p, n) ORDER BY n`,
-		string(wi.InstanceID), payloads)
-	if err != nil {
-		return fmt.Errorf("insert tasks: %w", err)
-	}
-	return b.notifyIn(ctx, tx, activityWork)
-}
-
-// queueEvents queues the step's timers (to itself, visible when they fire)
-// and messages (to other instances), creating the instances of the
-// sub-orchestrations it starts.
-func (b *Backend) queueEvents(ctx context.Context, tx pgx.Tx, wi *backend.OrchestrationWorkItem) error {
+// outbox is the statement that queues the step's timers (to the instance
+// itself, visible when they fire) and messages (to other instances), or nil
+// when it has none.
+func outbox(wi *backend.OrchestrationWorkItem) (*statement, error) {
 	timers, messages := wi.State.PendingTimers(), wi.State.PendingMessages()
 	n := len(timers) + len(messages)
 	if n == 0 {
-		return nil
+		return nil, nil
 	}
 	ids := make([]string, 0, n)
 	payloads := make([][]byte, 0, n)
@@ -154,30 +168,48 @@ func (b *Backend) queueEvents(ctx context.Context, tx pgx.Tx, wi *backend.Orches
 	for _, e := range timers {
 		p, err := backend.MarshalHistoryEvent(e)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		at := e.GetTimerFired().GetFireAt().AsTime()
 		ids, payloads, visible = append(ids, string(wi.InstanceID)), append(payloads, p), append(visible, &at)
 	}
 	for _, m := range messages {
-		if m.HistoryEvent.GetExecutionStarted() != nil {
-			if err := b.createSubOrchestration(ctx, tx, wi.InstanceID, m.HistoryEvent); err != nil {
-				return err
-			}
-		}
 		p, err := backend.MarshalHistoryEvent(m.HistoryEvent)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		ids, payloads, visible = append(ids, m.TargetInstanceID), append(payloads, p), append(visible, nil)
 	}
-	_, err := tx.Exec(ctx, `INSERT INTO NewEvents (InstanceID, EventPayload, VisibleTime)
+	return &statement{what: "insert events", sql: `INSERT INTO NewEvents (InstanceID, EventPayload, VisibleTime)
 		SELECT i, p, v FROM unnest($1::text[], $2::bytea[], $3::timestamptz[]) WITH ORDINALITY AS t(i, p, v, n) ORDER BY n`,
-		ids, payloads, visible)
-	if err != nil {
-		return fmt.Errorf("insert events: %w", err)
+		args: []any{ids, payloads, visible}}, nil
+}
+
+// runBatch sends the statements in one round trip and checks their results
+// in order.
+func runBatch(ctx context.Context, tx pgx.Tx, batch []statement) (err error) {
+	var pb pgx.Batch
+	for _, s := range batch {
+		pb.Queue(s.sql, s.args...)
 	}
-	return b.notifyIn(ctx, tx, orchestrationWork)
+	results := tx.SendBatch(ctx, &pb)
+	defer func() {
+		if cerr := results.Close(); err == nil && cerr != nil {
+			err = fmt.Errorf("finish batch: %w", cerr)
+		}
+	}()
+	for _, s := range batch {
+		tag, err := results.Exec()
+		if err != nil {
+			return fmt.Errorf("%s: %w", s.what, err)
+		}
+		if s.check != nil {
+			if err := s.check(tag); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // createSubOrchestration creates the instance a step starts. When the id is

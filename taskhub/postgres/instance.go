@@ -27,7 +27,7 @@ func (b *Backend) CreateOrchestrationInstance(ctx context.Context, e *backend.Hi
 	if err != nil {
 		return err
 	}
-	err = b.inTx(ctx, func(tx pgx.Tx) error {
+	err = b.inDurableTx(ctx, func(tx pgx.Tx) error {
 		id, err := b.createInstance(ctx, tx, e, policy)
 		if err != nil {
 			return err
@@ -35,7 +35,7 @@ func (b *Backend) CreateOrchestrationInstance(ctx context.Context, e *backend.Hi
 		if _, err := tx.Exec(ctx, "INSERT INTO NewEvents (InstanceID, EventPayload) VALUES ($1, $2)", id, payload); err != nil {
 			return fmt.Errorf("insert start event of %s: %w", id, err)
 		}
-		return b.notifyIn(ctx, tx, orchestrationWork)
+		return nil
 	})
 	if errors.Is(err, api.ErrIgnoreInstance) {
 		return nil
@@ -43,7 +43,7 @@ func (b *Backend) CreateOrchestrationInstance(ctx context.Context, e *backend.Hi
 	if err != nil {
 		return fmt.Errorf("create orchestration instance: %w", err)
 	}
-	b.wakeLocal(orchestrationWork)
+	b.announce(orchestrationWork)
 	return nil
 }
 
@@ -123,7 +123,7 @@ func insertInstance(ctx context.Context, tx pgx.Tx, e *backend.HistoryEvent) (bo
 // of a completed, failed or terminated instance. An unknown id answers
 // api.ErrInstanceNotFound, a running one api.ErrNotCompleted.
 func (b *Backend) PurgeOrchestrationState(ctx context.Context, id api.InstanceID) error {
-	err := b.inTx(ctx, func(tx pgx.Tx) error {
+	err := b.inDurableTx(ctx, func(tx pgx.Tx) error {
 		return deleteInstance(ctx, tx, string(id), true)
 	})
 	if err != nil {

@@ -3,7 +3,6 @@ package postgres
 import (
 	"cmp"
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -13,13 +12,22 @@ import (
 	"github.com/microsoft/durabletask-go/backend"
 )
 
+// settle is how long an idle orchestration fetch, woken by new events, lets
+// more of them gather before it claims an instance. Each step replays the
+// instance's whole history; without the pause, a fan-in runs one step per
+// activity result.
+const settle = 5 * time.Millisecond
+
 // maxEventsPerStep is how many new events one orchestration step takes, as in
 // the engine's SQLite backend.
 const maxEventsPerStep = 1000
 
-// claimInstance locks the instance of the oldest visible event whose instance
-// is not locked. SKIP LOCKED lets concurrent claims pass each other's
-// candidates instead of queueing behind them.
+// claimInstance locks the instance of the oldest visible event among those
+// whose instance is not locked, and takes up to $3 of its visible events, in
+// one statement. SKIP LOCKED lets concurrent claims pass each other's
+// candidates instead of queueing behind them. An instance whose events
+// vanished meanwhile (a purge) comes back with one row of NULL events, as the
+// SQLite backend hands out a work item without events.
 const claimInstance = `
 WITH next AS (
 	SELECT I.InstanceID
@@ -29,21 +37,22 @@ WITH next AS (
 	ORDER BY E.SequenceNumber
 	LIMIT 1
 	FOR UPDATE OF I SKIP LOCKED
+), locked AS (
+	UPDATE Instances SET LockedBy = $1, LockExpiration = now() + $2 * interval '1 millisecond'
+	FROM next WHERE Instances.InstanceID = next.InstanceID
+	RETURNING Instances.InstanceID
+), taken AS (
+	UPDATE NewEvents SET DequeueCount = DequeueCount + 1, LockedBy = $1
+	WHERE SequenceNumber IN (
+		SELECT E.SequenceNumber FROM NewEvents E JOIN locked L ON E.InstanceID = L.InstanceID
+		WHERE E.VisibleTime IS NULL OR E.VisibleTime <= now()
+		ORDER BY E.SequenceNumber
+		LIMIT $3
+	)
+	RETURNING SequenceNumber, EventPayload, DequeueCount
 )
-UPDATE Instances SET LockedBy = $1, LockExpiration = now() + $2 * interval '1 millisecond'
-FROM next WHERE Instances.InstanceID = next.InstanceID
-RETURNING Instances.InstanceID`
-
-// claimEvents takes an instance's visible events for its next step.
-const claimEvents = `
-UPDATE NewEvents SET DequeueCount = DequeueCount + 1, LockedBy = $1
-WHERE SequenceNumber IN (
-	SELECT SequenceNumber FROM NewEvents
-	WHERE InstanceID = $2 AND (VisibleTime IS NULL OR VisibleTime <= now())
-	ORDER BY SequenceNumber
-	LIMIT $3
-)
-RETURNING SequenceNumber, EventPayload, DequeueCount`
+SELECT L.InstanceID, T.SequenceNumber, T.EventPayload, T.DequeueCount
+FROM locked L LEFT JOIN taken T ON true`
 
 // nextTimer is how many milliseconds remain until the next event that is
 // not yet visible (a durable timer, an abandoned step) becomes visible.
@@ -55,64 +64,54 @@ FROM NewEvents WHERE VisibleTime > now()`
 // instance has work (see the package documentation) and returns
 // backend.ErrNoWorkItems only after Stop.
 func (b *Backend) GetOrchestrationWorkItem(ctx context.Context) (*backend.OrchestrationWorkItem, error) {
-	return longPoll(ctx, b, b.orchestrations, b.claimOrchestration, b.untilNextTimer)
+	return longPoll(ctx, b, b.orchestrations, settle, b.claimOrchestration, b.untilNextTimer)
 }
 
 // claimOrchestration locks one instance that has visible events and takes up
 // to maxEventsPerStep of them, or returns backend.ErrNoWorkItems.
 func (b *Backend) claimOrchestration(ctx context.Context) (*backend.OrchestrationWorkItem, error) {
-	var wi *backend.OrchestrationWorkItem
-	err := b.inTx(ctx, func(tx pgx.Tx) error {
-		var id string
-		err := tx.QueryRow(ctx, claimInstance, b.workerName, b.opts.LockTimeout.Milliseconds()).Scan(&id)
-		if errors.Is(err, pgx.ErrNoRows) {
-			return backend.ErrNoWorkItems
-		}
-		if err != nil {
-			return fmt.Errorf("lock instance: %w", err)
-		}
-		rows, err := tx.Query(ctx, claimEvents, b.workerName, id, maxEventsPerStep)
-		if err != nil {
-			return fmt.Errorf("lock events of %s: %w", id, err)
-		}
-		type row struct {
-			seq     int64
-			payload []byte
-			dequeue int32
-		}
-		claimed, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (row, error) {
-			var x row
-			err := r.Scan(&x.seq, &x.payload, &x.dequeue)
-			return x, err
-		})
-		if err != nil {
-			return fmt.Errorf("read events of %s: %w", id, err)
-		}
-		// RETURNING keeps no order; the executor needs them first in, first out.
-		slices.SortFunc(claimed, func(a, b row) int { return cmp.Compare(a.seq, b.seq) })
-		wi = &backend.OrchestrationWorkItem{
-			InstanceID: api.InstanceID(id),
-			NewEvents:  make([]*backend.HistoryEvent, 0, len(claimed)),
-			LockedBy:   b.workerName,
-		}
-		var maxDequeue int32
-		for _, c := range claimed {
-			e, err := backend.UnmarshalHistoryEvent(c.payload)
-			if err != nil {
-				return fmt.Errorf("event %d of %s: %w", c.seq, id, err)
-			}
-			wi.NewEvents = append(wi.NewEvents, e)
-			maxDequeue = max(maxDequeue, c.dequeue)
-		}
-		wi.RetryCount = maxDequeue - 1
-		return nil
-	})
+	rows, err := b.pool.Query(ctx, claimInstance, b.workerName, b.opts.LockTimeout.Milliseconds(), maxEventsPerStep)
 	if err != nil {
-		if errors.Is(err, backend.ErrNoWorkItems) {
-			return nil, err
-		}
 		return nil, fmt.Errorf("claim orchestration work item: %w", err)
 	}
+	type row struct {
+		id      string
+		seq     *int64
+		payload []byte
+		dequeue *int32
+	}
+	claimed, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (row, error) {
+		var x row
+		err := r.Scan(&x.id, &x.seq, &x.payload, &x.dequeue)
+		return x, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("claim orchestration work item: %w", err)
+	}
+	if len(claimed) == 0 {
+		return nil, backend.ErrNoWorkItems
+	}
+	id := claimed[0].id
+	wi := &backend.OrchestrationWorkItem{
+		InstanceID: api.InstanceID(id),
+		NewEvents:  make([]*backend.HistoryEvent, 0, len(claimed)),
+		LockedBy:   b.workerName,
+	}
+	if claimed[0].seq == nil {
+		return wi, nil
+	}
+	// RETURNING keeps no order; the executor needs them first in, first out.
+	slices.SortFunc(claimed, func(a, b row) int { return cmp.Compare(*a.seq, *b.seq) })
+	var maxDequeue int32
+	for _, c := range claimed {
+		e, err := backend.UnmarshalHistoryEvent(c.payload)
+		if err != nil {
+			return nil, fmt.Errorf("event %d of %s: %w", *c.seq, id, err)
+		}
+		wi.NewEvents = append(wi.NewEvents, e)
+		maxDequeue = max(maxDequeue, *c.dequeue)
+	}
+	wi.RetryCount = maxDequeue - 1
 	return wi, nil
 }
 
@@ -155,12 +154,12 @@ func (b *Backend) AbandonOrchestrationWorkItem(ctx context.Context, wi *backend.
 		if tag.RowsAffected() == 0 {
 			return errLockLost("unlock instance")
 		}
-		return b.notifyIn(ctx, tx, orchestrationWork)
+		return nil
 	})
 	if err != nil {
 		return fmt.Errorf("abandon orchestration work item %s: %w", wi.InstanceID, err)
 	}
-	b.wakeLocal(orchestrationWork)
+	b.announce(orchestrationWork)
 	return nil
 }
 
@@ -195,15 +194,13 @@ func (b *Backend) AddNewOrchestrationEvent(ctx context.Context, id api.InstanceI
 	if err != nil {
 		return err
 	}
-	err = b.inTx(ctx, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, "INSERT INTO NewEvents (InstanceID, EventPayload) VALUES ($1, $2)", string(id), payload); err != nil {
-			return fmt.Errorf("insert event: %w", err)
-		}
-		return b.notifyIn(ctx, tx, orchestrationWork)
+	err = b.inDurableTx(ctx, func(tx pgx.Tx) error {
+		_, err := tx.Exec(ctx, "INSERT INTO NewEvents (InstanceID, EventPayload) VALUES ($1, $2)", string(id), payload)
+		return err
 	})
 	if err != nil {
 		return fmt.Errorf("add event for %s: %w", id, err)
 	}
-	b.wakeLocal(orchestrationWork)
+	b.announce(orchestrationWork)
 	return nil
 }

@@ -18,7 +18,7 @@ import (
 // It returns backend.ErrNoWorkItems only once the Backend is stopped. The
 // engine's worker answers ErrNoWorkItems with a backoff that grows to 5 s and
 // that nothing interrupts; waiting here instead keeps it responsive.
-func longPoll[T any](ctx context.Context, b *Backend, wake taskhub.Waker,
+func longPoll[T any](ctx context.Context, b *Backend, wake taskhub.Waker, settle time.Duration,
 	fetch func(context.Context) (T, error),
 	next func(context.Context) (time.Duration, error),
 ) (T, error) {
@@ -43,6 +43,13 @@ func longPoll[T any](ctx context.Context, b *Backend, wake taskhub.Waker,
 			t.Stop()
 			return none, fmt.Errorf("wait for work: %w", ctx.Err())
 		case <-woken:
+			t.Reset(settle)
+			select {
+			case <-ctx.Done():
+				t.Stop()
+				return none, fmt.Errorf("wait for work: %w", ctx.Err())
+			case <-t.C:
+			}
 		case <-t.C:
 		}
 		t.Stop()
