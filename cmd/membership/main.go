@@ -43,6 +43,7 @@ func commands() []command {
 		{"admin", "admin add EMAIL — add an admin; the password is read from stdin", adminCmd},
 		{"token", "token create NAME [-role admin|trainer] — print a new API token once", tokenCmd},
 		{"backup", "backup DIR — consistent copies of both stores, also while serving", backup},
+		{"seed-demo", "seed-demo [-members N] [-seed S] — fill the app database with a demo club", seedDemo},
 	}
 }
 
