@@ -6,7 +6,11 @@ package activities
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
+	"time"
+
+	"github.com/microsoft/durabletask-go/task"
 
 	"membership/members"
 	"membership/notify"
@@ -84,7 +88,58 @@ type Notices struct {
 	Members *members.Store
 	SMS     notify.SMSSender
 	Email   notify.EmailSender
-	Log     *slog.Logger
+	// SMSProvider and EmailProvider name the providers in the ledger
+	// ("twilio", "sendgrid", "smtp", "outbox").
+	SMSProvider   string
+	EmailProvider string
+	// EmailFrom is the sender of every e-mail ("My Dojo <dojo@example.org>").
+	EmailFrom string
+	// Texts renders the messages; nil means the embedded English texts.
+	Texts *Texts
+	// Admins lists the active admin users TellAdmins writes to.
+	Admins func(ctx context.Context) ([]Admin, error)
+	Log    *slog.Logger
+}
+
+// Admin is an admin user as TellAdmins needs them.
+type Admin struct {
+	ID    int64
+	Email string
+	Name  string
+}
+
+// Register adds the SendSMS and SendEmail activities to r.
+func (n *Notices) Register(r *task.TaskRegistry) error {
+	return errors.Join(
+		r.AddActivityN(SendSMSActivity, n.sendActivity(ChannelSMS)),
+		r.AddActivityN(SendEmailActivity, n.sendActivity(ChannelEmail)),
+	)
+}
+
+// sendActivity is SendSMS or SendEmail: it takes a NoticeRequest and answers a
+// NoticeResult.
+func (n *Notices) sendActivity(channel string) task.Activity {
+	return func(ctx task.ActivityContext) (any, error) {
+		var req NoticeRequest
+		if err := ctx.GetInput(&req); err != nil {
+			return nil, fmt.Errorf("read notice request: %w", err)
+		}
+		req.Channel = channel
+		return n.Send(ctx.Context(), req)
+	}
+}
+
+// SendRetryPolicy is the retry policy orchestrators give SendSMS and SendEmail:
+// a transient provider error (a timeout, a 5xx, a 429) is retried with
+// backoff; a permanent one never reaches the policy, since Send answers it
+// as a "failed" result.
+func SendRetryPolicy() *task.RetryPolicy {
+	return &task.RetryPolicy{
+		MaxAttempts:          5,
+		InitialRetryInterval: time.Second,
+		BackoffCoefficient:   2,
+		MaxRetryInterval:     time.Minute,
+	}
 }
 
 // Send sends req once: it inserts the notice row if absent (unique key),
@@ -101,3 +156,6 @@ func (n *Notices) Send(ctx context.Context, req NoticeRequest) (NoticeResult, er
 func (n *Notices) TellAdmins(ctx context.Context, key, subject, text string) error {
 	return errors.New("activities: TellAdmins not implemented yet")
 }
+
+// Texts holds the message templates of one language.
+type Texts struct{}
