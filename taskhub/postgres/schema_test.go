@@ -44,9 +44,9 @@ func TestCreateTaskHub(t *testing.T) {
 		t.Fatalf("start: %v", err)
 	}
 
-	conn := connect(t, schema)
+	db := hubs[0].DB()
 	var applied int64
-	if err := conn.QueryRow(ctx, "SELECT count(*) FROM taskhub_goose_version WHERE version_id > 0 AND is_applied").Scan(&applied); err != nil {
+	if err := db.QueryRowContext(ctx, "SELECT count(*) FROM taskhub_goose_version WHERE version_id > 0 AND is_applied").Scan(&applied); err != nil {
 		t.Fatalf("read migration record: %v", err)
 	}
 	if applied != 1 {
@@ -54,7 +54,7 @@ func TestCreateTaskHub(t *testing.T) {
 	}
 	// The SQLite backend's own spelling, as a reader of both would write it.
 	var name, status string
-	if err := conn.QueryRow(ctx, "SELECT Name, RuntimeStatus FROM Instances WHERE InstanceID IS NOT NULL").Scan(&name, &status); err != nil {
+	if err := db.QueryRowContext(ctx, "SELECT Name, RuntimeStatus FROM Instances WHERE InstanceID IS NOT NULL").Scan(&name, &status); err != nil {
 		t.Fatalf("read Instances: %v", err)
 	}
 	if name != "Casing" || status != "PENDING" {
@@ -66,10 +66,9 @@ func TestCreateTaskHub(t *testing.T) {
 		"SELECT SequenceNumber, InstanceID, ExecutionID, Timestamp, DequeueCount, LockedBy, LockExpiration, EventPayload FROM NewTasks",
 		"SELECT InstanceID, ExecutionID, Name, Version, RuntimeStatus, CreatedTime, LastUpdatedTime, CompletedTime, LockedBy, LockExpiration, Input, Output, CustomStatus, FailureDetails, ParentInstanceID FROM Instances",
 	} {
-		rows, err := conn.Query(ctx, q)
+		rows, err := db.QueryContext(ctx, q)
 		if err == nil {
-			rows.Close()
-			err = rows.Err()
+			err = errors.Join(rows.Close(), rows.Err())
 		}
 		if err != nil {
 			t.Errorf("%s: %v", q, err)
@@ -80,7 +79,7 @@ func TestCreateTaskHub(t *testing.T) {
 		t.Fatalf("delete: %v", err)
 	}
 	var tables int
-	if err := conn.QueryRow(ctx, "SELECT count(*) FROM pg_tables WHERE schemaname = $1", schema).Scan(&tables); err != nil {
+	if err := db.QueryRowContext(ctx, "SELECT count(*) FROM pg_tables WHERE schemaname = $1", schema).Scan(&tables); err != nil {
 		t.Fatalf("count tables: %v", err)
 	}
 	if tables != 0 {
