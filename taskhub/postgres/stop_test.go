@@ -89,10 +89,6 @@ func TestHub(t *testing.T) {
 	if md.SerializedOutput != "30" || x.Calls() != 30 {
 		t.Errorf("output %s after %d calls, want 30 after 30", md.SerializedOutput, x.Calls())
 	}
-	// The hub reads the tables through DB().
-	if _, err := h.Instances(); err != nil {
-		t.Errorf("hub cannot read the task hub's tables: %v", err)
-	}
 	if err := h.Shutdown(ctx); err != nil {
 		t.Fatalf("shut down hub: %v", err)
 	}
