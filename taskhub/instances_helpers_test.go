@@ -44,7 +44,7 @@ func eachStore(t *testing.T, r func() *task.TaskRegistry, fn func(t *testing.T, 
 	eachBackend(t, func(t *testing.T, pg bool) { fn(t, openStore(t, pg, r)) })
 }
 
-func openStore(t *testing.T, pg bool, r func() *task.TaskRegistry) *store {
+func openStore(t testing.TB, pg bool, r func() *task.TaskRegistry) *store {
 	t.Helper()
 	ctx := context.Background()
 	log := slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn}))
@@ -88,7 +88,7 @@ func openStore(t *testing.T, pg bool, r func() *task.TaskRegistry) *store {
 			t.Fatalf("start task hub: %v", err)
 		}
 	}
-	x, err := hub.Instances()
+	x, err := hub.Instances(ctx)
 	if err != nil {
 		t.Fatalf("instances: %v", err)
 	}
@@ -156,7 +156,7 @@ func (p *postgresWithDB) DB() *sql.DB { return p.db }
 func (p *postgresWithDB) Close() error { return errors.Join(p.Backend.Close(), p.db.Close()) }
 
 // registry builds a task registry.
-func registry(t *testing.T, orchestrators map[string]task.Orchestrator, activities map[string]task.Activity) func() *task.TaskRegistry {
+func registry(t testing.TB, orchestrators map[string]task.Orchestrator, activities map[string]task.Activity) func() *task.TaskRegistry {
 	return func() *task.TaskRegistry {
 		r := task.NewTaskRegistry()
 		for name, o := range orchestrators {

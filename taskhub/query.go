@@ -74,16 +74,35 @@ func (x *Instances) List(ctx context.Context, q Query) (Page, error) {
 	case top > MaxTop:
 		top = MaxTop
 	}
+	var after *cursor
+	if q.After != "" {
+		c, err := parseToken(q.After)
+		if err != nil {
+			return Page{}, err
+		}
+		after = &c
+	}
 	st := newStatement(x.pg)
-	input := "NULL"
-	if q.WithInput {
-		input = "Input"
+	// One status is read in order from the (RuntimeStatus, CreatedTime) index and stops after
+	// the page. An IN list cannot be (the database would sort every match), so several
+	// statuses are read that way one by one and the pages merged.
+	switch len(q.Statuses) {
+	case 0:
+		st.selectPage(q, nil, after, top)
+	case 1:
+		st.selectPage(q, &q.Statuses[0], after, top)
+	default:
+		st.add("SELECT * FROM (")
+		for i := range q.Statuses {
+			if i > 0 {
+				st.add(" UNION ALL ")
+			}
+			st.add("SELECT * FROM (")
+			st.selectPage(q, &q.Statuses[i], after, top)
+			st.add(") AS s" + strconv.Itoa(i))
+		}
+		st.add(") AS merged ORDER BY CreatedTime DESC, InstanceID DESC LIMIT ", st.arg(top+1))
 	}
-	st.add("SELECT " + fmt.Sprintf(instanceColumns, input) + " FROM Instances WHERE 1 = 1")
-	if err := st.filter(q); err != nil {
-		return Page{}, err
-	}
-	st.add(" ORDER BY CreatedTime DESC, InstanceID DESC LIMIT ", st.arg(top+1))
 	rows, err := x.db.QueryContext(ctx, st.String(), st.args...)
 	if err != nil {
 		return Page{}, fmt.Errorf("list instances: %w", err)
@@ -108,14 +127,16 @@ func (x *Instances) List(ctx context.Context, q Query) (Page, error) {
 	return page, nil
 }
 
-// filter adds q's conditions (and its position) to a WHERE clause.
-func (st *statement) filter(q Query) error {
-	if len(q.Statuses) > 0 {
-		marks := make([]string, len(q.Statuses))
-		for i, s := range q.Statuses {
-			marks[i] = st.arg(storedName(s))
-		}
-		st.add(" AND RuntimeStatus IN (" + strings.Join(marks, ", ") + ")")
+// selectPage adds a SELECT of the instances that q selects, in status (nil: any), after the
+// cursor (nil: from the newest), one more than a page.
+func (st *statement) selectPage(q Query, status *api.OrchestrationStatus, after *cursor, top int) {
+	input := "NULL"
+	if q.WithInput {
+		input = "Input"
+	}
+	st.add("SELECT " + fmt.Sprintf(instanceColumns, input) + " FROM Instances WHERE 1 = 1")
+	if status != nil {
+		st.add(" AND RuntimeStatus = ", st.arg(storedName(*status)))
 	}
 	if !q.CreatedFrom.IsZero() {
 		st.add(" AND CreatedTime >= ", st.time(q.CreatedFrom))
@@ -142,14 +163,10 @@ func (st *statement) filter(q Query) error {
 	if q.Name != "" {
 		st.add(" AND Name = ", st.arg(q.Name))
 	}
-	if q.After != "" {
-		c, err := parseToken(q.After)
-		if err != nil {
-			return err
-		}
-		st.add(" AND (CreatedTime < ", st.time(c.Created), " OR (CreatedTime = ", st.time(c.Created), " AND InstanceID < ", st.arg(string(c.ID)), "))")
+	if after != nil {
+		st.add(" AND (CreatedTime < ", st.time(after.Created), " OR (CreatedTime = ", st.time(after.Created), " AND InstanceID < ", st.arg(string(after.ID)), "))")
 	}
-	return nil
+	st.add(" ORDER BY CreatedTime DESC, InstanceID DESC LIMIT ", st.arg(top+1))
 }
 
 // globPrefix is a GLOB pattern matching text that starts with prefix: the pattern's own
