@@ -60,10 +60,17 @@ type Instances struct {
 }
 
 // dbSource is implemented by a backend other than the built-in SQLite one that lets the hub
-// read its tables: DB returns a handle on the same database (and schema) the backend uses,
-// whose tables and columns are the engine's SQLite schema under PostgreSQL's folding.
+// read its tables (taskhub/postgres does): DB returns a handle on the same database (and
+// schema) the backend uses, whose tables and columns are the engine's SQLite schema under
+// PostgreSQL's folding.
 type dbSource interface {
 	DB() *sql.DB
+}
+
+// signaller is implemented by a backend whose idle fetches, in every process, a write that
+// bypassed it can wake (taskhub/postgres does, through NOTIFY).
+type signaller interface {
+	Signal()
 }
 
 // statusIndexSQL adds to the engine's SQLite schema the index that lists one status newest
@@ -83,10 +90,7 @@ func (h *Hub) Instances(ctx context.Context) (*Instances, error) {
 		x.db = h.store.db
 		return x, nil
 	}
-	inner := h.be
-	if d, ok := inner.(*drainBackend); ok {
-		inner = d.Backend
-	}
+	inner := h.inner()
 	src, ok := inner.(dbSource)
 	if !ok {
 		return nil, fmt.Errorf("read task hub %q: backend %T does not expose its database (DB() *sql.DB)", h.opts.Name, inner)
@@ -95,14 +99,22 @@ func (h *Hub) Instances(ctx context.Context) (*Instances, error) {
 	return x, nil
 }
 
-// waker returns what signals the hub's long-polling fetches, or a no-op where the backend
-// wakes its fetches by itself (PostgreSQL: its poll interval bounds the wait for writes made
-// outside it).
-func (h *Hub) waker() func() {
+// inner is the backend under the hub's drain decorator.
+func (h *Hub) inner() backend.Backend {
 	if d, ok := h.be.(*drainBackend); ok {
-		if lp, ok := d.Backend.(*longPoll); ok {
-			return lp.wake.Signal
-		}
+		return d.Backend
+	}
+	return h.be
+}
+
+// waker returns what wakes the idle fetches after a write that bypassed the backend (a
+// rewind), or a no-op where nothing can: they then notice the work at their next poll.
+func (h *Hub) waker() func() {
+	switch b := h.inner().(type) {
+	case *longPoll:
+		return b.wake.Signal
+	case signaller:
+		return b.Signal
 	}
 	return func() {}
 }

@@ -54,7 +54,11 @@ func openStore(t testing.TB, pg bool, r func() *task.TaskRegistry) *store {
 		dsn, schema := postgresSchema(t)
 		opts.Backend, opts.DSN = taskhub.BackendPostgres, dsn
 		opts.NewPostgres = func(ctx context.Context, o taskhub.Options, log *slog.Logger) (backend.Backend, error) {
-			return newPostgresWithDB(ctx, o, schema, log)
+			b, err := postgres.New(ctx, o.DSN, postgres.Options{Schema: schema, LockTimeout: o.LockTimeout, PollInterval: o.PollInterval}, log)
+			if err != nil {
+				return nil, err // not a nil *Backend in a non-nil interface
+			}
+			return b, nil
 		}
 		db, err := sql.Open("pgx", dsn)
 		if err != nil {
@@ -131,29 +135,6 @@ func postgresSchema(t testing.TB) (dsn, schema string) {
 	u.RawQuery = q.Encode()
 	return u.String(), schema
 }
-
-// postgresWithDB is our PostgreSQL backend with the DB() handle the hub reads its tables
-// through (what taskhub/postgres is asked to provide itself).
-type postgresWithDB struct {
-	*postgres.Backend
-	db *sql.DB
-}
-
-func newPostgresWithDB(ctx context.Context, o taskhub.Options, schema string, log *slog.Logger) (*postgresWithDB, error) {
-	b, err := postgres.New(ctx, o.DSN, postgres.Options{Schema: schema, LockTimeout: o.LockTimeout, PollInterval: o.PollInterval}, log)
-	if err != nil {
-		return nil, err
-	}
-	db, err := sql.Open("pgx", o.DSN)
-	if err != nil {
-		return nil, errors.Join(err, b.Close())
-	}
-	return &postgresWithDB{Backend: b, db: db}, nil
-}
-
-func (p *postgresWithDB) DB() *sql.DB { return p.db }
-
-func (p *postgresWithDB) Close() error { return errors.Join(p.Backend.Close(), p.db.Close()) }
 
 // registry builds a task registry.
 func registry(t testing.TB, orchestrators map[string]task.Orchestrator, activities map[string]task.Activity) func() *task.TaskRegistry {
