@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/microsoft/durabletask-go/api"
@@ -57,6 +58,22 @@ type Instances struct {
 	client backend.TaskHubClient
 	wake   func() // tells idle workers that work may exist after a write of our own
 	log    *slog.Logger
+
+	indexOnce sync.Once // SQLite: statusIndexSQL has run
+	indexErr  error
+}
+
+// index makes sure, once, that the SQLite file has the index List needs.
+func (x *Instances) index(ctx context.Context) error {
+	if x.pg {
+		return nil
+	}
+	x.indexOnce.Do(func() {
+		if _, err := x.db.ExecContext(ctx, statusIndexSQL); err != nil {
+			x.indexErr = fmt.Errorf("index instances by status: %w", err)
+		}
+	})
+	return x.indexErr
 }
 
 // dbSource is implemented by a backend other than the built-in SQLite one that lets the hub
@@ -80,13 +97,11 @@ const statusIndexSQL = `CREATE INDEX IF NOT EXISTS IX_Instances_RuntimeStatus_Cr
 
 // Instances returns the hub's instance reader. For SQLite it reads through the hub's own
 // handle on the task hub file (modernc's driver, the copy of SQLite the engine links), and
-// adds an index of its own to the file; a PostgreSQL backend must implement DB() *sql.DB.
-func (h *Hub) Instances(ctx context.Context) (*Instances, error) {
+// adds an index of its own to the file before its first list; a PostgreSQL backend must
+// implement DB() *sql.DB.
+func (h *Hub) Instances() (*Instances, error) {
 	x := &Instances{be: h.be, client: h.client, wake: h.waker(), log: h.log}
 	if h.store != nil {
-		if _, err := h.store.db.ExecContext(ctx, statusIndexSQL); err != nil {
-			return nil, fmt.Errorf("read task hub %q: index statuses: %w", h.opts.Name, err)
-		}
 		x.db = h.store.db
 		return x, nil
 	}

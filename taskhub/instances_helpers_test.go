@@ -92,7 +92,7 @@ func openStore(t testing.TB, pg bool, r func() *task.TaskRegistry) *store {
 			t.Fatalf("start task hub: %v", err)
 		}
 	}
-	x, err := hub.Instances(ctx)
+	x, err := hub.Instances()
 	if err != nil {
 		t.Fatalf("instances: %v", err)
 	}

@@ -74,6 +74,9 @@ func (x *Instances) List(ctx context.Context, q Query) (Page, error) {
 	case top > MaxTop:
 		top = MaxTop
 	}
+	if err := x.index(ctx); err != nil {
+		return Page{}, err
+	}
 	var after *cursor
 	if q.After != "" {
 		c, err := parseToken(q.After)
