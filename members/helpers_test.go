@@ -21,13 +21,20 @@ const actor = "user:1"
 
 func newStore(t *testing.T, gdb *gorm.DB) *members.Store {
 	t.Helper()
+	now := testNow
+	return newStoreAt(t, gdb, &now)
+}
+
+// newStoreAt is a store of a Berlin club whose clock reads *now.
+func newStoreAt(t *testing.T, gdb *gorm.DB, now *time.Time) *members.Store {
+	t.Helper()
 	berlin, err := time.LoadLocation("Europe/Berlin")
 	if err != nil {
 		t.Fatalf("load zone: %v", err)
 	}
 	return members.NewStore(gdb, members.Options{
 		Region: "DE", AllowedRegions: []string{"DE", "AT", "CH"}, Location: berlin,
-		Now: func() time.Time { return testNow },
+		Now: func() time.Time { return *now },
 	}, dbtest.Log())
 }
 
