@@ -35,10 +35,16 @@ type Backend struct {
 	activities     *taskhub.Broadcast // work for activity fetches may have appeared
 	stopped        atomic.Bool
 
-	pending      atomic.Uint32 // bits of the kinds of work announced but not yet notified
-	poke         chan struct{} // tells the notifier that pending has bits
-	stopNotifier func()
-	notifierDone chan struct{}
+	prefetched prefetch // activity tasks claimed but not yet handed out
+
+	pending atomic.Uint32 // bits of the kinds of work announced but not yet notified
+	poke    chan struct{} // tells the notifier that pending has bits
+
+	completions chan *completion // to the completer; unbuffered, so none is left behind
+
+	stopHelpers   func()        // ends the notifier and the completer
+	notifierDone  chan struct{} // closed when the notifier has ended
+	completerDone chan struct{} // closed when the completer has ended
 
 	mu     sync.Mutex     // guards cancel
 	cancel func()         // stops the listener and lock renewal; nil when not started
@@ -101,15 +107,23 @@ func New(ctx context.Context, dsn string, opts Options, log *slog.Logger) (*Back
 		orchestrations: taskhub.NewBroadcast(),
 		activities:     taskhub.NewBroadcast(),
 		poke:           make(chan struct{}, 1),
+		completions:    make(chan *completion),
 		notifierDone:   make(chan struct{}),
+		completerDone:  make(chan struct{}),
 	}
-	// The notifier runs from New to Close, not only between Start and Stop:
-	// a process that only starts orchestrations must still tell the others.
-	notifierCtx, stop := context.WithCancel(context.Background())
-	b.stopNotifier = stop
+	// The helpers run from New to Close, not only between Start and Stop: a
+	// process that only starts orchestrations must still tell the others,
+	// and the engine stops the backend before its workers save their last
+	// results.
+	helpers, stop := context.WithCancel(context.Background())
+	b.stopHelpers = stop
 	go func() {
 		defer close(b.notifierDone)
-		b.notify(notifierCtx)
+		b.notify(helpers)
+	}()
+	go func() {
+		defer close(b.completerDone)
+		b.complete(helpers)
 	}()
 	return b, nil
 }
@@ -158,10 +172,11 @@ func (b *Backend) Start(context.Context) error {
 }
 
 // Stop implements backend.Backend: it stops the listener and the lock
-// renewal and makes waiting fetches return ErrNoWorkItems. The pool stays
+// renewal, unlocks the activity tasks it claimed ahead, and makes waiting
+// fetches return ErrNoWorkItems. The pool stays
 // open, because the engine stops the backend before it drains its workers,
 // whose last completions still need the database; Close releases it.
-func (b *Backend) Stop(context.Context) error {
+func (b *Backend) Stop(ctx context.Context) error {
 	b.stopped.Store(true)
 	b.orchestrations.Signal()
 	b.activities.Signal()
@@ -173,6 +188,9 @@ func (b *Backend) Stop(context.Context) error {
 		cancel()
 		b.bg.Wait()
 	}
+	if err := b.releasePrefetched(ctx); err != nil {
+		return fmt.Errorf("stop postgres task hub: %w", err)
+	}
 	return nil
 }
 
@@ -181,8 +199,9 @@ func (b *Backend) Stop(context.Context) error {
 // if the process had died. Close may be called more than once.
 func (b *Backend) Close() error {
 	err := b.Stop(context.Background())
-	b.stopNotifier()
+	b.stopHelpers()
 	<-b.notifierDone
+	<-b.completerDone
 	b.pool.Close()
 	if cerr := b.db.Close(); cerr != nil {
 		err = errors.Join(err, fmt.Errorf("close database handle: %w", cerr))

@@ -37,7 +37,7 @@ type statement struct {
 // timers and messages the step produced, and deletes the events it consumed.
 // A lock another process took over answers backend.ErrWorkItemLockLost.
 func (b *Backend) CompleteOrchestrationWorkItem(ctx context.Context, wi *backend.OrchestrationWorkItem) error {
-	batch, err := completion(wi)
+	batch, err := stepStatements(wi)
 	if err != nil {
 		return fmt.Errorf("complete orchestration work item %s: %w", wi.InstanceID, err)
 	}
@@ -63,9 +63,9 @@ func (b *Backend) CompleteOrchestrationWorkItem(ctx context.Context, wi *backend
 	return nil
 }
 
-// completion lists the statements that save a step, to be sent in one round
+// stepStatements lists the statements that save a step, to be sent in one round
 // trip.
-func completion(wi *backend.OrchestrationWorkItem) ([]statement, error) {
+func stepStatements(wi *backend.OrchestrationWorkItem) ([]statement, error) {
 	update, err := updateInstance(wi)
 	if err != nil {
 		return nil, err

@@ -26,6 +26,11 @@ type Options struct {
 	// the expiry of another process's lock. Default 1 s.
 	PollInterval time.Duration
 
+	// ActivityPrefetch is how many activity tasks one claim takes at most:
+	// the first goes to the worker that asked, the others wait, locked by
+	// this process, for its next requests. Default 4.
+	ActivityPrefetch int
+
 	// MaxConns caps the connection pool; 0 keeps pgxpool's default or the
 	// DSN's pool_max_conns. The notification listener uses one connection
 	// more, outside the pool.
@@ -43,6 +48,9 @@ func (o Options) withDefaults() (Options, error) {
 	if o.PollInterval == 0 {
 		o.PollInterval = time.Second
 	}
+	if o.ActivityPrefetch == 0 {
+		o.ActivityPrefetch = 4
+	}
 	// Locks are renewed every third of the shorter timeout; below this a
 	// renewal could not be sure to land before the lock expires.
 	const minLock = 300 * time.Millisecond
@@ -53,6 +61,8 @@ func (o Options) withDefaults() (Options, error) {
 		return o, fmt.Errorf("activity lock timeout %v is below %v", o.ActivityLockTimeout, minLock)
 	case o.PollInterval < 0:
 		return o, fmt.Errorf("poll interval %v is negative", o.PollInterval)
+	case o.ActivityPrefetch < 0:
+		return o, fmt.Errorf("activity prefetch %d is negative", o.ActivityPrefetch)
 	case o.MaxConns < 0:
 		return o, fmt.Errorf("max conns %d is negative", o.MaxConns)
 	}

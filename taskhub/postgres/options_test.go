@@ -14,14 +14,15 @@ func TestOptionsWithDefaults(t *testing.T) {
 		want    Options
 		wantErr bool
 	}{
-		{"zero", Options{}, Options{LockTimeout: 30 * time.Second, ActivityLockTimeout: 30 * time.Second, PollInterval: time.Second}, false},
+		{"zero", Options{}, Options{LockTimeout: 30 * time.Second, ActivityLockTimeout: 30 * time.Second, PollInterval: time.Second, ActivityPrefetch: 4}, false},
 		{"activity lock follows lock", Options{LockTimeout: 5 * time.Second},
-			Options{LockTimeout: 5 * time.Second, ActivityLockTimeout: 5 * time.Second, PollInterval: time.Second}, false},
-		{"all set", Options{Schema: "s", LockTimeout: time.Minute, ActivityLockTimeout: 2 * time.Minute, PollInterval: 3 * time.Second, MaxConns: 9},
-			Options{Schema: "s", LockTimeout: time.Minute, ActivityLockTimeout: 2 * time.Minute, PollInterval: 3 * time.Second, MaxConns: 9}, false},
+			Options{LockTimeout: 5 * time.Second, ActivityLockTimeout: 5 * time.Second, PollInterval: time.Second, ActivityPrefetch: 4}, false},
+		{"all set", Options{Schema: "s", LockTimeout: time.Minute, ActivityLockTimeout: 2 * time.Minute, PollInterval: 3 * time.Second, ActivityPrefetch: 1, MaxConns: 9},
+			Options{Schema: "s", LockTimeout: time.Minute, ActivityLockTimeout: 2 * time.Minute, PollInterval: 3 * time.Second, ActivityPrefetch: 1, MaxConns: 9}, false},
 		{"lock too short", Options{LockTimeout: 100 * time.Millisecond}, Options{}, true},
 		{"activity lock too short", Options{ActivityLockTimeout: 100 * time.Millisecond}, Options{}, true},
 		{"negative poll", Options{PollInterval: -time.Second}, Options{}, true},
+		{"negative prefetch", Options{ActivityPrefetch: -1}, Options{}, true},
 		{"negative pool", Options{MaxConns: -1}, Options{}, true},
 	}
 	for _, tc := range cases {

@@ -48,6 +48,37 @@ func TestStopEndsWaitingFetches(t *testing.T) {
 	}
 }
 
+// TestStopReleasesPrefetchedTasks: tasks claimed ahead of the worker's
+// asking go back to the queue at Stop, for another process to take at once
+// rather than after their lock timeout.
+func TestStopReleasesPrefetchedTasks(t *testing.T) {
+	schema := newSchema(t)
+	opts := postgres.Options{ActivityPrefetch: 4, PollInterval: 50 * time.Millisecond}
+	stopping, other := open(t, schema, opts), open(t, schema, opts)
+	queueActivities(t, stopping, 3)
+	first, err := stopping.GetActivityWorkItem(within(t, 10*time.Second))
+	if err != nil {
+		t.Fatalf("claim: %v", err)
+	}
+	if wi, err := other.GetActivityWorkItem(within(t, 200*time.Millisecond)); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("other process claimed %v (error %v) before the stop; want all three tasks claimed by one claim", wi, err)
+	}
+	if err := stopping.Stop(context.Background()); err != nil {
+		t.Fatalf("stop: %v", err)
+	}
+	seen := map[int64]bool{first.SequenceNumber: true}
+	for range 2 {
+		wi, err := other.GetActivityWorkItem(within(t, 5*time.Second))
+		if err != nil {
+			t.Fatalf("claim after the stop: %v", err)
+		}
+		if seen[wi.SequenceNumber] {
+			t.Errorf("task %d handed out twice", wi.SequenceNumber)
+		}
+		seen[wi.SequenceNumber] = true
+	}
+}
+
 // TestHub runs the backend the way cmd wires it: through taskhub.Open with
 // NewForHub, a schema chosen by the DSN's search_path.
 func TestHub(t *testing.T) {
