@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/microsoft/durabletask-go/task"
@@ -99,6 +100,8 @@ type Notices struct {
 	// Admins lists the active admin users TellAdmins writes to.
 	Admins func(ctx context.Context) ([]Admin, error)
 	Log    *slog.Logger
+
+	defaultTexts sync.Once
 }
 
 // Admin is an admin user as TellAdmins needs them.
@@ -141,21 +144,3 @@ func SendRetryPolicy() *task.RetryPolicy {
 		MaxRetryInterval:     time.Minute,
 	}
 }
-
-// Send sends req once: it inserts the notice row if absent (unique key),
-// returns at once if it is already sent, otherwise renders, respects consent
-// and contact presence (skipped with a reason), sends and records the
-// provider's id. A permanent provider error answers Status "failed" and a nil
-// error; a transient one is returned so that the activity's retry policy
-// retries.
-func (n *Notices) Send(ctx context.Context, req NoticeRequest) (NoticeResult, error) {
-	return NoticeResult{}, errors.New("activities: Send not implemented yet")
-}
-
-// TellAdmins e-mails every active admin user, once per key and admin.
-func (n *Notices) TellAdmins(ctx context.Context, key, subject, text string) error {
-	return errors.New("activities: TellAdmins not implemented yet")
-}
-
-// Texts holds the message templates of one language.
-type Texts struct{}

@@ -1,0 +1,300 @@
+package activities
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"time"
+
+	"membership/members"
+	"membership/notify"
+)
+
+// maxRetryAfterWait bounds how long a send waits out a provider's Retry-After before it
+// returns the error to the retry policy.
+const maxRetryAfterWait = 30 * time.Second
+
+// Send sends req once: it inserts the notice row if absent (unique key), returns at once if it
+// is already done, otherwise renders, respects consent and contact presence (skipped with a
+// reason), marks the notice sending, sends and records the provider's id. A permanent provider
+// error answers Status "failed" and a nil error; a transient one is returned so that the
+// activity's retry policy retries, after waiting out the provider's Retry-After (at most 30 s).
+//
+// A crash after the provider accepted the message and before the notice is recorded leaves it
+// "sending"; the retry sends it again: at most one duplicate per send in flight at a crash.
+func (n *Notices) Send(ctx context.Context, req NoticeRequest) (NoticeResult, error) {
+	if err := req.validate(); err != nil {
+		return NoticeResult{}, err
+	}
+	row := members.Notice{Key: req.Key, MemberID: &req.MemberID, Purpose: req.Purpose, Channel: req.Channel, Template: req.Template}
+	if req.CampaignID != 0 {
+		row.CampaignID = &req.CampaignID
+	}
+	notice, err := n.Members.ClaimNotice(ctx, row)
+	if err != nil {
+		return NoticeResult{}, err
+	}
+	if notice.Status.Done() {
+		return resultOf(notice), nil
+	}
+	m, err := n.Members.Get(ctx, req.MemberID)
+	if errors.Is(err, members.ErrNotFound) {
+		return n.skip(ctx, notice, "member not found")
+	}
+	if err != nil {
+		return NoticeResult{}, err
+	}
+	if reason := skipReason(req, m); reason != "" {
+		return n.skip(ctx, notice, reason)
+	}
+	texts := n.texts()
+	msg, err := texts.Render(req.Channel, req, texts.MessageData(m, req.Vars))
+	if err != nil {
+		return n.fail(ctx, notice, "template", err.Error())
+	}
+	stored := msg
+	if len(req.Secrets) > 0 {
+		if stored, err = texts.Render(req.Channel, req, texts.MessageData(m, masked(req.Vars, req.Secrets))); err != nil {
+			return n.fail(ctx, notice, "template", err.Error())
+		}
+	}
+	to := recipient{name: m.FullName(), phone: m.Phone, email: m.Email}
+	return n.dispatch(ctx, notice, to, msg, stored)
+}
+
+// validate rejects a request no retry can mend: a caller's mistake.
+func (req NoticeRequest) validate() error {
+	switch {
+	case req.Key == "":
+		return errors.New("notice request without key")
+	case req.MemberID <= 0:
+		return fmt.Errorf("notice %s: no member id", req.Key)
+	case req.Channel != ChannelSMS && req.Channel != ChannelEmail:
+		return fmt.Errorf("notice %s: channel %q is not sms or email", req.Key, req.Channel)
+	case req.Purpose == "":
+		return fmt.Errorf("notice %s: no purpose", req.Key)
+	case req.Template == "":
+		return fmt.Errorf("notice %s: no template", req.Key)
+	}
+	return nil
+}
+
+// skipReason says why req must not go to m, or "" when it may: an erased member, a missing
+// phone number or address, and for campaigns and reminders by SMS, campaigns by e-mail, a
+// missing consent. Transactional notices (codes, links) need no consent.
+func skipReason(req NoticeRequest, m *members.Member) string {
+	if m.ErasedAt != nil {
+		return "member erased"
+	}
+	switch req.Channel {
+	case ChannelSMS:
+		if m.Phone == "" {
+			return "no phone number"
+		}
+		if !req.Transactional && (req.Purpose == PurposeCampaign || req.Purpose == PurposeReminder) && !m.SMSConsent {
+			return "no sms consent"
+		}
+	case ChannelEmail:
+		if m.Email == "" {
+			return "no e-mail address"
+		}
+		if !req.Transactional && req.Purpose == PurposeCampaign && !m.EmailConsent {
+			return "no e-mail consent"
+		}
+	}
+	return ""
+}
+
+// recipient is where a notice goes.
+type recipient struct {
+	name, phone, email string
+}
+
+// dispatch hands msg to the channel's provider for notice, recording stored (the copy with
+// secrets masked) and the outcome.
+func (n *Notices) dispatch(ctx context.Context, notice *members.Notice, to recipient, msg, stored Message) (NoticeResult, error) {
+	provider := n.SMSProvider
+	if notice.Channel == ChannelEmail {
+		provider = n.EmailProvider
+	}
+	body := stored.Text
+	if err := n.Members.MarkNoticeSending(ctx, notice.ID, provider, stored.Subject, body); errors.Is(err, members.ErrConflict) {
+		// Another run of the same activity finished it meanwhile.
+		return n.current(ctx, notice.Key)
+	} else if err != nil {
+		return NoticeResult{}, err
+	}
+	var providerID string
+	var err error
+	switch notice.Channel {
+	case ChannelSMS:
+		providerID, err = n.SMS.SendSMS(ctx, notify.SMS{To: to.phone, Body: msg.Text})
+	default:
+		providerID, err = n.Email.SendEmail(ctx, notify.Email{To: to.email, ToName: to.name, From: n.EmailFrom,
+			Subject: msg.Subject, Text: msg.Text, HTML: msg.HTML})
+	}
+	if err != nil {
+		return n.sendFailed(ctx, notice, err)
+	}
+	// The provider has the message. A crash from here until the row says "sent" makes the
+	// retry send it once more: the one duplicate the ledger allows.
+	if err := n.Members.MarkNoticeSent(ctx, notice.ID, providerID); errors.Is(err, members.ErrConflict) {
+		return n.current(ctx, notice.Key)
+	} else if err != nil {
+		return NoticeResult{}, err
+	}
+	n.log().Info("notice sent", slog.Int64("notice_id", notice.ID), slog.String("key", notice.Key), slog.String("provider", provider))
+	return NoticeResult{NoticeID: notice.ID, Status: ResultSent}, nil
+}
+
+// sendFailed records a refused or failed send: a permanent refusal fails the notice for good,
+// anything else is returned for a retry.
+func (n *Notices) sendFailed(ctx context.Context, notice *members.Notice, err error) (NoticeResult, error) {
+	code, message := errorFields(err)
+	if notify.IsPermanent(err) {
+		return n.fail(ctx, notice, code, message)
+	}
+	n.log().Warn("notice send failed, will retry", slog.Int64("notice_id", notice.ID), slog.String("key", notice.Key), slog.Any("error", err))
+	// Record the error even when ctx has ended: the row should say why it is not sent.
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	if rerr := n.Members.RecordNoticeError(rctx, notice.ID, code, message); rerr != nil {
+		n.log().Error("record notice error", slog.Int64("notice_id", notice.ID), slog.Any("error", rerr))
+	}
+	if d := min(notify.RetryAfterOf(err), maxRetryAfterWait); d > 0 {
+		t := time.NewTimer(d)
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+		}
+	}
+	return NoticeResult{}, fmt.Errorf("send notice %s: %w", notice.Key, err)
+}
+
+// errorFields is what the ledger keeps of a send error.
+func errorFields(err error) (code, message string) {
+	var ne *notify.Error
+	if errors.As(err, &ne) {
+		code = ne.Code
+		if code == "" && ne.Status != 0 {
+			code = strconv.Itoa(ne.Status)
+		}
+		return cmp.Or(code, "error"), cmp.Or(ne.Message, err.Error())
+	}
+	return "error", err.Error()
+}
+
+func (n *Notices) skip(ctx context.Context, notice *members.Notice, reason string) (NoticeResult, error) {
+	if err := n.Members.MarkNoticeSkipped(ctx, notice.ID, reason); errors.Is(err, members.ErrConflict) {
+		return n.current(ctx, notice.Key)
+	} else if err != nil {
+		return NoticeResult{}, err
+	}
+	return NoticeResult{NoticeID: notice.ID, Status: ResultSkipped, Reason: reason}, nil
+}
+
+func (n *Notices) fail(ctx context.Context, notice *members.Notice, code, message string) (NoticeResult, error) {
+	if err := n.Members.MarkNoticeFailed(ctx, notice.ID, code, message); errors.Is(err, members.ErrConflict) {
+		return n.current(ctx, notice.Key)
+	} else if err != nil {
+		return NoticeResult{}, err
+	}
+	n.log().Warn("notice failed", slog.Int64("notice_id", notice.ID), slog.String("key", notice.Key), slog.String("code", code))
+	return NoticeResult{NoticeID: notice.ID, Status: ResultFailed, Reason: reasonOf(code, message)}, nil
+}
+
+// current answers the notice as it is stored now.
+func (n *Notices) current(ctx context.Context, key string) (NoticeResult, error) {
+	notice, err := n.Members.NoticeByKey(ctx, key)
+	if err != nil {
+		return NoticeResult{}, err
+	}
+	if !notice.Status.Done() {
+		return NoticeResult{}, fmt.Errorf("notice %s is %s elsewhere", key, notice.Status)
+	}
+	return resultOf(notice), nil
+}
+
+// resultOf is the result a done notice answers: delivered counts as sent, undeliverable as
+// failed.
+func resultOf(n *members.Notice) NoticeResult {
+	r := NoticeResult{NoticeID: n.ID}
+	switch n.Status {
+	case members.NoticeSent, members.NoticeDelivered:
+		r.Status = ResultSent
+	case members.NoticeSkipped:
+		r.Status, r.Reason = ResultSkipped, n.ErrorMessage
+	default:
+		r.Status, r.Reason = ResultFailed, reasonOf(n.ErrorCode, n.ErrorMessage)
+	}
+	return r
+}
+
+func reasonOf(code, message string) string {
+	if code == "" {
+		return message
+	}
+	return code + ": " + message
+}
+
+// texts are n.Texts, or the compiled-in English ones.
+func (n *Notices) texts() *Texts {
+	n.defaultTexts.Do(func() {
+		if n.Texts == nil {
+			t, err := LoadTexts("", fallbackLanguage, "")
+			if err != nil {
+				panic(err) // the compiled-in templates are tested to parse
+			}
+			n.Texts = t
+		}
+	})
+	return n.Texts
+}
+
+func (n *Notices) log() *slog.Logger {
+	if n.Log == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return n.Log
+}
+
+// TellAdmins e-mails subject and text to every active admin user, once per key and admin
+// (notice key "<key>:admin:<user id>:email"), so a retried activity writes no one twice.
+// Sends to all admins are tried; the errors of those that failed are returned together.
+func (n *Notices) TellAdmins(ctx context.Context, key, subject, text string) error {
+	if n.Admins == nil {
+		return errors.New("tell admins: no admin directory")
+	}
+	admins, err := n.Admins(ctx)
+	if err != nil {
+		return fmt.Errorf("tell admins: %w", err)
+	}
+	texts := n.texts()
+	msg := Message{Subject: subject, Text: text + "\n"}
+	if msg.HTML, err = texts.html(nil, msg, nil); err != nil {
+		return err
+	}
+	var errs []error
+	for _, a := range admins {
+		notice, err := n.Members.ClaimNotice(ctx, members.Notice{Key: key + ":admin:" + strconv.FormatInt(a.ID, 10) + ":email",
+			Purpose: PurposeAdmin, Channel: ChannelEmail, Template: PurposeAdmin})
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		if notice.Status.Done() {
+			continue
+		}
+		if a.Email == "" {
+			_, err = n.skip(ctx, notice, "no e-mail address")
+		} else {
+			_, err = n.dispatch(ctx, notice, recipient{name: a.Name, email: a.Email}, msg, msg)
+		}
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
+}
