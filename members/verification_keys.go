@@ -1,0 +1,159 @@
+package members
+
+import (
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"fmt"
+	"math/big"
+	"strconv"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+)
+
+// verificationKey is a row of verification_keys.
+type verificationKey struct {
+	Name      string `gorm:"primaryKey"`
+	Secret    []byte
+	CreatedAt time.Time
+}
+
+func (verificationKey) TableName() string { return "verification_keys" }
+
+// keyring holds the keys derived from the installation's one random secret, one per use, so
+// that a value made for one use never passes for another.
+type keyring struct {
+	code    []byte // hashes of codes
+	address []byte // hashes of phone numbers and e-mail addresses
+	limit   []byte // keys of the abuse-limit counters
+	token   []byte // signatures of links
+}
+
+// masterKey names the secret in verification_keys.
+const masterKey = "master"
+
+// loadKeyring reads the installation's secret, making it on first use. Several processes may
+// start at once: the first insert wins and everyone reads what it wrote.
+func loadKeyring(tx *gorm.DB, now time.Time) (keyring, error) {
+	fresh := make([]byte, 32)
+	if _, err := rand.Read(fresh); err != nil {
+		return keyring{}, fmt.Errorf("make verification key: %w", err)
+	}
+	err := tx.Clauses(clause.OnConflict{DoNothing: true}).
+		Create(&verificationKey{Name: masterKey, Secret: fresh, CreatedAt: now}).Error
+	if err != nil {
+		return keyring{}, fmt.Errorf("store verification key: %w", err)
+	}
+	var k verificationKey
+	if err := tx.Where("name = ?", masterKey).Take(&k).Error; err != nil {
+		return keyring{}, fmt.Errorf("read verification key: %w", err)
+	}
+	if len(k.Secret) < 32 {
+		return keyring{}, fmt.Errorf("verification key is %d bytes, want 32", len(k.Secret))
+	}
+	derive := func(use string) []byte { return macBytes(k.Secret, use) }
+	return keyring{code: derive("code"), address: derive("address"), limit: derive("limit"), token: derive("token")}, nil
+}
+
+// macBytes is HMAC-SHA256 over the parts, each ended by a NUL so that no two lists of parts
+// run together into the same input.
+func macBytes(key []byte, parts ...string) []byte {
+	m := hmac.New(sha256.New, key)
+	for _, p := range parts {
+		m.Write([]byte(p))
+		m.Write([]byte{0})
+	}
+	return m.Sum(nil)
+}
+
+func macHex(key []byte, parts ...string) string { return hex.EncodeToString(macBytes(key, parts...)) }
+
+// newCode is a uniformly random code of n decimal digits.
+func newCode(n int) (string, error) {
+	limit := new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(n)), nil)
+	v, err := rand.Int(rand.Reader, limit)
+	if err != nil {
+		return "", fmt.Errorf("make code: %w", err)
+	}
+	return fmt.Sprintf("%0*s", n, v.String()), nil
+}
+
+// The purposes of signed links; a token signed for one is refused by the other.
+const (
+	tokenJoin      = "join"
+	tokenEmailLink = "email-link"
+)
+
+// tokenMACBytes is how much of the signature a token carries: 128 bits.
+const tokenMACBytes = 16
+
+// sign makes a token of fields: their text, dot-separated, then a signature over purpose and
+// text, both base64url. Fields must not contain dots.
+func (k keyring) sign(purpose string, fields ...string) string {
+	text := strings.Join(fields, ".")
+	sig := macBytes(k.token, purpose, text)[:tokenMACBytes]
+	return base64.RawURLEncoding.EncodeToString([]byte(text)) + "." + base64.RawURLEncoding.EncodeToString(sig)
+}
+
+// open checks a token's signature for purpose and returns its n fields.
+func (k keyring) open(purpose, token string, n int) ([]string, error) {
+	textB64, sigB64, ok := strings.Cut(token, ".")
+	if !ok {
+		return nil, ErrBadToken
+	}
+	text, err1 := base64.RawURLEncoding.DecodeString(textB64)
+	sig, err2 := base64.RawURLEncoding.DecodeString(sigB64)
+	if err1 != nil || err2 != nil || !hmac.Equal(sig, macBytes(k.token, purpose, string(text))[:tokenMACBytes]) {
+		return nil, ErrBadToken
+	}
+	fields := strings.Split(string(text), ".")
+	if len(fields) != n {
+		return nil, ErrBadToken
+	}
+	return fields, nil
+}
+
+// JoinLink is what the link of the join pages carries: the member and their two verification
+// runs.
+type JoinLink struct {
+	MemberID           int64
+	PhoneSeq, EmailSeq int
+}
+
+// PhoneInstance and EmailInstance are the runs' instance ids.
+func (j JoinLink) PhoneInstance() string { return VerificationInstanceID(VerifyPhone, j.MemberID, j.PhoneSeq) }
+
+// EmailInstance is the e-mail run's instance id.
+func (j JoinLink) EmailInstance() string { return VerificationInstanceID(VerifyEmail, j.MemberID, j.EmailSeq) }
+
+// EmailLink is what the link in a verification e-mail carries: the run, the challenge and its
+// code, so that following the link is the same as typing the code.
+type EmailLink struct {
+	MemberID  int64
+	Seq       int
+	Challenge int
+	Code      string
+}
+
+// InstanceID is the run's instance id.
+func (l EmailLink) InstanceID() string { return VerificationInstanceID(VerifyEmail, l.MemberID, l.Seq) }
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// parseInts reads decimal fields of a token.
+func parseInts(fields []string) ([]int64, error) {
+	out := make([]int64, len(fields))
+	for i, f := range fields {
+		n, err := strconv.ParseInt(f, 10, 64)
+		if err != nil || n < 0 {
+			return nil, ErrBadToken
+		}
+		out[i] = n
+	}
+	return out, nil
+}
