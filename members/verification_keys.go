@@ -126,10 +126,14 @@ type JoinLink struct {
 }
 
 // PhoneInstance and EmailInstance are the runs' instance ids.
-func (j JoinLink) PhoneInstance() string { return VerificationInstanceID(VerifyPhone, j.MemberID, j.PhoneSeq) }
+func (j JoinLink) PhoneInstance() string {
+	return VerificationInstanceID(VerifyPhone, j.MemberID, j.PhoneSeq)
+}
 
 // EmailInstance is the e-mail run's instance id.
-func (j JoinLink) EmailInstance() string { return VerificationInstanceID(VerifyEmail, j.MemberID, j.EmailSeq) }
+func (j JoinLink) EmailInstance() string {
+	return VerificationInstanceID(VerifyEmail, j.MemberID, j.EmailSeq)
+}
 
 // EmailLink is what the link in a verification e-mail carries: the run, the challenge and its
 // code, so that following the link is the same as typing the code.
