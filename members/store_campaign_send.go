@@ -1,0 +1,256 @@
+package members
+
+import (
+	"context"
+	"fmt"
+
+	"gorm.io/gorm"
+)
+
+// recipientChunk is how many recipient rows one INSERT writes: 8 columns each stay far below
+// both databases' limits on bound parameters.
+const recipientChunk = 500
+
+// FreezeCampaignAudience writes campaign id's recipients once — one row per member and
+// channel, skipped at once where consent or contact is missing, the others numbered into
+// batches of batchSize — and marks it running. Called again, it writes nothing and answers what
+// the first call froze. A retry campaign's audience is its parent's failed recipients. A
+// cancelled campaign is ErrConflict.
+func (s *Store) FreezeCampaignAudience(ctx context.Context, id int64, batchSize int) (CampaignFreeze, error) {
+	if batchSize < 1 {
+		return CampaignFreeze{}, fmt.Errorf("freeze audience of campaign %d: batch size %d", id, batchSize)
+	}
+	var out CampaignFreeze
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		c, err := s.getCampaign(tx, id)
+		if err != nil {
+			return err
+		}
+		if c.StartedAt == nil {
+			if c.Status != CampaignPlanned {
+				return fmt.Errorf("campaign %d is %s: %w", id, c.Status, ErrConflict)
+			}
+			if err := s.writeRecipients(ctx, tx, c, batchSize); err != nil {
+				return err
+			}
+			if c, err = s.getCampaign(tx, id); err != nil {
+				return err
+			}
+		}
+		out, err = s.frozen(tx, c)
+		return err
+	})
+	if err != nil {
+		return CampaignFreeze{}, fmt.Errorf("freeze audience of campaign %d: %w", id, err)
+	}
+	return out, nil
+}
+
+// writeRecipients writes the recipient rows and the campaign's audience size, counts and start.
+func (s *Store) writeRecipients(ctx context.Context, tx *gorm.DB, c *Campaign, batchSize int) error {
+	var size int
+	if c.ParentID != nil {
+		res := tx.Exec(copyFailedRecipientsSQL, c.ID, batchSize, s.now(), *c.ParentID)
+		if res.Error != nil {
+			return fmt.Errorf("copy failed recipients of campaign %d: %w", *c.ParentID, res.Error)
+		}
+		var n int64
+		if err := tx.Model(&CampaignRecipient{}).Where("campaign_id = ?", c.ID).Distinct("member_id").Count(&n).Error; err != nil {
+			return fmt.Errorf("count recipients: %w", err)
+		}
+		size = int(n)
+	} else {
+		w := recipientWriter{tx: tx, campaignID: c.ID, batchSize: batchSize}
+		// The same store on the transaction: the audience is read where it is written.
+		inTx := &Store{db: tx, opts: s.opts, log: s.log}
+		err := inTx.Iterate(ctx, c.Audience.Query(), func(m *Member) error {
+			size++
+			for _, ch := range c.Channels {
+				if err := w.add(m.ID, ch, Unreachable(m, ch)); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		if err := w.flush(); err != nil {
+			return err
+		}
+	}
+	if err := s.refreshCampaignCounts(tx, c.ID); err != nil {
+		return err
+	}
+	now := s.now()
+	err := tx.Model(&Campaign{}).Where("id = ?", c.ID).Updates(map[string]any{
+		"status": CampaignRunning, "started_at": now, "audience_size": size, "updated_at": now,
+	}).Error
+	if err != nil {
+		return fmt.Errorf("mark campaign %d running: %w", c.ID, err)
+	}
+	return nil
+}
+
+// copyFailedRecipientsSQL gives a retry campaign its parent's failed recipients, numbered into
+// batches in member order.
+const copyFailedRecipientsSQL = `
+INSERT INTO campaign_recipients (campaign_id, member_id, channel, batch, status, reason, updated_at)
+SELECT ?, member_id, channel, (ROW_NUMBER() OVER (ORDER BY member_id, channel) - 1) / ? + 1, 'pending', '', ?
+FROM campaign_recipients WHERE campaign_id = ? AND status = 'failed'`
+
+// recipientWriter numbers recipients into batches and inserts them in chunks.
+type recipientWriter struct {
+	tx         *gorm.DB
+	campaignID int64
+	batchSize  int
+	sendable   int
+	rows       []CampaignRecipient
+}
+
+// add queues one row: skipped in batch 0 when reason is set, else in the next batch's turn.
+func (w *recipientWriter) add(memberID int64, channel, reason string) error {
+	r := CampaignRecipient{CampaignID: w.campaignID, MemberID: memberID, Channel: channel, Status: RecipientPending}
+	if reason != "" {
+		r.Status, r.Reason = RecipientSkipped, reason
+	} else {
+		r.Batch = w.sendable/w.batchSize + 1
+		w.sendable++
+	}
+	w.rows = append(w.rows, r)
+	if len(w.rows) >= recipientChunk {
+		return w.flush()
+	}
+	return nil
+}
+
+func (w *recipientWriter) flush() error {
+	if len(w.rows) == 0 {
+		return nil
+	}
+	if err := w.tx.Omit("FirstName", "LastName").Create(&w.rows).Error; err != nil {
+		return fmt.Errorf("write recipients of campaign %d: %w", w.campaignID, err)
+	}
+	w.rows = w.rows[:0]
+	return nil
+}
+
+// frozen describes a frozen audience from the campaign row and its recipients.
+func (s *Store) frozen(tx *gorm.DB, c *Campaign) (CampaignFreeze, error) {
+	var batches int
+	err := tx.Model(&CampaignRecipient{}).Where("campaign_id = ?", c.ID).Select("COALESCE(MAX(batch), 0)").Scan(&batches).Error
+	if err != nil {
+		return CampaignFreeze{}, fmt.Errorf("count batches of campaign %d: %w", c.ID, err)
+	}
+	return CampaignFreeze{AudienceSize: c.AudienceSize, Counts: c.Counts, Batches: batches}, nil
+}
+
+// PendingCampaignRecipients lists the recipients of one batch whose notice is still to go, in
+// member order.
+func (s *Store) PendingCampaignRecipients(ctx context.Context, campaignID int64, batch int) ([]CampaignRecipient, error) {
+	var out []CampaignRecipient
+	err := s.db.WithContext(ctx).Select("campaign_id, member_id, channel, batch, status, reason, notice_id").
+		Where("campaign_id = ? AND batch = ? AND status = ?", campaignID, batch, RecipientPending).
+		Order("member_id, channel").Find(&out).Error
+	if err != nil {
+		return nil, fmt.Errorf("list batch %d of campaign %d: %w", batch, campaignID, err)
+	}
+	return out, nil
+}
+
+// recordResultSQL settles one pending recipient; a settled one stays as it is, so a batch
+// that runs again cannot turn a sent notice into a failed one.
+const recordResultSQL = `
+UPDATE campaign_recipients SET status = ?, reason = ?, notice_id = ?, updated_at = ?
+WHERE campaign_id = ? AND member_id = ? AND channel = ? AND status = 'pending'`
+
+// RecordCampaignResults settles recipients of campaign id and refreshes its counts, in one
+// transaction.
+func (s *Store) RecordCampaignResults(ctx context.Context, id int64, results []RecipientResult) error {
+	if len(results) == 0 {
+		return nil
+	}
+	now := s.now()
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		for _, r := range results {
+			var notice *int64
+			if r.NoticeID != 0 {
+				notice = &r.NoticeID
+			}
+			if err := tx.Exec(recordResultSQL, r.Status, r.Reason, notice, now, id, r.MemberID, r.Channel).Error; err != nil {
+				return err
+			}
+		}
+		return s.refreshCampaignCounts(tx, id)
+	})
+	if err != nil {
+		return fmt.Errorf("record results of campaign %d: %w", id, err)
+	}
+	return nil
+}
+
+// FailCampaignBatch marks the recipients of a batch still pending failed with reason: the
+// batch gave up on them (its retries ran out).
+func (s *Store) FailCampaignBatch(ctx context.Context, id int64, batch int, reason string) error {
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		err := tx.Model(&CampaignRecipient{}).Where("campaign_id = ? AND batch = ? AND status = ?", id, batch, RecipientPending).
+			Updates(map[string]any{"status": RecipientFailed, "reason": reason, "updated_at": s.now()}).Error
+		if err != nil {
+			return err
+		}
+		return s.refreshCampaignCounts(tx, id)
+	})
+	if err != nil {
+		return fmt.Errorf("fail batch %d of campaign %d: %w", batch, id, err)
+	}
+	return nil
+}
+
+// CampaignBatchCounts counts one batch's recipients by outcome.
+func (s *Store) CampaignBatchCounts(ctx context.Context, id int64, batch int) (CampaignCounts, error) {
+	c, err := s.countRecipients(s.db.WithContext(ctx).Where("batch = ?", batch), id)
+	if err != nil {
+		return CampaignCounts{}, fmt.Errorf("count batch %d of campaign %d: %w", batch, id, err)
+	}
+	return c, nil
+}
+
+// countRecipients counts campaign id's recipients that tx selects, by status.
+func (s *Store) countRecipients(tx *gorm.DB, id int64) (CampaignCounts, error) {
+	var rows []struct {
+		Status string
+		N      int
+	}
+	err := tx.Model(&CampaignRecipient{}).Select("status, COUNT(*) AS n").Where("campaign_id = ?", id).Group("status").Scan(&rows).Error
+	if err != nil {
+		return CampaignCounts{}, err
+	}
+	var c CampaignCounts
+	for _, r := range rows {
+		c.Total += r.N
+		switch r.Status {
+		case RecipientSent:
+			c.Sent = r.N
+		case RecipientFailed:
+			c.Failed = r.N
+		case RecipientSkipped:
+			c.Skipped = r.N
+		}
+	}
+	return c, nil
+}
+
+// refreshCampaignCounts recounts the campaign's recipients into its counts cache.
+func (s *Store) refreshCampaignCounts(tx *gorm.DB, id int64) error {
+	c, err := s.countRecipients(tx.Session(&gorm.Session{NewDB: true}), id)
+	if err != nil {
+		return fmt.Errorf("count recipients of campaign %d: %w", id, err)
+	}
+	err = tx.Model(&Campaign{}).Where("id = ?", id).Updates(map[string]any{
+		"total": c.Total, "sent": c.Sent, "failed": c.Failed, "skipped": c.Skipped, "updated_at": s.now(),
+	}).Error
+	if err != nil {
+		return fmt.Errorf("store counts of campaign %d: %w", id, err)
+	}
+	return nil
+}
