@@ -9,6 +9,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"membership/members"
 	"membership/web/auth"
 	"membership/web/templates"
 )
@@ -42,6 +43,8 @@ var errorMappings = []struct {
 	{auth.ErrNotFound, http.StatusNotFound},
 	{auth.ErrEmailTaken, http.StatusConflict},
 	{auth.ErrLastActiveAdmin, http.StatusConflict},
+	{members.ErrNotFound, http.StatusNotFound},
+	{members.ErrConflict, http.StatusConflict},
 }
 
 // statusOf finds the HTTP status and a message safe to show for any error a handler returned.
@@ -73,10 +76,14 @@ func (s *Server) handleError(err error, c echo.Context) {
 		return
 	}
 	var pe *ProblemError
+	var ve *members.ValidationError
 	var p Problem
-	if errors.As(err, &pe) {
+	switch {
+	case errors.As(err, &pe):
 		p = pe.Problem
-	} else {
+	case errors.As(err, &ve):
+		p = validationProblem(ve)
+	default:
 		status, msg := statusOf(err)
 		if status >= 500 {
 			s.log.Error("request failed", slog.String("path", c.Request().URL.Path), slog.Any("error", err))
@@ -100,4 +107,13 @@ func (s *Server) handleError(err error, c echo.Context) {
 	if werr != nil {
 		s.log.Error("write error response", slog.Any("error", werr))
 	}
+}
+
+// validationProblem answers invalid input with 422 and one entry per invalid field.
+func validationProblem(ve *members.ValidationError) Problem {
+	p := Problem{Title: "Invalid input", Status: http.StatusUnprocessableEntity, Detail: "Some fields are not valid; see errors."}
+	for _, f := range ve.Fields {
+		p.Errors = append(p.Errors, FieldError{Field: f.Field, Message: f.Message})
+	}
+	return p
 }
