@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strings"
 
 	"github.com/microsoft/durabletask-go/api"
 	"github.com/microsoft/durabletask-go/backend"
@@ -71,4 +72,21 @@ func subOrchestrations(events []*backend.HistoryEvent) []api.InstanceID {
 		}
 	}
 	return ids
+}
+
+// EventType names a history event's kind as Durable Task and Durable Functions do:
+// ExecutionStarted, TaskScheduled, TaskCompleted, TimerFired, EventRaised, … It is the name of
+// the event's one field of the eventType oneof, capitalised.
+func EventType(e *backend.HistoryEvent) string {
+	m := e.ProtoReflect()
+	oneof := m.Descriptor().Oneofs().ByName("eventType")
+	if oneof == nil {
+		return "Unknown"
+	}
+	f := m.WhichOneof(oneof)
+	if f == nil {
+		return "Unknown"
+	}
+	name := f.JSONName()
+	return strings.ToUpper(name[:1]) + name[1:]
 }

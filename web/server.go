@@ -35,6 +35,11 @@ type Deps struct {
 	Members *members.Store
 	Hub     *taskhub.Hub
 	Ready   []Check
+	// Orchestrators names the registered orchestrators, the only ones the durable management
+	// API starts (taskhub.OrchestratorNames reads them from the task registry).
+	Orchestrators []string
+	// Metrics is what /metrics serves; nil gives the server a registry of its own.
+	Metrics *Metrics
 }
 
 // Server holds the handlers' dependencies.
@@ -46,12 +51,19 @@ type Server struct {
 	hub     *taskhub.Hub
 	ready   []Check
 	secure  bool // base_url is https: cookies get the Secure flag
-	e       *echo.Echo
+	// orchestrators and metrics: see Deps.
+	orchestrators []string
+	metrics       *Metrics
+	e             *echo.Echo
 }
 
 // New builds the server and its routes.
 func New(d Deps) *Server {
-	s := &Server{cfg: d.Config, log: d.Log, auth: d.Auth, members: d.Members, hub: d.Hub, ready: d.Ready}
+	s := &Server{cfg: d.Config, log: d.Log, auth: d.Auth, members: d.Members, hub: d.Hub, ready: d.Ready,
+		orchestrators: d.Orchestrators, metrics: d.Metrics}
+	if s.metrics == nil {
+		s.metrics = NewMetrics()
+	}
 	if u, err := url.Parse(d.Config.Server.BaseURL); err == nil && u.Scheme == "https" {
 		s.secure = true
 	}

@@ -1,0 +1,219 @@
+package web
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/microsoft/durabletask-go/api"
+
+	"membership/taskhub"
+	"membership/web/templates"
+)
+
+// monitorPage is how many instances a page of the monitor lists.
+const monitorPage = 50
+
+// monitorRoutes: every signed-in user sees the workflows; only admins act on them.
+func (w *workflows) monitorRoutes(g routeGroups) {
+	g.user.GET("/workflows", w.list)
+	g.user.GET("/workflows/:id", w.show)
+	g.user.GET("/workflows/:id/live", w.live)
+	for action, fn := range map[string]action{
+		"raise-event": w.raiseEvent,
+		"terminate":   w.terminate,
+		"suspend":     w.suspend,
+		"resume":      w.resume,
+		"rewind":      w.rewind,
+		"restart":     w.restart,
+		"purge":       w.purge,
+	} {
+		g.admin.POST("/workflows/:id/"+action, w.act(fn))
+	}
+}
+
+// list shows a page of instances under the filters of the query string, which are the
+// management API's (runtimeStatus, createdTimeFrom, createdTimeTo, instanceIdPrefix) plus
+// name, member (instances whose id names a member) and after (the next page's token).
+func (w *workflows) list(c echo.Context) error {
+	q, err := instanceQuery(c)
+	if err != nil {
+		return err
+	}
+	q.Name, q.After, q.Top = c.QueryParam("name"), c.QueryParam("after"), monitorPage
+	if m := c.QueryParam("member"); m != "" {
+		id, err := strconv.ParseInt(m, 10, 64)
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, "member: "+strconv.Quote(m)+" is not a member id.")
+		}
+		q.IDPart = memberIDPart(id)
+	}
+	page, err := w.x.List(c.Request().Context(), q)
+	if err != nil {
+		return durableError(err)
+	}
+	v := templates.WorkflowsView{
+		Filter: templates.WorkflowFilter{
+			Status: c.QueryParam("runtimeStatus"), Name: q.Name, Prefix: q.IDPrefix, Member: c.QueryParam("member"),
+			From: c.QueryParam("createdTimeFrom"), To: c.QueryParam("createdTimeTo"),
+		},
+		Statuses: taskhub.StatusNames(),
+		Names:    w.orchestrators,
+		Rows:     workflowRows(page.Instances, time.Now()),
+	}
+	if page.Next != "" {
+		v.NextURL = withQuery(c.Request().URL, "after", page.Next)
+	}
+	if q.After != "" {
+		v.FirstURL = withQuery(c.Request().URL, "after", "")
+	}
+	return w.page(c, http.StatusOK, "Workflows", "workflows", templates.Workflows(w.ctx(c, "Workflows", "workflows"), v))
+}
+
+// withQuery is u's path and query with one parameter set ("" removes it).
+func withQuery(u *url.URL, key, value string) string {
+	q := u.Query()
+	if value == "" {
+		q.Del(key)
+	} else {
+		q.Set(key, value)
+	}
+	if len(q) == 0 {
+		return u.Path
+	}
+	return u.Path + "?" + q.Encode()
+}
+
+// show is one instance: what it was given, what it did (a timeline and its history), how it
+// ended, and, for admins, what can be done to it.
+func (w *workflows) show(c echo.Context) error {
+	v, err := w.view(c)
+	if err != nil {
+		return err
+	}
+	title := "Workflow " + v.ID
+	return w.page(c, http.StatusOK, title, "workflows", templates.Workflow(w.ctx(c, title, "workflows"), v))
+}
+
+// live is the part of show that changes while an instance runs, for htmx to poll.
+func (w *workflows) live(c echo.Context) error {
+	v, err := w.view(c)
+	if err != nil {
+		return err
+	}
+	return render(c, http.StatusOK, templates.WorkflowLive(v))
+}
+
+func (w *workflows) view(c echo.Context) (templates.WorkflowView, error) {
+	id, err := instanceParam(c)
+	if err != nil {
+		return templates.WorkflowView{}, err
+	}
+	ctx := c.Request().Context()
+	inst, err := w.x.Get(ctx, id)
+	if err != nil {
+		return templates.WorkflowView{}, durableError(err)
+	}
+	events, err := w.x.History(ctx, id)
+	if err != nil {
+		return templates.WorkflowView{}, durableError(err)
+	}
+	return workflowView(inst, events, time.Now()), nil
+}
+
+// action is one thing an admin does to an instance from the monitor. It answers where to go
+// next ("" for the instance's page) and what to tell.
+type action func(c echo.Context, id api.InstanceID) (to, msg string, err error)
+
+// act runs an action and goes on with its message. A state that forbids the action, or an
+// unknown instance, is told on the instance's page rather than on an error page.
+func (w *workflows) act(fn action) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		id, err := instanceParam(c)
+		if err != nil {
+			return err
+		}
+		to, msg, err := fn(c, id)
+		var he *echo.HTTPError
+		if err = durableError(err); errors.As(err, &he) && he.Code < 500 {
+			return w.redirectWith(c, workflowPath(id), "error", fmt.Sprint(he.Message))
+		}
+		if err != nil {
+			return err
+		}
+		if to == "" {
+			to = workflowPath(id)
+		}
+		return w.redirectWith(c, to, "ok", msg)
+	}
+}
+
+// workflowPath is the monitor page of an instance.
+func workflowPath(id api.InstanceID) string { return "/workflows/" + url.PathEscape(string(id)) }
+
+func (w *workflows) raiseEvent(c echo.Context, id api.InstanceID) (string, string, error) {
+	name, payload := strings.TrimSpace(c.FormValue("event")), strings.TrimSpace(c.FormValue("payload"))
+	if name == "" {
+		return "", "", echo.NewHTTPError(http.StatusBadRequest, "Name the event to raise.")
+	}
+	if payload != "" && !json.Valid([]byte(payload)) {
+		return "", "", echo.NewHTTPError(http.StatusBadRequest, "The payload is not valid JSON.")
+	}
+	return "", "Event " + name + " sent.", w.x.RaiseEvent(c.Request().Context(), id, name, payload)
+}
+
+func (w *workflows) terminate(c echo.Context, id api.InstanceID) (string, string, error) {
+	return "", "Termination requested.", w.x.Terminate(c.Request().Context(), id, c.FormValue("reason"))
+}
+
+func (w *workflows) suspend(c echo.Context, id api.InstanceID) (string, string, error) {
+	return "", "Suspension requested.", w.x.Suspend(c.Request().Context(), id, "suspended in the monitor by "+principal(c).Name)
+}
+
+func (w *workflows) resume(c echo.Context, id api.InstanceID) (string, string, error) {
+	return "", "Resumption requested.", w.x.Resume(c.Request().Context(), id, "resumed in the monitor by "+principal(c).Name)
+}
+
+func (w *workflows) rewind(c echo.Context, id api.InstanceID) (string, string, error) {
+	return "", "Rewound: the failed steps run again.", w.x.Rewind(c.Request().Context(), id, "rewound in the monitor by "+principal(c).Name)
+}
+
+// restart goes on to the new instance's page (the same page when the id is kept).
+func (w *workflows) restart(c echo.Context, id api.InstanceID) (string, string, error) {
+	started, err := w.x.Restart(c.Request().Context(), id, c.QueryParam("new_id") != "false")
+	return workflowPath(started), "Restarted from the beginning.", err
+}
+
+func (w *workflows) purge(c echo.Context, id api.InstanceID) (string, string, error) {
+	n, err := w.x.Purge(c.Request().Context(), id)
+	return "/workflows", fmt.Sprintf("Purged %d instance(s) with their history.", n), err
+}
+
+// memberIDPart is what an instance id holds when it is about a member, by the convention of
+// the app's ids ("phone-verification:member:7:…").
+func memberIDPart(memberID int64) string { return "member:" + strconv.FormatInt(memberID, 10) }
+
+// memberWorkflows lists a member's newest workflows for the member's page, with the link to
+// all of them in the monitor.
+func (s *Server) memberWorkflows(ctx context.Context, memberID int64, limit int) (rows []templates.WorkflowRow, all string, err error) {
+	all = "/workflows?member=" + strconv.FormatInt(memberID, 10)
+	if s.hub == nil {
+		return nil, all, nil
+	}
+	x, err := s.hub.Instances()
+	if err != nil {
+		return nil, all, fmt.Errorf("workflows of member %d: %w", memberID, err)
+	}
+	page, err := x.List(ctx, taskhub.Query{IDPart: memberIDPart(memberID), Top: limit})
+	if err != nil {
+		return nil, all, fmt.Errorf("workflows of member %d: %w", memberID, err)
+	}
+	return workflowRows(page.Instances, time.Now()), all, nil
+}
