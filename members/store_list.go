@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"gorm.io/gorm"
@@ -55,23 +56,59 @@ func (s *Store) List(ctx context.Context, q ListQuery) ([]Member, int64, error) 
 	if err != nil {
 		return nil, 0, err
 	}
-	var total int64
-	if err := filtered.Count(&total).Error; err != nil {
-		return nil, 0, fmt.Errorf("count members: %w", err)
-	}
 	page, perPage := pageBounds(q.Page, q.PerPage)
-	items := []Member{}
-	if total > int64((page-1)*perPage) {
-		// Sort and cut the page on ids alone, then read just that page's rows: sorting
-		// thousands of whole rows (and joining their plans) to keep fifty is what made
-		// broad filters slow.
-		ids := filtered.Select("members.id").Order(order).Offset((page - 1) * perPage).Limit(perPage)
-		err = s.members(tx).Where("members.id IN (?)", ids).Order(order).Find(&items).Error
-		if err != nil {
+	// Sort and cut the page on ids alone, then read just that page's rows: sorting thousands
+	// of whole rows (and joining their plans) to keep fifty is what made broad filters slow.
+	pageIDs := filtered.Select("members.id").Order(order).Offset((page - 1) * perPage).Limit(perPage)
+	var ids []int64
+	var total int64
+	counted := false
+	if queryWords(q.Q) != nil {
+		// A search finds few enough members to count them in the same pass that sorts them,
+		// instead of looking every one of them up twice.
+		var rows []struct{ ID, Total int64 }
+		if err := pageIDs.Select("members.id, count(*) OVER () AS total").Scan(&rows).Error; err != nil {
 			return nil, 0, fmt.Errorf("list members: %w", err)
 		}
+		for _, r := range rows {
+			ids, total, counted = append(ids, r.ID), r.Total, true
+		}
+	} else if err := pageIDs.Pluck("members.id", &ids).Error; err != nil {
+		return nil, 0, fmt.Errorf("list members: %w", err)
+	}
+	switch {
+	case counted:
+	case page == 1 && len(ids) < perPage:
+		total = int64(len(ids))
+	default:
+		// Counted on its own: the page query stopped early in index order, which counting in
+		// the same pass would prevent.
+		if err := filtered.Count(&total).Error; err != nil {
+			return nil, 0, fmt.Errorf("count members: %w", err)
+		}
+	}
+	items, err := s.byIDs(tx, ids)
+	if err != nil {
+		return nil, 0, err
 	}
 	return items, total, nil
+}
+
+// byIDs reads the members with the given ids, in the order of ids.
+func (s *Store) byIDs(tx *gorm.DB, ids []int64) ([]Member, error) {
+	items := make([]Member, 0, len(ids))
+	if len(ids) == 0 {
+		return items, nil
+	}
+	if err := s.members(tx).Where("members.id IN ?", ids).Find(&items).Error; err != nil {
+		return nil, fmt.Errorf("read members: %w", err)
+	}
+	pos := make(map[int64]int, len(ids))
+	for i, id := range ids {
+		pos[id] = i
+	}
+	slices.SortFunc(items, func(a, b Member) int { return pos[a.ID] - pos[b.ID] })
+	return items, nil
 }
 
 // iterateChunk is how many members Iterate reads at a time: large enough that the queries cost

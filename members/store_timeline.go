@@ -3,6 +3,7 @@ package members
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -26,24 +27,42 @@ func (s *Store) Timeline(ctx context.Context, memberID int64, limit int, extra .
 }
 
 // auditTimeline turns the member's audit rows into entries; the rows one change wrote (same
-// time, actor and action) become one entry. Gradings come from their own table, with notes.
+// time, actor and action) become one entry, so it reads rows until it has limit complete
+// entries. Gradings come from their own table, with notes.
 func (s *Store) auditTimeline(ctx context.Context, memberID int64, limit int) ([]TimelineEntry, error) {
+	batch := max(limit, 100)
 	var rows []AuditEntry
-	err := s.db.WithContext(ctx).Where("member_id = ? AND action <> ?", memberID, ActionGrading).
-		Order("at DESC, id DESC").Limit(limit).Find(&rows).Error
-	if err != nil {
-		return nil, fmt.Errorf("read audit log: %w", err)
+	for {
+		var more []AuditEntry
+		err := s.db.WithContext(ctx).Where("member_id = ? AND action <> ?", memberID, ActionGrading).
+			Order("at DESC, id DESC").Offset(len(rows)).Limit(batch).Find(&more).Error
+		if err != nil {
+			return nil, fmt.Errorf("read audit log: %w", err)
+		}
+		rows = append(rows, more...)
+		// One group more than needed proves the last needed one complete.
+		if groups := groupAudit(rows); len(more) < batch || len(groups) > limit {
+			out := make([]TimelineEntry, 0, min(limit, len(groups)))
+			for _, g := range groups[:min(limit, len(groups))] {
+				out = append(out, auditEntry(g))
+			}
+			return out, nil
+		}
 	}
-	var out []TimelineEntry
+}
+
+// groupAudit splits rows (newest first) into the runs one change wrote.
+func groupAudit(rows []AuditEntry) [][]AuditEntry {
+	var out [][]AuditEntry
 	for i := 0; i < len(rows); {
 		j := i + 1
 		for j < len(rows) && rows[j].At.Equal(rows[i].At) && rows[j].Actor == rows[i].Actor && rows[j].Action == rows[i].Action {
 			j++
 		}
-		out = append(out, auditEntry(rows[i:j]))
+		out = append(out, rows[i:j])
 		i = j
 	}
-	return out, nil
+	return out
 }
 
 // auditEntry describes the rows of one change, which share time, actor and action.
@@ -66,7 +85,7 @@ func auditEntry(rows []AuditEntry) TimelineEntry {
 		e.Title = strings.ReplaceAll(first.Action, "_", " ")
 	}
 	var fields, changes []string
-	for _, r := range rows {
+	for _, r := range slices.Backward(rows) { // newest first: back to the order they were written
 		if r.Field == "" {
 			continue
 		}
