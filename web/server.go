@@ -40,6 +40,9 @@ type Deps struct {
 	Orchestrators []string
 	// Metrics is what /metrics serves; nil gives the server a registry of its own.
 	Metrics *Metrics
+	// Verifications keeps phone and e-mail verification runs; nil leaves out the join pages
+	// and the verification routes.
+	Verifications *members.Verifications
 }
 
 // Server holds the handlers' dependencies.
@@ -54,13 +57,14 @@ type Server struct {
 	// orchestrators and metrics: see Deps.
 	orchestrators []string
 	metrics       *Metrics
+	verifications *members.Verifications
 	e             *echo.Echo
 }
 
 // New builds the server and its routes.
 func New(d Deps) *Server {
 	s := &Server{cfg: d.Config, log: d.Log, auth: d.Auth, members: d.Members, hub: d.Hub, ready: d.Ready,
-		orchestrators: d.Orchestrators, metrics: d.Metrics}
+		orchestrators: d.Orchestrators, metrics: d.Metrics, verifications: d.Verifications}
 	if s.metrics == nil {
 		s.metrics = NewMetrics()
 	}
