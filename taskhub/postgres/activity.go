@@ -26,8 +26,7 @@ WHERE SequenceNumber IN (
 RETURNING SequenceNumber, InstanceID, EventPayload`
 
 // GetActivityWorkItem implements backend.Backend. It waits until a task is
-// queued (see the package documentation) and returns backend.ErrNoWorkItems
-// only after Stop.
+// queued or ctx ends (see longPoll); it never returns backend.ErrNoWorkItems.
 func (b *Backend) GetActivityWorkItem(ctx context.Context) (*backend.ActivityWorkItem, error) {
 	return longPoll(ctx, b, b.activities, 0, b.claimActivity, nil)
 }

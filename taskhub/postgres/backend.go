@@ -159,6 +159,9 @@ func (b *Backend) Start(context.Context) error {
 	ctx, cancel := context.WithCancel(context.Background())
 	b.cancel = cancel
 	b.stopped.Store(false)
+	// Fetches that waited through a Stop may claim again.
+	b.orchestrations.Signal()
+	b.activities.Signal()
 	b.bg.Add(2)
 	go func() {
 		defer b.bg.Done()
@@ -172,8 +175,9 @@ func (b *Backend) Start(context.Context) error {
 }
 
 // Stop implements backend.Backend: it stops the listener and the lock
-// renewal, unlocks the activity tasks it claimed ahead, and makes waiting
-// fetches return ErrNoWorkItems. The pool stays
+// renewal, unlocks the activity tasks it claimed ahead, and stops the
+// fetches claiming work: until a new Start they wait for their context to
+// end. The pool stays
 // open, because the engine stops the backend before it drains its workers,
 // whose last completions still need the database; Close releases it.
 func (b *Backend) Stop(ctx context.Context) error {

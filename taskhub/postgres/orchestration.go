@@ -61,8 +61,8 @@ SELECT ceil(EXTRACT(EPOCH FROM min(VisibleTime) - now()) * 1000)::bigint
 FROM NewEvents WHERE VisibleTime > now()`
 
 // GetOrchestrationWorkItem implements backend.Backend. It waits until an
-// instance has work (see the package documentation) and returns
-// backend.ErrNoWorkItems only after Stop.
+// instance has work or ctx ends (see longPoll); it never returns
+// backend.ErrNoWorkItems.
 func (b *Backend) GetOrchestrationWorkItem(ctx context.Context) (*backend.OrchestrationWorkItem, error) {
 	return longPoll(ctx, b, b.orchestrations, settle, b.claimOrchestration, b.untilNextTimer)
 }

@@ -15,9 +15,13 @@ import (
 // attempts until wake is signalled, the delay that next returns elapses (nil next:
 // no such delay), the poll interval elapses, or ctx ends.
 //
-// It returns backend.ErrNoWorkItems only once the Backend is stopped. The
-// engine's worker answers ErrNoWorkItems with a backoff that grows to 5 s and
-// that nothing interrupts; waiting here instead keeps it responsive.
+// It never returns backend.ErrNoWorkItems: the engine's worker answers that
+// with a backoff that grows to 5 s and that nothing interrupts; waiting here
+// instead keeps it responsive. While the Backend is stopped it claims
+// nothing and only waits: the engine stops the backend before it stops its
+// workers, and a worker that got ErrNoWorkItems then could start another
+// fetch just as its shutdown waits for the last (a WaitGroup reuse panic in
+// the engine, seen under -race).
 func longPoll[T any](ctx context.Context, b *Backend, wake taskhub.Waker, settle time.Duration,
 	fetch func(context.Context) (T, error),
 	next func(context.Context) (time.Duration, error),
@@ -25,17 +29,19 @@ func longPoll[T any](ctx context.Context, b *Backend, wake taskhub.Waker, settle
 	var none T
 	for {
 		woken := wake.Changed()
-		wi, err := fetch(ctx)
-		if !errors.Is(err, backend.ErrNoWorkItems) || b.stopped.Load() {
-			return wi, err
-		}
 		wait := b.opts.PollInterval
-		if next != nil {
-			d, err := next(ctx)
-			if err != nil {
-				return none, err
+		if !b.stopped.Load() {
+			wi, err := fetch(ctx)
+			if !errors.Is(err, backend.ErrNoWorkItems) {
+				return wi, err
 			}
-			wait = min(wait, d)
+			if next != nil {
+				d, err := next(ctx)
+				if err != nil {
+					return none, err
+				}
+				wait = min(wait, d)
+			}
 		}
 		t := time.NewTimer(wait)
 		select {

@@ -16,35 +16,45 @@ import (
 	"membership/taskhub/taskhubtest"
 )
 
-// TestStopEndsWaitingFetches: Stop returns the long-polling fetches with
-// ErrNoWorkItems, so the engine's workers see an idle backend, not an error.
-func TestStopEndsWaitingFetches(t *testing.T) {
-	b := open(t, newSchema(t), postgres.Options{PollInterval: quiet})
-	if err := b.Start(context.Background()); err != nil {
+// TestStopPausesFetching: after Stop, waiting fetches claim nothing (the
+// engine stops the backend before its workers) and end with their context;
+// a new Start lets them claim again.
+func TestStopPausesFetching(t *testing.T) {
+	schema := newSchema(t)
+	b := open(t, schema, postgres.Options{PollInterval: 50 * time.Millisecond})
+	ctx := context.Background()
+	if err := b.Start(ctx); err != nil {
 		t.Fatalf("start: %v", err)
 	}
-	if err := b.Start(context.Background()); !errors.Is(err, backend.ErrBackendAlreadyStarted) {
+	if err := b.Start(ctx); !errors.Is(err, backend.ErrBackendAlreadyStarted) {
 		t.Errorf("second start: error %v, want %v", err, backend.ErrBackendAlreadyStarted)
+	}
+	if err := b.Stop(ctx); err != nil {
+		t.Fatalf("stop: %v", err)
+	}
+	id, err := backend.NewTaskHubClient(open(t, schema, postgres.Options{})).ScheduleNewOrchestration(ctx, "AnyName")
+	if err != nil {
+		t.Fatalf("schedule: %v", err)
 	}
 	fetches := map[string]func(context.Context) error{
 		"orchestration": func(ctx context.Context) error { _, err := b.GetOrchestrationWorkItem(ctx); return err },
 		"activity":      func(ctx context.Context) error { _, err := b.GetActivityWorkItem(ctx); return err },
 	}
-	type result struct {
-		name string
-		err  error
-	}
-	done := make(chan result, len(fetches))
 	for name, fetch := range fetches {
-		go func() { done <- result{name, fetch(within(t, time.Minute))} }()
-	}
-	if err := b.Stop(context.Background()); err != nil {
-		t.Fatalf("stop: %v", err)
-	}
-	for range fetches {
-		if r := <-done; !errors.Is(r.err, backend.ErrNoWorkItems) {
-			t.Errorf("waiting %s fetch ended with %v, want %v", r.name, r.err, backend.ErrNoWorkItems)
+		if err := fetch(within(t, 300*time.Millisecond)); !errors.Is(err, context.DeadlineExceeded) {
+			t.Errorf("%s fetch of a stopped backend: error %v, want %v", name, err, context.DeadlineExceeded)
 		}
+	}
+	got := make(chan *backend.OrchestrationWorkItem, 1)
+	go func() {
+		wi, _ := b.GetOrchestrationWorkItem(within(t, 10*time.Second))
+		got <- wi
+	}()
+	if err := b.Start(ctx); err != nil {
+		t.Fatalf("start again: %v", err)
+	}
+	if wi := <-got; wi == nil || wi.InstanceID != id {
+		t.Errorf("after a new start the waiting fetch got %v, want the work item of %s", wi, id)
 	}
 }
 
