@@ -71,8 +71,15 @@ func serveWith(ctx context.Context, e env, extra func(r *task.TaskRegistry), sta
 		}
 	}
 	r := task.NewTaskRegistry()
+	// Activities registered through metrics.Activity (or metrics.AddActivity) are timed and their
+	// failures counted on /metrics.
+	metrics := web.NewMetrics()
 	if extra != nil {
 		extra(r)
+	}
+	orchestrators, err := taskhub.OrchestratorNames(r)
+	if err != nil {
+		return err
 	}
 	if err := hub.Start(ctx, r); err != nil {
 		return err
@@ -89,6 +96,9 @@ func serveWith(ctx context.Context, e env, extra func(r *task.TaskRegistry), sta
 		Auth:    users,
 		Members: members.NewStore(gdb, membersOptions(cfg), log),
 		Hub:     hub,
+		// The management API starts only what this process runs.
+		Orchestrators: orchestrators,
+		Metrics:       metrics,
 		Ready: []web.Check{
 			{Name: "app_database", Ping: func(ctx context.Context) error { return db.Ping(ctx, gdb) }},
 			{Name: "taskhub", Ping: hub.Ping},
