@@ -37,11 +37,12 @@ type queue struct {
 	// poll bounds each wait: it covers work that no signal announces
 	// (written by another process, or freed by an expired lock).
 	poll time.Duration
-	// settle is how long a fetch woken by a signal lets further work gather
-	// before it asks. Without it, every activity result in a fan-out runs
-	// its orchestration again at once, replaying the whole history for one
-	// new event: measured, 8 times the orchestration steps of the plain
-	// worker, at half its throughput.
+	// settle is the least time between two questions of one fetch that
+	// signals wake: while signals come fast, work gathers for the next step.
+	// Without it every activity result in a fan-out runs its orchestration
+	// again at once, replaying the whole history for one new event. A fetch
+	// woken after a longer wait asks at once, so an idle hub reacts without
+	// delay.
 	settle time.Duration
 }
 
@@ -70,23 +71,24 @@ func fetch[T any](ctx context.Context, log *slog.Logger, q queue, get func(conte
 		// Taken before the question, so a signal sent while the store
 		// answers "nothing" still ends the wait below.
 		changed := q.wake.Changed()
+		asked := time.Now()
 		wi, err := get(ctx)
 		if !errors.Is(err, backend.ErrNoWorkItems) {
 			return wi, err
 		}
-		if err := q.wait(ctx, log, changed); err != nil {
+		if err := q.wait(ctx, log, changed, asked.Add(q.settle)); err != nil {
 			var none T
 			return none, err
 		}
 	}
 }
 
-// wait blocks until changed closes (and then settles), the next timer is
-// due, the poll interval elapses or ctx ends.
-func (q queue) wait(ctx context.Context, log *slog.Logger, changed <-chan struct{}) error {
+// wait blocks until changed closes (and then until settled), the next
+// timer is due, the poll interval elapses or ctx ends.
+func (q queue) wait(ctx context.Context, log *slog.Logger, changed <-chan struct{}, settled time.Time) error {
 	select {
 	case <-changed:
-		return sleep(ctx, q.settle)
+		return sleep(ctx, time.Until(settled))
 	default:
 	}
 	d := q.poll
@@ -107,7 +109,7 @@ func (q queue) wait(ctx context.Context, log *slog.Logger, changed <-chan struct
 	defer t.Stop()
 	select {
 	case <-changed:
-		return sleep(ctx, q.settle)
+		return sleep(ctx, time.Until(settled))
 	case <-t.C:
 		return nil
 	case <-ctx.Done():

@@ -70,6 +70,8 @@ func TestLongPollFetch(t *testing.T) {
 		answer      func(call int, wake Waker, cancel context.CancelFunc) (*backend.ActivityWorkItem, error)
 		timers      TimerSource
 		poll        time.Duration
+		settle      time.Duration
+		within      time.Duration // the guard deadline; default 10 s
 		wantErr     error
 		wantFetches int
 	}{
@@ -83,6 +85,18 @@ func TestLongPollFetch(t *testing.T) {
 				return item, nil
 			},
 			poll: time.Hour, wantFetches: 2,
+		},
+		{
+			name: "signals right after a question: settles before the next",
+			answer: func(call int, wake Waker, _ context.CancelFunc) (*backend.ActivityWorkItem, error) {
+				if call == 1 {
+					wake.Signal()
+					return nil, backend.ErrNoWorkItems
+				}
+				return item, nil
+			},
+			poll: time.Hour, settle: time.Hour, within: 100 * time.Millisecond,
+			wantErr: context.DeadlineExceeded, wantFetches: 1,
 		},
 		{
 			name:   "next timer due",
@@ -114,13 +128,17 @@ func TestLongPollFetch(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+			within := tc.within
+			if within == 0 {
+				within = 10 * time.Second
+			}
+			ctx, cancel := context.WithTimeout(t.Context(), within)
 			defer cancel()
 			wake := NewBroadcast()
 			store := &fakeStore{}
 			store.answer = func(call int) (*backend.ActivityWorkItem, error) { return tc.answer(call, wake, cancel) }
 			lp := newLongPoll(store, queue{wake: NewBroadcast(), poll: time.Hour},
-				queue{wake: wake, timers: tc.timers, poll: tc.poll}, testLog(t))
+				queue{wake: wake, timers: tc.timers, poll: tc.poll, settle: tc.settle}, testLog(t))
 
 			got, err := lp.GetActivityWorkItem(ctx)
 			if !errors.Is(err, tc.wantErr) {
