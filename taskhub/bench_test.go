@@ -53,13 +53,11 @@ func benchHub(b *testing.B, longPolling bool, r *task.TaskRegistry, wrap func(ba
 // is visible to a client, after the workers have been idle: reported as
 // reaction-ms (mean) and max-reaction-ms. ns/op includes the idle time.
 func BenchmarkEventReaction(b *testing.B) {
-	for _, idle := range []time.Duration{time.Second, 10 * time.Second} {
-		for _, mode := range []struct {
-			name        string
-			longPolling bool
-		}{{"longpoll", true}, {"plain", false}} {
-			b.Run(fmt.Sprintf("%s/idle=%v", mode.name, idle), func(b *testing.B) {
-				h := benchHub(b, mode.longPolling, registry(b, map[string]task.Orchestrator{"AwaitEvent": awaitEvent}, nil), nil)
+	r := registry(b, map[string]task.Orchestrator{"AwaitEvent": awaitEvent}, nil)
+	forEachPolling(b, func(b *testing.B, longPolling bool) {
+		for _, idle := range []time.Duration{time.Second, 10 * time.Second} {
+			b.Run(fmt.Sprintf("idle=%v", idle), func(b *testing.B) {
+				h := benchHub(b, longPolling, r, nil)
 				c := h.Client()
 				var total, worst time.Duration
 				for i := 0; i < b.N; i++ {
@@ -81,8 +79,22 @@ func BenchmarkEventReaction(b *testing.B) {
 				b.ReportMetric(float64(worst.Milliseconds()), "max-reaction-ms")
 			})
 		}
+	})
+}
+
+// forEachPolling runs bench as the sub-benchmarks "longpoll" (the hub as
+// Open makes it) and "plain" (the engine's own polling).
+func forEachPolling(b *testing.B, bench func(b *testing.B, longPolling bool)) {
+	for _, mode := range []struct {
+		name        string
+		longPolling bool
+	}{{"longpoll", true}, {"plain", false}} {
+		b.Run(mode.name, func(b *testing.B) { bench(b, mode.longPolling) })
 	}
 }
+
+// noop is the activity of the throughput benchmarks.
+func noop(task.ActivityContext) (any, error) { return 1, nil }
 
 // waitVisiblyComplete polls id's status every interval until it is
 // complete: the client's own wait backs off by half again each time, to
@@ -119,21 +131,16 @@ func BenchmarkSequence(b *testing.B) {
 			}
 			return sum, nil
 		}},
-		map[string]task.Activity{"Noop": func(task.ActivityContext) (any, error) { return 1, nil }})
-	for _, mode := range []struct {
-		name        string
-		longPolling bool
-	}{{"longpoll", true}, {"plain", false}} {
-		b.Run(mode.name, func(b *testing.B) {
-			h := benchHub(b, mode.longPolling, r, nil)
-			for b.Loop() {
-				md := waitVisiblyComplete(b, h.Client(), schedule(b, h.Client(), "Sequence", nil), time.Millisecond)
-				if md.SerializedOutput != fmt.Sprint(steps) {
-					b.Fatalf("sequence ended %v with %s", md.RuntimeStatus, md.SerializedOutput)
-				}
+		map[string]task.Activity{"Noop": noop})
+	forEachPolling(b, func(b *testing.B, longPolling bool) {
+		h := benchHub(b, longPolling, r, nil)
+		for b.Loop() {
+			md := waitVisiblyComplete(b, h.Client(), schedule(b, h.Client(), "Sequence", nil), time.Millisecond)
+			if md.SerializedOutput != fmt.Sprint(steps) {
+				b.Fatalf("sequence ended %v with %s", md.RuntimeStatus, md.SerializedOutput)
 			}
-		})
-	}
+		}
+	})
 }
 
 // stepCounter counts orchestration steps.
@@ -167,28 +174,23 @@ func BenchmarkFanOut(b *testing.B) {
 				return awaitAll(ctx, n, func() task.Task { return ctx.CallActivity("Noop") })
 			},
 		},
-		map[string]task.Activity{"Noop": func(task.ActivityContext) (any, error) { return 1, nil }})
-	for _, mode := range []struct {
-		name        string
-		longPolling bool
-	}{{"longpoll", true}, {"plain", false}} {
-		b.Run(mode.name, func(b *testing.B) {
-			sc := &stepCounter{}
-			h := benchHub(b, mode.longPolling, r, func(be backend.Backend) backend.Backend {
-				sc.Backend = be
-				return sc
-			})
-			for i := 0; i < b.N; i++ {
-				id := schedule(b, h.Client(), "FanOut", nil)
-				md := waitVisiblyComplete(b, h.Client(), id, 10*time.Millisecond)
-				if md.RuntimeStatus != api.RUNTIME_STATUS_COMPLETED || md.SerializedOutput != fmt.Sprint(batches*perBatch) {
-					b.Fatalf("fan-out ended %v with %s (failure %v)", md.RuntimeStatus, md.SerializedOutput, md.FailureDetails)
-				}
-			}
-			b.ReportMetric(float64(batches*perBatch*b.N)/b.Elapsed().Seconds(), "activities/s")
-			b.ReportMetric(float64(sc.steps.Load())/float64(b.N), "steps/op")
+		map[string]task.Activity{"Noop": noop})
+	forEachPolling(b, func(b *testing.B, longPolling bool) {
+		sc := &stepCounter{}
+		h := benchHub(b, longPolling, r, func(be backend.Backend) backend.Backend {
+			sc.Backend = be
+			return sc
 		})
-	}
+		for i := 0; i < b.N; i++ {
+			id := schedule(b, h.Client(), "FanOut", nil)
+			md := waitVisiblyComplete(b, h.Client(), id, 10*time.Millisecond)
+			if md.RuntimeStatus != api.RUNTIME_STATUS_COMPLETED || md.SerializedOutput != fmt.Sprint(batches*perBatch) {
+				b.Fatalf("fan-out ended %v with %s (failure %v)", md.RuntimeStatus, md.SerializedOutput, md.FailureDetails)
+			}
+		}
+		b.ReportMetric(float64(batches*perBatch*b.N)/b.Elapsed().Seconds(), "activities/s")
+		b.ReportMetric(float64(sc.steps.Load())/float64(b.N), "steps/op")
+	})
 }
 
 // awaitAll schedules n tasks first, so they run side by side (the engine

@@ -76,26 +76,14 @@ func TestLongPollFetch(t *testing.T) {
 		wantFetches int
 	}{
 		{
-			name: "signal while the store answers empty",
-			answer: func(call int, wake Waker, _ context.CancelFunc) (*backend.ActivityWorkItem, error) {
-				if call == 1 {
-					wake.Signal()
-					return nil, backend.ErrNoWorkItems
-				}
-				return item, nil
-			},
-			poll: time.Hour, wantFetches: 2,
+			name:   "signal while the store answers empty",
+			answer: signalThenItem(item),
+			poll:   time.Hour, wantFetches: 2,
 		},
 		{
-			name: "signals right after a question: settles before the next",
-			answer: func(call int, wake Waker, _ context.CancelFunc) (*backend.ActivityWorkItem, error) {
-				if call == 1 {
-					wake.Signal()
-					return nil, backend.ErrNoWorkItems
-				}
-				return item, nil
-			},
-			poll: time.Hour, settle: time.Hour, within: 100 * time.Millisecond,
+			name:   "signals right after a question: settles before the next",
+			answer: signalThenItem(item),
+			poll:   time.Hour, settle: time.Hour, within: 100 * time.Millisecond,
 			wantErr: context.DeadlineExceeded, wantFetches: 1,
 		},
 		{
@@ -154,6 +142,19 @@ func TestLongPollFetch(t *testing.T) {
 	}
 }
 
+// signalThenItem answers the first question empty, signalling as it does,
+// like a write landing while the store answers.
+func signalThenItem(item *backend.ActivityWorkItem) func(int, Waker, context.CancelFunc) (*backend.ActivityWorkItem, error) {
+	return func(call int, wake Waker, _ context.CancelFunc) (*backend.ActivityWorkItem, error) {
+		if call == 1 {
+			wake.Signal()
+			return nil, backend.ErrNoWorkItems
+		}
+		return item, nil
+	}
+}
+
+// emptyThenItem answers the first question empty and the second with item.
 func emptyThenItem(item *backend.ActivityWorkItem) func(int, Waker, context.CancelFunc) (*backend.ActivityWorkItem, error) {
 	return func(call int, _ Waker, _ context.CancelFunc) (*backend.ActivityWorkItem, error) {
 		if call == 1 {
