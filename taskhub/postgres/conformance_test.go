@@ -17,6 +17,7 @@ const quiet = 10 * time.Minute
 
 // TestConformance holds the backend to the engine's SQLite semantics.
 func TestConformance(t *testing.T) {
+	t.Parallel()
 	taskhubtest.RunConformance(t, func(t *testing.T) backend.Backend {
 		return open(t, newSchema(t), postgres.Options{PollInterval: quiet})
 	})

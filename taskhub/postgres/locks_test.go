@@ -39,6 +39,27 @@ func queueActivities(t *testing.T, be backend.Backend, n int) *task.TaskRegistry
 	return r
 }
 
+// claim fetches a work item within 10 s, or fails the test.
+func claim[T any](t *testing.T, what string, fetch func(context.Context) (T, error)) T {
+	t.Helper()
+	wi, err := fetch(within(t, 10*time.Second))
+	if err != nil {
+		t.Fatalf("%s: %v", what, err)
+	}
+	return wi
+}
+
+// startAny starts an orchestration of no registered name through be: its
+// start event is orchestration work to claim.
+func startAny(t *testing.T, be backend.Backend) api.InstanceID {
+	t.Helper()
+	id, err := backend.NewTaskHubClient(be).ScheduleNewOrchestration(context.Background(), "AnyName")
+	if err != nil {
+		t.Fatalf("start: %v", err)
+	}
+	return id
+}
+
 // within gives a fetch a deadline.
 func within(t *testing.T, d time.Duration) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), d)
@@ -50,6 +71,7 @@ func within(t *testing.T, d time.Duration) context.Context {
 // instance whose lock expired, the old holder can neither complete nor
 // abandon its work item.
 func TestExpiredOrchestrationLock(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name string
 		use  func(context.Context, backend.Backend, *backend.OrchestrationWorkItem) error
@@ -71,17 +93,9 @@ func TestExpiredOrchestrationLock(t *testing.T) {
 			schema := newSchema(t)
 			old, next := open(t, schema, shortLocks), open(t, schema, shortLocks)
 			ctx := context.Background()
-			if _, err := backend.NewTaskHubClient(old).ScheduleNewOrchestration(ctx, "AnyName"); err != nil {
-				t.Fatalf("start: %v", err)
-			}
-			stale, err := old.GetOrchestrationWorkItem(within(t, 10*time.Second))
-			if err != nil {
-				t.Fatalf("first claim: %v", err)
-			}
-			taken, err := next.GetOrchestrationWorkItem(within(t, 10*time.Second))
-			if err != nil {
-				t.Fatalf("claim after expiry: %v", err)
-			}
+			startAny(t, old)
+			stale := claim(t, "first claim", old.GetOrchestrationWorkItem)
+			taken := claim(t, "claim after expiry", next.GetOrchestrationWorkItem)
 			if stale.InstanceID != taken.InstanceID || len(taken.NewEvents) != len(stale.NewEvents) {
 				t.Fatalf("took over %s with %d events, want %s with %d", taken.InstanceID, len(taken.NewEvents), stale.InstanceID, len(stale.NewEvents))
 			}
@@ -98,6 +112,7 @@ func TestExpiredOrchestrationLock(t *testing.T) {
 // TestExpiredActivityLock: the same for activity work items, whose lock has
 // a timeout of its own.
 func TestExpiredActivityLock(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name string
 		use  func(backend.Backend, context.Context, *backend.ActivityWorkItem) error
@@ -115,22 +130,18 @@ func TestExpiredActivityLock(t *testing.T) {
 			old, next := open(t, schema, opts), open(t, schema, opts)
 			r := queueActivities(t, old, 1)
 			ctx := context.Background()
-			stale, err := old.GetActivityWorkItem(within(t, 10*time.Second))
-			if err != nil {
-				t.Fatalf("first claim: %v", err)
-			}
-			taken, err := next.GetActivityWorkItem(within(t, 10*time.Second))
-			if err != nil {
-				t.Fatalf("claim after expiry: %v", err)
-			}
+			stale := claim(t, "first claim", old.GetActivityWorkItem)
+			taken := claim(t, "claim after expiry", next.GetActivityWorkItem)
 			if stale.SequenceNumber != taken.SequenceNumber {
 				t.Fatalf("took over task %d, want %d", taken.SequenceNumber, stale.SequenceNumber)
 			}
 			ex := task.NewTaskExecutor(r)
 			for _, wi := range []*backend.ActivityWorkItem{stale, taken} {
-				if wi.Result, err = ex.ExecuteActivity(ctx, wi.InstanceID, wi.NewEvent); err != nil {
+				result, err := ex.ExecuteActivity(ctx, wi.InstanceID, wi.NewEvent)
+				if err != nil {
 					t.Fatalf("execute: %v", err)
 				}
+				wi.Result = result
 			}
 			if err := tc.use(old, ctx, stale); !errors.Is(err, backend.ErrWorkItemLockLost) {
 				t.Errorf("old holder: error %v, want %v", err, backend.ErrWorkItemLockLost)
@@ -145,26 +156,21 @@ func TestExpiredActivityLock(t *testing.T) {
 // TestLiveLocksAreRenewed: a running process keeps its locks however long
 // its work takes; no other process gets the work items meanwhile.
 func TestLiveLocksAreRenewed(t *testing.T) {
+	t.Parallel()
 	schema := newSchema(t)
-	opts := postgres.Options{LockTimeout: 600 * time.Millisecond, PollInterval: 50 * time.Millisecond}
+	// Renewal every third of the timeout: generous enough for a loaded machine.
+	opts := postgres.Options{LockTimeout: 2 * time.Second, PollInterval: 50 * time.Millisecond}
 	holder, other := open(t, schema, opts), open(t, schema, opts)
 	queueActivities(t, holder, 1)
-	if _, err := backend.NewTaskHubClient(holder).ScheduleNewOrchestration(context.Background(), "AnyName"); err != nil {
-		t.Fatalf("start: %v", err)
-	}
+	startAny(t, holder)
 	if err := holder.Start(context.Background()); err != nil {
 		t.Fatalf("start renewal: %v", err)
 	}
-	activity, err := holder.GetActivityWorkItem(within(t, 10*time.Second))
-	if err != nil {
-		t.Fatalf("claim activity: %v", err)
-	}
-	orchestration, err := holder.GetOrchestrationWorkItem(within(t, 10*time.Second))
-	if err != nil {
-		t.Fatalf("claim orchestration: %v", err)
-	}
-	// Three lock timeouts: without renewal both locks would have expired.
-	time.Sleep(3 * opts.LockTimeout)
+	activity := claim(t, "claim activity", holder.GetActivityWorkItem)
+	orchestration := claim(t, "claim orchestration", holder.GetOrchestrationWorkItem)
+	// Two and a half lock timeouts: without renewal both locks would have
+	// expired.
+	time.Sleep(opts.LockTimeout * 5 / 2)
 	if wi, err := other.GetActivityWorkItem(within(t, time.Second)); !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("other process claimed activity %v (error %v) while its holder lives", wi, err)
 	}

@@ -14,14 +14,12 @@ import (
 // the Backend, Signal wakes an idle fetch in another process, which would
 // otherwise sleep through its whole poll interval.
 func TestSignalWakesOtherProcesses(t *testing.T) {
+	t.Parallel()
 	schema := newSchema(t)
 	idle := open(t, schema, postgres.Options{PollInterval: quiet})
 	writer := open(t, schema, postgres.Options{PollInterval: quiet})
 	ctx := context.Background()
-	id, err := backend.NewTaskHubClient(writer).ScheduleNewOrchestration(ctx, "AnyName")
-	if err != nil {
-		t.Fatalf("start: %v", err)
-	}
+	id := startAny(t, writer)
 	// Hide the start event for a day, so that the idle process finds nothing.
 	if _, err := writer.DB().ExecContext(ctx, "UPDATE NewEvents SET VisibleTime = now() + interval '1 day'"); err != nil {
 		t.Fatalf("hide event: %v", err)

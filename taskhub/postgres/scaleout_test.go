@@ -16,6 +16,7 @@ import (
 // TestTwoProcessesShareFanOut runs one fan-out on two Backends ("processes")
 // that share a database: both take part, and no call runs twice.
 func TestTwoProcessesShareFanOut(t *testing.T) {
+	t.Parallel()
 	const calls = 1000
 	schema := newSchema(t)
 	var clients []backend.TaskHubClient
@@ -62,6 +63,7 @@ func TestTwoProcessesShareFanOut(t *testing.T) {
 // (its pool closes, so it renews nothing) and checks that another process
 // finishes the orchestration once the locks expire.
 func TestKilledProcessWorkIsTakenOver(t *testing.T) {
+	t.Parallel()
 	const calls = 20
 	schema := newSchema(t)
 	// Lock expiry is the one thing no notification announces: the poll

@@ -15,6 +15,7 @@ import (
 // TestCreateTaskHub: processes starting together migrate once, the engine's
 // SQLite table and column names read unquoted, and DeleteTaskHub drops it all.
 func TestCreateTaskHub(t *testing.T) {
+	t.Parallel()
 	schema := newSchema(t)
 	ctx := context.Background()
 	var hubs []*postgres.Backend

@@ -20,6 +20,7 @@ import (
 // engine stops the backend before its workers) and end with their context;
 // a new Start lets them claim again.
 func TestStopPausesFetching(t *testing.T) {
+	t.Parallel()
 	schema := newSchema(t)
 	b := open(t, schema, postgres.Options{PollInterval: 50 * time.Millisecond})
 	ctx := context.Background()
@@ -32,10 +33,7 @@ func TestStopPausesFetching(t *testing.T) {
 	if err := b.Stop(ctx); err != nil {
 		t.Fatalf("stop: %v", err)
 	}
-	id, err := backend.NewTaskHubClient(open(t, schema, postgres.Options{})).ScheduleNewOrchestration(ctx, "AnyName")
-	if err != nil {
-		t.Fatalf("schedule: %v", err)
-	}
+	id := startAny(t, open(t, schema, postgres.Options{}))
 	fetches := map[string]func(context.Context) error{
 		"orchestration": func(ctx context.Context) error { _, err := b.GetOrchestrationWorkItem(ctx); return err },
 		"activity":      func(ctx context.Context) error { _, err := b.GetActivityWorkItem(ctx); return err },
@@ -62,14 +60,12 @@ func TestStopPausesFetching(t *testing.T) {
 // asking go back to the queue at Stop, for another process to take at once
 // rather than after their lock timeout.
 func TestStopReleasesPrefetchedTasks(t *testing.T) {
+	t.Parallel()
 	schema := newSchema(t)
 	opts := postgres.Options{ActivityPrefetch: 4, PollInterval: 50 * time.Millisecond}
 	stopping, other := open(t, schema, opts), open(t, schema, opts)
 	queueActivities(t, stopping, 3)
-	first, err := stopping.GetActivityWorkItem(within(t, 10*time.Second))
-	if err != nil {
-		t.Fatalf("claim: %v", err)
-	}
+	first := claim(t, "claim", stopping.GetActivityWorkItem)
 	if wi, err := other.GetActivityWorkItem(within(t, 200*time.Millisecond)); !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("other process claimed %v (error %v) before the stop; want all three tasks claimed by one claim", wi, err)
 	}
@@ -92,6 +88,7 @@ func TestStopReleasesPrefetchedTasks(t *testing.T) {
 // TestHub runs the backend the way cmd wires it: through taskhub.Open with
 // NewForHub, a schema chosen by the DSN's search_path.
 func TestHub(t *testing.T) {
+	t.Parallel()
 	schema := newSchema(t)
 	conn := connect(t, "public")
 	ctx := context.Background()

@@ -25,14 +25,9 @@ func BenchFanOut(b *testing.B, backends []backend.Backend, in FanOutInput, paral
 		}
 		c = StartWorker(b, be, r, parallelism)
 	}
-	ctx := context.Background()
 	b.ResetTimer()
 	for b.Loop() {
-		id, err := c.ScheduleNewOrchestration(ctx, FanOutOrchestrator, api.WithInput(in))
-		if err != nil {
-			b.Fatalf("start: %v", err)
-		}
-		md := WaitDone(b, c, id, 30*time.Minute)
+		md := WaitDone(b, c, Start(b, c, FanOutOrchestrator, api.WithInput(in)), 30*time.Minute)
 		if md.RuntimeStatus != api.RUNTIME_STATUS_COMPLETED {
 			b.Fatalf("status %s: %v", md.RuntimeStatus, md.FailureDetails)
 		}
@@ -77,10 +72,7 @@ func BenchReaction(b *testing.B, be backend.Backend, idle time.Duration) {
 	var total time.Duration
 	b.ResetTimer()
 	for b.Loop() {
-		id, err := c.ScheduleNewOrchestration(ctx, reactOrchestrator)
-		if err != nil {
-			b.Fatalf("start: %v", err)
-		}
+		id := Start(b, c, reactOrchestrator)
 		WaitStatus(b, c, id, time.Minute, api.RUNTIME_STATUS_RUNNING)
 		time.Sleep(idle)
 		raised := time.Now()

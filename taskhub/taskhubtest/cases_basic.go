@@ -12,10 +12,7 @@ import (
 func testStart(t *testing.T, newBackend NewBackend) {
 	c, _, _ := hub(t, newBackend)
 	ctx := context.Background()
-	id, err := c.ScheduleNewOrchestration(ctx, greeting, api.WithInput("Tokyo"))
-	if err != nil {
-		t.Fatalf("start: %v", err)
-	}
+	id := Start(t, c, greeting, api.WithInput("Tokyo"))
 	md := WaitDone(t, c, id, waitLimit)
 	if md.RuntimeStatus != api.RUNTIME_STATUS_COMPLETED {
 		t.Fatalf("status = %s, want COMPLETED; failure %v", md.RuntimeStatus, md.FailureDetails)
@@ -56,11 +53,7 @@ func testRetries(t *testing.T, newBackend NewBackend) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			id, err := c.ScheduleNewOrchestration(context.Background(), retryFlaky, api.WithInput(tc.in))
-			if err != nil {
-				t.Fatalf("start: %v", err)
-			}
-			md := WaitDone(t, c, id, waitLimit)
+			md := WaitDone(t, c, Start(t, c, retryFlaky, api.WithInput(tc.in)), waitLimit)
 			if md.RuntimeStatus != tc.wantStatus {
 				t.Errorf("status = %s, want %s", md.RuntimeStatus, tc.wantStatus)
 			}
@@ -84,11 +77,7 @@ func testFailureDetails(t *testing.T, newBackend NewBackend) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.mode, func(t *testing.T) {
-			id, err := c.ScheduleNewOrchestration(context.Background(), fail, api.WithInput(tc.mode))
-			if err != nil {
-				t.Fatalf("start: %v", err)
-			}
-			md := WaitDone(t, c, id, waitLimit)
+			md := WaitDone(t, c, Start(t, c, fail, api.WithInput(tc.mode)), waitLimit)
 			if md.RuntimeStatus != api.RUNTIME_STATUS_FAILED {
 				t.Fatalf("status = %s, want FAILED", md.RuntimeStatus)
 			}
@@ -130,10 +119,7 @@ func testIDReuse(t *testing.T, newBackend NewBackend) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			id := api.InstanceID("reuse-" + strings.ReplaceAll(tc.name, " ", "-"))
-			if _, err := c.ScheduleNewOrchestration(ctx, greeting, api.WithInstanceID(id), api.WithInput("first")); err != nil {
-				t.Fatalf("first start: %v", err)
-			}
-			WaitDone(t, c, id, waitLimit)
+			WaitDone(t, c, Start(t, c, greeting, api.WithInstanceID(id), api.WithInput("first")), waitLimit)
 			opts := []api.NewOrchestrationOptions{api.WithInstanceID(id), api.WithInput("second")}
 			if tc.policy != nil {
 				opts = append(opts, api.WithOrchestrationIdReusePolicy(tc.policy))
@@ -155,10 +141,7 @@ func testIDReuse(t *testing.T, newBackend NewBackend) {
 func testCustomStatus(t *testing.T, newBackend NewBackend) {
 	c, _, _ := hub(t, newBackend)
 	ctx := context.Background()
-	id, err := c.ScheduleNewOrchestration(ctx, awaitEvent, api.WithInput(-1))
-	if err != nil {
-		t.Fatalf("start: %v", err)
-	}
+	id := Start(t, c, awaitEvent, api.WithInput(-1))
 	WaitFor(t, c, id, waitLimit, func(md *api.OrchestrationMetadata) bool {
 		return md.SerializedCustomStatus == waitingStatus
 	})

@@ -27,19 +27,10 @@ func checkOutput(t *testing.T, md *api.OrchestrationMetadata, want any) {
 	}
 }
 
-func start(t *testing.T, c backend.TaskHubClient, name string, opts ...api.NewOrchestrationOptions) api.InstanceID {
-	t.Helper()
-	id, err := c.ScheduleNewOrchestration(context.Background(), name, opts...)
-	if err != nil {
-		t.Fatalf("start %s: %v", name, err)
-	}
-	return id
-}
-
 func testFanOut(t *testing.T, newBackend NewBackend) {
 	c, _, s := hub(t, newBackend)
 	const n = 1000
-	id := start(t, c, FanOutOrchestrator, api.WithInput(FanOutInput{Activities: n}))
+	id := Start(t, c, FanOutOrchestrator, api.WithInput(FanOutInput{Activities: n}))
 	checkOutput(t, WaitDone(t, c, id, waitLimit), n)
 	if got := s.runs.Calls(); got != n {
 		t.Errorf("distinct calls run = %d, want %d", got, n)
@@ -51,7 +42,7 @@ func testFanOut(t *testing.T, newBackend NewBackend) {
 
 func testSubOrchestrations(t *testing.T, newBackend NewBackend) {
 	c, _, s := hub(t, newBackend)
-	id := start(t, c, FanOutOrchestrator, api.WithInput(FanOutInput{Activities: 25, BatchSize: 10}))
+	id := Start(t, c, FanOutOrchestrator, api.WithInput(FanOutInput{Activities: 25, BatchSize: 10}))
 	checkOutput(t, WaitDone(t, c, id, waitLimit), 25)
 	if got := s.runs.Calls(); got != 25 {
 		t.Errorf("distinct calls run = %d, want 25", got)
@@ -71,7 +62,7 @@ func testSubOrchestrations(t *testing.T, newBackend NewBackend) {
 func testTimers(t *testing.T, newBackend NewBackend) {
 	c, _, _ := hub(t, newBackend)
 	const ms = 500
-	id := start(t, c, sleep, api.WithInput(ms))
+	id := Start(t, c, sleep, api.WithInput(ms))
 	md := WaitDone(t, c, id, waitLimit)
 	var slept int
 	if err := json.Unmarshal([]byte(md.SerializedOutput), &slept); err != nil {
@@ -98,7 +89,7 @@ func testExternalEvents(t *testing.T, newBackend NewBackend) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			id := start(t, c, awaitEvent, api.WithInput(tc.timeoutMS))
+			id := Start(t, c, awaitEvent, api.WithInput(tc.timeoutMS))
 			if tc.waitFirst {
 				WaitFor(t, c, id, waitLimit, func(md *api.OrchestrationMetadata) bool {
 					return md.SerializedCustomStatus == waitingStatus
@@ -117,7 +108,7 @@ func testExternalEvents(t *testing.T, newBackend NewBackend) {
 func testSuspendResume(t *testing.T, newBackend NewBackend) {
 	c, _, _ := hub(t, newBackend)
 	ctx := context.Background()
-	id := start(t, c, awaitEvent, api.WithInput(-1))
+	id := Start(t, c, awaitEvent, api.WithInput(-1))
 	WaitStatus(t, c, id, waitLimit, api.RUNTIME_STATUS_RUNNING)
 	if err := c.SuspendOrchestration(ctx, id, "pause"); err != nil {
 		t.Fatalf("suspend: %v", err)
@@ -146,7 +137,7 @@ func testTerminate(t *testing.T, newBackend NewBackend) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			child := api.InstanceID(fmt.Sprintf("terminate-%t-child", tc.recursive))
-			id := start(t, c, parent, api.WithInput(child))
+			id := Start(t, c, parent, api.WithInput(child))
 			WaitStatus(t, c, child, waitLimit, api.RUNTIME_STATUS_RUNNING)
 			if err := c.TerminateOrchestration(ctx, id, api.WithOutput("stopped"), api.WithRecursiveTerminate(tc.recursive)); err != nil {
 				t.Fatalf("terminate: %v", err)
@@ -176,12 +167,12 @@ func testPurge(t *testing.T, newBackend NewBackend) {
 	c, be, _ := hub(t, newBackend)
 	ctx := context.Background()
 	finished := func(t *testing.T) api.InstanceID {
-		id := start(t, c, greeting, api.WithInput("purge"))
+		id := Start(t, c, greeting, api.WithInput("purge"))
 		WaitDone(t, c, id, waitLimit)
 		return id
 	}
 	running := func(t *testing.T) api.InstanceID {
-		id := start(t, c, awaitEvent, api.WithInput(-1))
+		id := Start(t, c, awaitEvent, api.WithInput(-1))
 		WaitStatus(t, c, id, waitLimit, api.RUNTIME_STATUS_RUNNING)
 		return id
 	}
@@ -212,7 +203,7 @@ func testPurge(t *testing.T, newBackend NewBackend) {
 		})
 	}
 	t.Run("recursive removes sub-orchestrations and history", func(t *testing.T) {
-		id := start(t, c, FanOutOrchestrator, api.WithInput(FanOutInput{Activities: 4, BatchSize: 2}))
+		id := Start(t, c, FanOutOrchestrator, api.WithInput(FanOutInput{Activities: 4, BatchSize: 2}))
 		WaitDone(t, c, id, waitLimit)
 		if err := c.PurgeOrchestrationState(ctx, id); err != nil {
 			t.Fatalf("purge: %v", err)
@@ -234,7 +225,7 @@ func testPurge(t *testing.T, newBackend NewBackend) {
 
 func testContinueAsNew(t *testing.T, newBackend NewBackend) {
 	c, be, _ := hub(t, newBackend)
-	id := start(t, c, counter, api.WithInput(0))
+	id := Start(t, c, counter, api.WithInput(0))
 	md := WaitDone(t, c, id, waitLimit)
 	checkOutput(t, md, 5)
 	if md.SerializedInput != "5" {

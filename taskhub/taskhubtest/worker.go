@@ -45,6 +45,16 @@ func StartWorker(tb testing.TB, be backend.Backend, r *task.TaskRegistry, parall
 	return backend.NewTaskHubClient(be)
 }
 
+// Start starts an orchestration through c, or fails the test.
+func Start(tb testing.TB, c backend.TaskHubClient, name string, opts ...api.NewOrchestrationOptions) api.InstanceID {
+	tb.Helper()
+	id, err := c.ScheduleNewOrchestration(context.Background(), name, opts...)
+	if err != nil {
+		tb.Fatalf("start %s: %v", name, err)
+	}
+	return id
+}
+
 // WaitFor polls the instance's metadata until done accepts it, failing the
 // test when timeout passes first. The engine client's own wait backs off to
 // 10 s between looks, which would dominate the suite's run time.
