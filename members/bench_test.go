@@ -62,6 +62,7 @@ func BenchmarkStore100k(b *testing.B) {
 		b.Run("List/"+l.name, func(b *testing.B) {
 			var total int64
 			lat := make([]time.Duration, 0, 1024)
+			cpu0 := cpuTime()
 			for b.Loop() {
 				t0 := time.Now()
 				var err error
@@ -70,11 +71,12 @@ func BenchmarkStore100k(b *testing.B) {
 				}
 				lat = append(lat, time.Since(t0))
 			}
-			reportLatency(b, lat)
+			reportLatency(b, lat, cpuTime()-cpu0)
 			b.ReportMetric(float64(total), "matches")
 		})
 	}
 	b.Run("Iterate/all", func(b *testing.B) {
+		cpu0 := cpuTime()
 		for b.Loop() {
 			n := 0
 			if err := s.Iterate(ctx, members.ListQuery{Status: "all"}, func(*members.Member) error { n++; return nil }); err != nil {
@@ -85,13 +87,17 @@ func BenchmarkStore100k(b *testing.B) {
 			}
 		}
 		b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N)/100_000, "µs/member")
+		b.ReportMetric(float64((cpuTime()-cpu0).Milliseconds())/float64(b.N), "cpu-ms/op")
 	})
 }
 
-func reportLatency(b *testing.B, lat []time.Duration) {
+// reportLatency reports the median and 95th percentile of the calls' wall-clock times and the
+// CPU time per call.
+func reportLatency(b *testing.B, lat []time.Duration, cpu time.Duration) {
 	b.Helper()
 	slices.Sort(lat)
 	ms := func(q float64) float64 { return float64(lat[int(q*float64(len(lat)-1))].Microseconds()) / 1000 }
 	b.ReportMetric(ms(0.5), "p50-ms")
 	b.ReportMetric(ms(0.95), "p95-ms")
+	b.ReportMetric(float64(cpu.Microseconds())/1000/float64(len(lat)), "cpu-ms/op")
 }

@@ -199,6 +199,19 @@ func searchChanged(a, b *Member) bool {
 	return a.FirstName != b.FirstName || a.LastName != b.LastName || a.Email != b.Email || a.Phone != b.Phone
 }
 
+// byMember reads one member's rows of a table (fees, gradings) in order; limit 0 reads all.
+func byMember[T any](tx *gorm.DB, memberID int64, order string, limit int) ([]T, error) {
+	var out []T
+	q := tx.Where("member_id = ?", memberID).Order(order)
+	if limit > 0 {
+		q = q.Limit(limit)
+	}
+	if err := q.Find(&out).Error; err != nil {
+		return nil, fmt.Errorf("read rows of member %d: %w", memberID, err)
+	}
+	return out, nil
+}
+
 // memberTerm is a row of member_terms.
 type memberTerm struct {
 	Term     string

@@ -13,12 +13,7 @@ import (
 
 // Fees lists a member's fees, newest period first.
 func (s *Store) Fees(ctx context.Context, memberID int64) ([]Fee, error) {
-	var out []Fee
-	err := s.db.WithContext(ctx).Where("member_id = ?", memberID).Order("period_start DESC, id DESC").Find(&out).Error
-	if err != nil {
-		return nil, fmt.Errorf("list fees of member %d: %w", memberID, err)
-	}
-	return out, nil
+	return byMember[Fee](s.db.WithContext(ctx), memberID, "period_start DESC, id DESC", 0)
 }
 
 // GetFee reads one fee.

@@ -58,7 +58,7 @@ func (s *Store) AddGrading(ctx context.Context, actor string, memberID int64, ra
 // syncRank sets the member's rank to their latest grading's and audits the grading.
 func (s *Store) syncRank(tx *gorm.DB, actor string, m *Member, g Grading) error {
 	var latest []string
-	err := tx.Model(&Grading{}).Where("member_id = ?", m.ID).Order("graded_on DESC, id DESC").Limit(1).Pluck("rank", &latest).Error
+	err := tx.Model(&Grading{}).Where("member_id = ?", m.ID).Order(gradingOrder).Limit(1).Pluck("rank", &latest).Error
 	if err != nil {
 		return fmt.Errorf("find latest grading: %w", err)
 	}
@@ -72,12 +72,9 @@ func (s *Store) syncRank(tx *gorm.DB, actor string, m *Member, g Grading) error 
 		NewValue: g.Rank + " on " + g.GradedOn.String()})
 }
 
+const gradingOrder = "graded_on DESC, id DESC"
+
 // Gradings lists a member's gradings, latest first.
 func (s *Store) Gradings(ctx context.Context, memberID int64) ([]Grading, error) {
-	var out []Grading
-	err := s.db.WithContext(ctx).Where("member_id = ?", memberID).Order("graded_on DESC, id DESC").Find(&out).Error
-	if err != nil {
-		return nil, fmt.Errorf("list gradings of member %d: %w", memberID, err)
-	}
-	return out, nil
+	return byMember[Grading](s.db.WithContext(ctx), memberID, gradingOrder, 0)
 }

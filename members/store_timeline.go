@@ -113,10 +113,9 @@ func clip(s string) string {
 // feeTimeline adds one entry per fee when it was opened; payments and overdue marks come from
 // the audit log, which knows who made them.
 func (s *Store) feeTimeline(ctx context.Context, memberID int64, limit int) ([]TimelineEntry, error) {
-	var fees []Fee
-	err := s.db.WithContext(ctx).Where("member_id = ?", memberID).Order("created_at DESC, id DESC").Limit(limit).Find(&fees).Error
+	fees, err := byMember[Fee](s.db.WithContext(ctx), memberID, "created_at DESC, id DESC", limit)
 	if err != nil {
-		return nil, fmt.Errorf("read fees: %w", err)
+		return nil, err
 	}
 	out := make([]TimelineEntry, len(fees))
 	for i, f := range fees {
@@ -129,10 +128,9 @@ func (s *Store) feeTimeline(ctx context.Context, memberID int64, limit int) ([]T
 
 // gradingTimeline adds one entry per grading, at the start of its day in the club's zone.
 func (s *Store) gradingTimeline(ctx context.Context, memberID int64, limit int) ([]TimelineEntry, error) {
-	var gs []Grading
-	err := s.db.WithContext(ctx).Where("member_id = ?", memberID).Order("graded_on DESC, id DESC").Limit(limit).Find(&gs).Error
+	gs, err := byMember[Grading](s.db.WithContext(ctx), memberID, gradingOrder, limit)
 	if err != nil {
-		return nil, fmt.Errorf("read gradings: %w", err)
+		return nil, err
 	}
 	out := make([]TimelineEntry, len(gs))
 	for i, g := range gs {
