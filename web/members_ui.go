@@ -1,0 +1,161 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+	"strconv"
+
+	"github.com/labstack/echo/v4"
+
+	"membership/members"
+	"membership/web/templates"
+)
+
+// memberUIRoutes: the member pages. Trainers look; admins change.
+func (s *Server) memberUIRoutes(g routeGroups) {
+	g.user.GET("/members", s.membersList)
+	g.admin.GET("/members/new", s.memberNew)
+	g.admin.POST("/members", s.memberCreate)
+	g.admin.POST("/members/bulk", s.membersBulk)
+	g.user.GET("/members/:id", s.memberShow)
+	g.admin.GET("/members/:id/edit", s.memberEdit)
+	g.admin.POST("/members/:id", s.memberUpdate)
+	g.admin.POST("/members/:id/archive", s.memberArchive)
+	g.admin.POST("/members/:id/restore", s.memberRestore)
+	g.admin.POST("/members/:id/gradings", s.memberGrading)
+	g.admin.POST("/members/:id/fees/:fee/paid", s.memberFeePaid)
+	g.admin.GET("/audit", s.auditLog)
+}
+
+func (s *Server) membersList(c echo.Context) error {
+	params := c.QueryParams()
+	q, err := listQuery(params)
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	items, total, err := s.members.List(ctx, q)
+	if err != nil {
+		return err
+	}
+	plans, err := s.members.ListPlans(ctx)
+	if err != nil {
+		return err
+	}
+	f := templates.MemberFilters{Q: q.Q, Status: q.Status, Plan: q.Plan, Rank: q.Rank, Sort: q.Sort,
+		FeeOverdue: params.Get("fee_overdue"), Verified: params.Get("verified"), EndsWithinDays: params.Get("ends_within_days")}
+	filters := url.Values{}
+	for k, vs := range params {
+		if k != "page" && len(vs) > 0 && vs[0] != "" {
+			filters[k] = vs
+		}
+	}
+	v := templates.MembersListView{Items: items, Total: total, Page: q.Page, PerPage: q.PerPage, Filters: f, Plans: plans,
+		PageBase: "/members?" + filters.Encode(), Query: filters.Encode()}
+	return s.page(c, http.StatusOK, "Members", "members", templates.MembersList(s.ctx(c, "Members", "members"), v))
+}
+
+func (s *Server) memberShow(c echo.Context) error {
+	id, err := idParam(c)
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	m, err := s.members.Get(ctx, id)
+	if err != nil {
+		return err
+	}
+	fees, err := s.members.Fees(ctx, id)
+	if err != nil {
+		return err
+	}
+	gradings, err := s.members.Gradings(ctx, id)
+	if err != nil {
+		return err
+	}
+	timeline, err := s.timeline(c, id, 100)
+	if err != nil {
+		return err
+	}
+	v := templates.MemberView{Member: *m, Fees: fees, Gradings: gradings, Timeline: timeline, Today: s.today().String()}
+	return s.page(c, http.StatusOK, m.FullName(), "members", templates.MemberShow(s.ctx(c, m.FullName(), "members"), v))
+}
+
+func (s *Server) memberNew(c echo.Context) error {
+	return s.renderMemberForm(c, http.StatusOK, templates.MemberFormView{Values: map[string]string{"status": string(members.StatusActive)}})
+}
+
+func (s *Server) memberCreate(c echo.Context) error {
+	values := formValues(c)
+	in, errs := memberInputFromForm(values)
+	if len(errs) == 0 {
+		m, err := s.members.Create(c.Request().Context(), principal(c).Actor(), in)
+		if err == nil {
+			return s.redirectWith(c, "/members/"+strconv.FormatInt(m.ID, 10), "ok", m.FullName()+" was added.")
+		}
+		if errs = fieldErrorsOf(err); errs == nil {
+			return err
+		}
+	}
+	return s.renderMemberForm(c, http.StatusUnprocessableEntity, templates.MemberFormView{Values: values, Errors: errs})
+}
+
+func (s *Server) memberEdit(c echo.Context) error {
+	id, err := idParam(c)
+	if err != nil {
+		return err
+	}
+	m, err := s.members.Get(c.Request().Context(), id)
+	if err != nil {
+		return err
+	}
+	return s.renderMemberForm(c, http.StatusOK, templates.MemberFormView{ID: m.ID, Version: m.Version, Values: memberFormValues(m)})
+}
+
+// memberUpdate saves the edit form. The form carries the version it was loaded at: if someone
+// saved in between, nothing is written and the form comes back with the person's input kept.
+func (s *Server) memberUpdate(c echo.Context) error {
+	id, err := idParam(c)
+	if err != nil {
+		return err
+	}
+	values := formValues(c)
+	version, _ := strconv.Atoi(c.FormValue("version"))
+	v := templates.MemberFormView{ID: id, Version: version, Values: values}
+	in, errs := memberInputFromForm(values)
+	if len(errs) > 0 {
+		v.Errors = errs
+		return s.renderMemberForm(c, http.StatusUnprocessableEntity, v)
+	}
+	m, err := s.members.Update(c.Request().Context(), principal(c).Actor(), id, patchOf(in), &version)
+	switch {
+	case err == nil:
+		return s.redirectWith(c, "/members/"+strconv.FormatInt(id, 10), "ok", "Changes to "+m.FullName()+" saved.")
+	case errors.Is(err, members.ErrConflict):
+		current, gerr := s.members.Get(c.Request().Context(), id)
+		if gerr != nil {
+			return gerr
+		}
+		v.Version = current.Version
+		v.Conflict = "Someone else saved this member while you were editing, so nothing was saved. Your input is kept below; check it against the member's page and save again to overwrite."
+		return s.renderMemberForm(c, http.StatusConflict, v)
+	}
+	if v.Errors = fieldErrorsOf(err); v.Errors == nil {
+		return err
+	}
+	return s.renderMemberForm(c, http.StatusUnprocessableEntity, v)
+}
+
+func (s *Server) renderMemberForm(c echo.Context, status int, v templates.MemberFormView) error {
+	plans, err := s.members.ListPlans(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	v.Plans = plans
+	title := "Add a member"
+	if v.ID != 0 {
+		title = "Edit member"
+	}
+	return s.page(c, status, title, "members", templates.MemberForm(s.ctx(c, title, "members"), v))
+}
