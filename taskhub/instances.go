@@ -127,7 +127,11 @@ func (h *Hub) inner() backend.Backend {
 func (h *Hub) waker() func() {
 	switch b := h.inner().(type) {
 	case *longPoll:
-		return b.wake.Signal
+		// A rewind queues orchestration events and activities alike.
+		return func() {
+			b.orchestrations.wake.Signal()
+			b.activities.wake.Signal()
+		}
 	case signaller:
 		return b.Signal
 	}
