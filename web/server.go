@@ -43,6 +43,9 @@ type Deps struct {
 	// Verifications keeps phone and e-mail verification runs; nil leaves out the join pages
 	// and the verification routes.
 	Verifications *members.Verifications
+	// Outbox lists what the outbox provider kept; nil (no provider is the outbox) leaves out
+	// the outbox page and API.
+	Outbox OutboxLister
 }
 
 // Server holds the handlers' dependencies.
@@ -58,6 +61,7 @@ type Server struct {
 	orchestrators []string
 	metrics       *Metrics
 	verifications *members.Verifications
+	outbox        OutboxLister
 	e             *echo.Echo
 }
 
@@ -65,6 +69,7 @@ type Server struct {
 func New(d Deps) *Server {
 	s := &Server{cfg: d.Config, log: d.Log, auth: d.Auth, members: d.Members, hub: d.Hub, ready: d.Ready,
 		orchestrators: d.Orchestrators, metrics: d.Metrics, verifications: d.Verifications}
+	s.outbox = d.Outbox
 	if s.metrics == nil {
 		s.metrics = NewMetrics()
 	}
