@@ -82,7 +82,7 @@ func open(ctx context.Context, opts Options, log *slog.Logger, longPolling bool)
 // fetch while signals keep waking it, so that results arriving together
 // reach their orchestration in one step. Orchestration steps measured on
 // the 10,000-activity fan-out (BenchmarkFanOut): 2,050-2,470 without it,
-// 880-990 with 5 ms, 740 with 10 ms, 400-490 with the engine's polling.
+// 880-1,070 with 5 ms, 740 with 10 ms, 400-570 with the engine's polling.
 // A chain of activities pays it once per step at most (BenchmarkSequence).
 const settleDelay = 5 * time.Millisecond
 

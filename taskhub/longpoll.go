@@ -15,9 +15,9 @@ import (
 // (the engine's SQLite backend) so that they block until work may exist.
 //
 // The engine's worker answers ErrNoWorkItems with a backoff that grows to
-// 5 s, and any fetch error with 5 s more; a fetch that never returns empty
-// keeps the worker from sleeping, so an event is acted on as soon as it is
-// stored.
+// 5 s (the hub's own poll loop with a pause), and any fetch error with 5 s
+// more; a fetch that never returns empty keeps the worker from sleeping,
+// so an event is acted on as soon as it is stored.
 type longPoll struct {
 	backend.Backend
 	// wake is orchestrations.wake, for writers that go around the decorator

@@ -50,9 +50,10 @@ type Options struct {
 	PollInterval time.Duration
 	// NewPostgres builds the PostgreSQL backend for Backend "postgres"
 	// (package taskhub/postgres provides it; cmd wires it, which keeps this
-	// package free of the PostgreSQL driver). The backend it returns must
-	// long-poll in its own fetches, as taskhub/postgres does across processes;
-	// if it is an io.Closer, Shutdown closes it.
+	// package free of the PostgreSQL driver). The backend it returns should
+	// long-poll in its own fetches, as taskhub/postgres does across
+	// processes (one that answers ErrNoWorkItems at once is asked again
+	// every 50 ms); if it is an io.Closer, Shutdown closes it.
 	NewPostgres func(ctx context.Context, opts Options, log *slog.Logger) (backend.Backend, error)
 }
 
