@@ -20,9 +20,8 @@ import (
 // so an event is acted on as soon as it is stored.
 type longPoll struct {
 	backend.Backend
-	// wake is orchestrations.wake, for writers that go around the decorator
-	// (this package's instance operations) to announce orchestration work.
-	wake           Waker
+	// Writers that go around the decorator (this package's instance
+	// operations) signal the queues' wakers themselves.
 	orchestrations queue
 	activities     queue
 	log            *slog.Logger
@@ -52,7 +51,7 @@ type queue struct {
 // (then they return ctx's error). Writes through the returned backend
 // signal the queues whose work they can create.
 func newLongPoll(be backend.Backend, orchestrations, activities queue, log *slog.Logger) *longPoll {
-	return &longPoll{Backend: be, wake: orchestrations.wake, orchestrations: orchestrations, activities: activities, log: log}
+	return &longPoll{Backend: be, orchestrations: orchestrations, activities: activities, log: log}
 }
 
 // GetOrchestrationWorkItem implements backend.Backend.
