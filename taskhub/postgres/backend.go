@@ -8,6 +8,7 @@ import (
 	"hash/fnv"
 	"log/slog"
 	"os"
+	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -19,6 +20,12 @@ import (
 
 	"membership/taskhub"
 )
+
+// defaultMaxConns is the pool size when neither Options nor the DSN set one:
+// pgxpool's own default (the number of CPUs, at least 4) would make the
+// engine's two workers of parallelism 4, the fetches and the helpers queue
+// for connections.
+const defaultMaxConns = 12
 
 // Backend is a durabletask-go backend.Backend on PostgreSQL. Any number of
 // Backends, in one process or many, may share one database (and schema).
@@ -69,8 +76,11 @@ func New(ctx context.Context, dsn string, opts Options, log *slog.Logger) (*Back
 	if opts.Schema != "" {
 		cfg.ConnConfig.RuntimeParams["search_path"] = pgx.Identifier{opts.Schema}.Sanitize()
 	}
-	if opts.MaxConns > 0 {
+	switch {
+	case opts.MaxConns > 0:
 		cfg.MaxConns = opts.MaxConns
+	case !strings.Contains(dsn, "pool_max_conns"):
+		cfg.MaxConns = defaultMaxConns
 	}
 	// Readers and writers outside the engine's calls keep the DSN's own
 	// commit durability.

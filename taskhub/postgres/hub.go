@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"log/slog"
+	"strings"
 
 	"github.com/microsoft/durabletask-go/backend"
 
@@ -13,14 +14,14 @@ import (
 // constructor that cmd sets as taskhub.Options.NewPostgres. The hub creates
 // the task hub, starts and stops the Backend, and closes it on shutdown.
 func NewForHub(ctx context.Context, o taskhub.Options, log *slog.Logger) (backend.Backend, error) {
-	b, err := New(ctx, o.DSN, Options{
-		LockTimeout:  o.LockTimeout,
-		PollInterval: o.PollInterval,
+	opts := Options{LockTimeout: o.LockTimeout, PollInterval: o.PollInterval}
+	if !strings.Contains(o.DSN, "pool_max_conns") {
 		// Every work item in flight (Parallelism orchestrations and as many
-		// activities) holds a connection while it saves, and the two
-		// long-polling fetches and the lock renewal want one each.
-		MaxConns: int32(2*o.Parallelism + 3),
-	}, log)
+		// activities) holds a connection while it saves; the fetches, the
+		// notifier, the completer and the lock renewal want one each.
+		opts.MaxConns = int32(max(defaultMaxConns, 2*o.Parallelism+4))
+	}
+	b, err := New(ctx, o.DSN, opts, log)
 	if err != nil {
 		// Not a nil *Backend in a non-nil interface.
 		return nil, err

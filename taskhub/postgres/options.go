@@ -31,9 +31,9 @@ type Options struct {
 	// this process, for its next requests. Default 4.
 	ActivityPrefetch int
 
-	// MaxConns caps the connection pool; 0 keeps pgxpool's default or the
-	// DSN's pool_max_conns. The notification listener uses one connection
-	// more, outside the pool.
+	// MaxConns caps the connection pool; 0 keeps the DSN's pool_max_conns,
+	// or else 12. The notification listener and DB use connections of
+	// their own, outside the pool.
 	MaxConns int32
 }
 
