@@ -112,7 +112,9 @@ type MemberInput struct {
 }
 
 // MemberPatch changes some fields of a member: a nil field stays as it is, a pointer to the
-// zero value clears it. Archiving goes through Status like any other change.
+// zero value clears it. Archiving goes through Status like any other change. In JSON an absent
+// field and null both leave the field alone (encoding/json sets no pointer for null); "" clears
+// a text field or a date.
 type MemberPatch struct {
 	FirstName        *string `json:"first_name"`
 	LastName         *string `json:"last_name"`

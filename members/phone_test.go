@@ -7,6 +7,7 @@ import (
 )
 
 func TestNormalizePhone(t *testing.T) {
+	t.Parallel()
 	dach := []string{"DE", "AT", "CH"}
 	tests := []struct {
 		name    string

@@ -12,10 +12,11 @@ import (
 )
 
 func TestSeedDemoWritesAValidClub(t *testing.T) {
+	t.Parallel()
 	dbtest.Each(t, func(t *testing.T, gdb *gorm.DB) {
 		ctx := context.Background()
 		s := newStore(t, gdb)
-		if err := s.SeedDemo(ctx, 600, rand.New(rand.NewPCG(1, 2))); err != nil {
+		if err := s.SeedDemo(ctx, 300, rand.New(rand.NewPCG(1, 2))); err != nil {
 			t.Fatalf("SeedDemo: %v", err)
 		}
 		plans, err := s.ListPlans(ctx)
@@ -51,15 +52,15 @@ func TestSeedDemoWritesAValidClub(t *testing.T) {
 				t.Errorf("no %s members in %v", st, byStatus)
 			}
 		}
-		if ranked < 300 || minors < 100 {
-			t.Errorf("%d ranked and %d minors of 600, want a dojo's share of both", ranked, minors)
+		if ranked < 150 || minors < 100 {
+			t.Errorf("%d ranked and %d minors of 300, want a dojo's share of both", ranked, minors)
 		}
 		st, err := s.Stats(ctx)
 		if err != nil {
 			t.Fatalf("Stats: %v", err)
 		}
-		if st.Active+st.Pending+st.Paused+st.Archived != 600 || st.OverdueFees == 0 {
-			t.Errorf("stats = %+v, want 600 members and some overdue fees", st)
+		if st.Active+st.Pending+st.Paused+st.Archived != 300 || st.OverdueFees == 0 {
+			t.Errorf("stats = %+v, want 300 members and some overdue fees", st)
 		}
 		if _, total, err := s.List(ctx, members.ListQuery{FeeOverdue: ptr(true)}); err != nil || total == 0 {
 			t.Errorf("members with overdue fees = %d, %v; want some", total, err)
@@ -68,6 +69,7 @@ func TestSeedDemoWritesAValidClub(t *testing.T) {
 }
 
 func TestSeedDemoIsDeterministic(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	var firsts [2][]members.Member
 	for i := range firsts {

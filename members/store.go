@@ -25,9 +25,10 @@ type Options struct {
 
 // Store holds every query of the members domain.
 type Store struct {
-	db   *gorm.DB
-	opts Options
-	log  *slog.Logger
+	db    *gorm.DB
+	opts  Options
+	log   *slog.Logger
+	chunk int // members per read in Iterate; tests make it small
 }
 
 // NewStore returns a store on an open, migrated app database.
@@ -38,7 +39,7 @@ func NewStore(gdb *gorm.DB, opts Options, log *slog.Logger) *Store {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	return &Store{db: gdb, opts: opts, log: log}
+	return &Store{db: gdb, opts: opts, log: log, chunk: iterateChunk}
 }
 
 // now is the clock in UTC, cut to microseconds as PostgreSQL stores them, so a value reads back

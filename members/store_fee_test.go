@@ -14,6 +14,7 @@ import (
 )
 
 func TestPeriodBounds(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		period     members.Period
 		day        members.Date
@@ -35,6 +36,7 @@ func TestPeriodBounds(t *testing.T) {
 }
 
 func TestFeesForPeriodAreIdempotent(t *testing.T) {
+	t.Parallel()
 	dbtest.Each(t, func(t *testing.T, gdb *gorm.DB) {
 		ctx := context.Background()
 		s := newStore(t, gdb)
@@ -94,6 +96,7 @@ func TestFeesForPeriodAreIdempotent(t *testing.T) {
 }
 
 func TestMarkFeePaidAndOverdue(t *testing.T) {
+	t.Parallel()
 	dbtest.Each(t, func(t *testing.T, gdb *gorm.DB) {
 		ctx := context.Background()
 		s := newStore(t, gdb)

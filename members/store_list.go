@@ -124,11 +124,11 @@ func (s *Store) Iterate(ctx context.Context, q ListQuery, fn func(*Member) error
 	if err != nil {
 		return err
 	}
-	chunk := make([]Member, 0, iterateChunk)
+	chunk := make([]Member, 0, s.chunk)
 	var after int64
 	for {
 		chunk = chunk[:0]
-		err := s.members(filtered).Where("members.id > ?", after).Order("members.id").Limit(iterateChunk).Find(&chunk).Error
+		err := s.members(filtered).Where("members.id > ?", after).Order("members.id").Limit(s.chunk).Find(&chunk).Error
 		if err != nil {
 			return fmt.Errorf("read members after %d: %w", after, err)
 		}
@@ -137,7 +137,7 @@ func (s *Store) Iterate(ctx context.Context, q ListQuery, fn func(*Member) error
 				return err
 			}
 		}
-		if len(chunk) < iterateChunk {
+		if len(chunk) < s.chunk {
 			return nil
 		}
 		after = chunk[len(chunk)-1].ID

@@ -14,6 +14,7 @@ import (
 )
 
 func TestCreateNormalisesAndReadsBack(t *testing.T) {
+	t.Parallel()
 	dbtest.Each(t, func(t *testing.T, gdb *gorm.DB) {
 		ctx := context.Background()
 		s := newStore(t, gdb)
@@ -63,6 +64,7 @@ func TestCreateNormalisesAndReadsBack(t *testing.T) {
 }
 
 func TestCreateReportsEveryInvalidField(t *testing.T) {
+	t.Parallel()
 	dbtest.Each(t, func(t *testing.T, gdb *gorm.DB) {
 		s := newStore(t, gdb)
 		mustPlan(t, s, "Kinder", 2000, members.Monthly)

@@ -14,6 +14,7 @@ import (
 )
 
 func TestTimelineMergesNewestFirst(t *testing.T) {
+	t.Parallel()
 	dbtest.Each(t, func(t *testing.T, gdb *gorm.DB) {
 		ctx := context.Background()
 		now := time.Date(2025, 6, 1, 9, 0, 0, 0, time.UTC)
@@ -76,6 +77,7 @@ func TestTimelineMergesNewestFirst(t *testing.T) {
 }
 
 func TestGradingsSetTheLatestRank(t *testing.T) {
+	t.Parallel()
 	dbtest.Each(t, func(t *testing.T, gdb *gorm.DB) {
 		ctx := context.Background()
 		s := newStore(t, gdb)
@@ -112,6 +114,7 @@ func TestGradingsSetTheLatestRank(t *testing.T) {
 }
 
 func TestMembersOverTime(t *testing.T) {
+	t.Parallel()
 	dbtest.Each(t, func(t *testing.T, gdb *gorm.DB) {
 		ctx := context.Background()
 		now := time.Date(2025, 4, 20, 12, 0, 0, 0, time.UTC)

@@ -14,6 +14,7 @@ import (
 )
 
 func TestUpdateAuditsEachChangedField(t *testing.T) {
+	t.Parallel()
 	dbtest.Each(t, func(t *testing.T, gdb *gorm.DB) {
 		ctx := context.Background()
 		s := newStore(t, gdb)
@@ -84,6 +85,7 @@ func TestUpdateAuditsEachChangedField(t *testing.T) {
 }
 
 func TestUpdateConflictsOnStaleVersion(t *testing.T) {
+	t.Parallel()
 	dbtest.Each(t, func(t *testing.T, gdb *gorm.DB) {
 		ctx := context.Background()
 		s := newStore(t, gdb)
@@ -111,6 +113,7 @@ func TestUpdateConflictsOnStaleVersion(t *testing.T) {
 }
 
 func TestArchiveRestoreAndEmailReuse(t *testing.T) {
+	t.Parallel()
 	dbtest.Each(t, func(t *testing.T, gdb *gorm.DB) {
 		ctx := context.Background()
 		s := newStore(t, gdb)
@@ -180,6 +183,7 @@ func TestArchiveRestoreAndEmailReuse(t *testing.T) {
 }
 
 func TestMarkVerified(t *testing.T) {
+	t.Parallel()
 	dbtest.Each(t, func(t *testing.T, gdb *gorm.DB) {
 		ctx := context.Background()
 		s := newStore(t, gdb)
