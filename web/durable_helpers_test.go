@@ -22,17 +22,17 @@ const durable = "/runtime/webhooks/durabletask"
 //
 //	Hello   calls the activity Greet with its input and returns the greeting
 //	Wait    waits for the event Go and returns its payload
-//	Flaky   calls Greet, then Send, which fails while failing is set
+//	Flaky   calls Greet, then Send, which fails while failing is set and waits while holding is
 //	Parent  runs Hello as a sub-orchestration
 type durableApp struct {
 	*webtest.App
-	admin, trainer *webtest.API
-	failing        *atomic.Bool
+	admin, trainer   *webtest.API
+	failing, holding *atomic.Bool
 }
 
 func newDurableApp(t *testing.T) *durableApp {
 	t.Helper()
-	failing := new(atomic.Bool)
+	failing, holding := new(atomic.Bool), new(atomic.Bool)
 	metrics := web.NewMetrics()
 	orchestrators := map[string]task.Orchestrator{
 		"Hello": func(ctx *task.OrchestrationContext) (any, error) {
@@ -71,6 +71,13 @@ func newDurableApp(t *testing.T) *durableApp {
 			return "Hello, " + name, nil
 		},
 		"Send": func(ctx task.ActivityContext) (any, error) {
+			for holding.Load() {
+				select {
+				case <-ctx.Context().Done():
+					return nil, ctx.Context().Err()
+				case <-time.After(10 * time.Millisecond):
+				}
+			}
 			if failing.Load() {
 				return nil, errors.New("the mail server said no")
 			}
@@ -100,7 +107,7 @@ func newDurableApp(t *testing.T) *durableApp {
 			d.Metrics = metrics
 		},
 	})
-	return &durableApp{App: app, admin: app.API(t, "admin"), trainer: app.API(t, "trainer"), failing: failing}
+	return &durableApp{App: app, admin: app.API(t, "admin"), trainer: app.API(t, "trainer"), failing: failing, holding: holding}
 }
 
 // status is the part of a Durable Functions status the tests read.
