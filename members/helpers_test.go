@@ -55,6 +55,18 @@ func mustCreate(t *testing.T, s *members.Store, in members.MemberInput) *members
 	return m
 }
 
+// payer creates a member without a phone on plan (a name, or "" for none) who joined on
+// 1 January 2025; change adjusts the input first.
+func payer(t *testing.T, s *members.Store, first, plan string, change func(*members.MemberInput)) *members.Member {
+	t.Helper()
+	in := adult(first, "Fee", first+"@example.org")
+	in.Phone, in.Plan, in.JoinedOn = "", plan, members.NewDate(2025, 1, 1)
+	if change != nil {
+		change(&in)
+	}
+	return mustCreate(t, s, in)
+}
+
 func mustPlan(t *testing.T, s *members.Store, name string, amount int64, period members.Period) *members.Plan {
 	t.Helper()
 	p, err := s.CreatePlan(context.Background(), actor, members.PlanInput{Name: name, FeeAmount: amount, Currency: "EUR", Period: period})

@@ -44,12 +44,7 @@ func TestFeesForPeriodAreIdempotent(t *testing.T) {
 		mustPlan(t, s, "Förderer", 6000, members.Yearly)
 		mustPlan(t, s, "Ehrenmitglied", 0, members.Monthly)
 		on := func(first, plan string, change func(*members.MemberInput)) *members.Member {
-			in := adult(first, "Fee", first+"@example.org")
-			in.Phone, in.Plan, in.JoinedOn = "", plan, members.NewDate(2025, 1, 1)
-			if change != nil {
-				change(&in)
-			}
-			return mustCreate(t, s, in)
+			return payer(t, s, first, plan, change)
 		}
 		monthly := on("monthly", "Erwachsene", nil)
 		yearly := on("yearly", "Förderer", nil)
@@ -101,11 +96,8 @@ func TestMarkFeePaidAndOverdue(t *testing.T) {
 		ctx := context.Background()
 		s := newStore(t, gdb)
 		mustPlan(t, s, "Erwachsene", 3900, members.Monthly)
-		for _, name := range []string{"Anna", "Ben"} {
-			in := adult(name, "Fee", name+"@example.org")
-			in.Phone, in.Plan, in.JoinedOn = "", "Erwachsene", members.NewDate(2025, 1, 1)
-			mustCreate(t, s, in)
-		}
+		payer(t, s, "Anna", "Erwachsene", nil)
+		payer(t, s, "Ben", "Erwachsene", nil)
 		if _, err := s.CreateFeesForPeriod(ctx, testNow); err != nil {
 			t.Fatal(err)
 		}

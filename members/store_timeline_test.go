@@ -120,9 +120,7 @@ func TestMembersOverTime(t *testing.T) {
 		now := time.Date(2025, 4, 20, 12, 0, 0, 0, time.UTC)
 		s := newStoreAt(t, gdb, &now)
 		join := func(first string, on members.Date, status members.Status) *members.Member {
-			in := adult(first, "Count", first+"@example.org")
-			in.Phone, in.JoinedOn, in.Status = "", on, status
-			return mustCreate(t, s, in)
+			return payer(t, s, first, "", func(in *members.MemberInput) { in.JoinedOn, in.Status = on, status })
 		}
 		join("a", members.NewDate(2025, 1, 10), members.StatusActive)
 		b := join("b", members.NewDate(2025, 3, 5), members.StatusActive)
