@@ -113,10 +113,24 @@ type Admin struct {
 
 // Register adds the SendSMS and SendEmail activities to r.
 func (n *Notices) Register(r *task.TaskRegistry) error {
-	return errors.Join(
-		r.AddActivityN(SendSMSActivity, n.sendActivity(ChannelSMS)),
-		r.AddActivityN(SendEmailActivity, n.sendActivity(ChannelEmail)),
-	)
+	return n.RegisterWith(r, nil)
+}
+
+// RegisterWith is Register with each activity passed through wrap first (web.Metrics.Activity
+// times them); a nil wrap registers them as they are.
+func (n *Notices) RegisterWith(r *task.TaskRegistry, wrap func(name string, a task.Activity) task.Activity) error {
+	var errs []error
+	for _, a := range []struct {
+		name    string
+		channel string
+	}{{SendSMSActivity, ChannelSMS}, {SendEmailActivity, ChannelEmail}} {
+		act := n.sendActivity(a.channel)
+		if wrap != nil {
+			act = wrap(a.name, act)
+		}
+		errs = append(errs, r.AddActivityN(a.name, act))
+	}
+	return errors.Join(errs...)
 }
 
 // sendActivity is SendSMS or SendEmail: it takes a NoticeRequest and answers a

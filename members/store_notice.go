@@ -250,3 +250,22 @@ func (s *Store) WithdrawSMSConsent(ctx context.Context, actor, phone string) ([]
 	}
 	return ids, nil
 }
+
+// NoticeTally is how many notices one provider holds in one status.
+type NoticeTally struct {
+	Provider string
+	Status   NoticeStatus
+	N        int64
+}
+
+// NoticeTallies counts all notices by provider and status, for /metrics. Notices never handed
+// to a provider (skipped ones) count under provider "".
+func (s *Store) NoticeTallies(ctx context.Context) ([]NoticeTally, error) {
+	var out []NoticeTally
+	err := s.db.WithContext(ctx).Model(&Notice{}).Select("provider, status, count(*) AS n").
+		Group("provider, status").Order("provider, status").Scan(&out).Error
+	if err != nil {
+		return nil, fmt.Errorf("count notices: %w", err)
+	}
+	return out, nil
+}

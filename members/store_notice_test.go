@@ -137,6 +137,14 @@ func TestCampaignNoticesAndTimeline(t *testing.T) {
 				t.Errorf("counts[%s] = %d, want %d", k, counts[k], v)
 			}
 		}
+		tallies, err := s.NoticeTallies(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantTallies := []members.NoticeTally{{"", members.NoticeFailed, 1}, {"", members.NoticeSent, 2}, {"", members.NoticeSkipped, 1}}
+		if !slices.Equal(tallies, wantTallies) {
+			t.Errorf("tallies %v, want %v", tallies, wantTallies)
+		}
 		failed, err := s.FailedCampaignNotices(ctx, campaign)
 		if err != nil {
 			t.Fatal(err)

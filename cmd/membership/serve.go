@@ -74,6 +74,10 @@ func serveWith(ctx context.Context, e env, extra func(r *task.TaskRegistry), sta
 	// Activities registered through metrics.Activity (or metrics.AddActivity) are timed and their
 	// failures counted on /metrics.
 	metrics := web.NewMetrics()
+	notices, err := wireNotify(cfg, gdb, users, log, r, metrics)
+	if err != nil {
+		return err
+	}
 	if extra != nil {
 		extra(r)
 	}
@@ -99,6 +103,7 @@ func serveWith(ctx context.Context, e env, extra func(r *task.TaskRegistry), sta
 		// The management API starts only what this process runs.
 		Orchestrators: orchestrators,
 		Metrics:       metrics,
+		Outbox:        notices.outbox,
 		Ready: []web.Check{
 			{Name: "app_database", Ping: func(ctx context.Context) error { return db.Ping(ctx, gdb) }},
 			{Name: "taskhub", Ping: hub.Ping},
