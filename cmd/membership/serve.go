@@ -15,6 +15,7 @@ import (
 	"membership/db"
 	"membership/members"
 	"membership/taskhub"
+	"membership/taskhub/postgres"
 	"membership/web"
 	"membership/web/auth"
 )
@@ -155,6 +156,7 @@ func openTaskHub(ctx context.Context, cfg *config.Config, log *slog.Logger) (*ta
 		Name:        cfg.TaskHub.Name,
 		LockTimeout: cfg.TaskHub.LockTimeout.Std(),
 		Parallelism: cfg.TaskHub.Parallelism,
+		NewPostgres: postgres.NewForHub,
 	}, log)
 	if err != nil {
 		return nil, fmt.Errorf("taskhub.backend %q: %w", cfg.TaskHub.Backend, err)

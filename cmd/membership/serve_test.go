@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -37,6 +38,9 @@ func TestMain(m *testing.M) {
 // file — the activity stays in flight until the parent lets it go or kills the process.
 func childServe() int {
 	dir := os.Getenv("MEMBERSHIP_SERVER_DATA_DIR")
+	if shared := os.Getenv("MEMBERSHIP_TEST_MARKERS"); shared != "" {
+		dir = shared // several processes share one folder of markers
+	}
 	marker := func(name string) string { return filepath.Join(dir, name) }
 	extra := func(r *task.TaskRegistry) {
 		_ = r.AddOrchestratorN("CrashTest", func(ctx *task.OrchestrationContext) (any, error) {
@@ -52,7 +56,7 @@ func childServe() int {
 			if err := ctx.GetInput(&step); err != nil {
 				return nil, err
 			}
-			_ = os.WriteFile(marker("started-"+step), nil, 0o600)
+			_ = os.WriteFile(marker("started-"+step), []byte(strconv.Itoa(os.Getpid())), 0o600)
 			for step == "two" {
 				if _, err := os.Stat(marker("release")); err == nil {
 					break
