@@ -26,6 +26,7 @@ func (w *workflows) monitorRoutes(g routeGroups) {
 	g.user.GET("/workflows", w.list)
 	g.user.GET("/workflows/:id", w.show)
 	g.user.GET("/workflows/:id/live", w.live)
+	g.user.GET("/workflows/member/:member", w.forMember)
 	for action, fn := range map[string]action{
 		"raise-event": w.raiseEvent,
 		"terminate":   w.terminate,
@@ -200,20 +201,42 @@ func (w *workflows) purge(c echo.Context, id api.InstanceID) (string, string, er
 // the app's ids ("phone-verification:member:7:…").
 func memberIDPart(memberID int64) string { return "member:" + strconv.FormatInt(memberID, 10) }
 
-// memberWorkflows lists a member's newest workflows for the member's page, with the link to
-// all of them in the monitor.
-func (s *Server) memberWorkflows(ctx context.Context, memberID int64, limit int) (rows []templates.WorkflowRow, all string, err error) {
-	all = "/workflows?member=" + strconv.FormatInt(memberID, 10)
+// memberWorkflowsShown is how many of a member's workflows the member's page shows.
+const memberWorkflowsShown = 10
+
+// forMember is the fragment of a member's page that shows the member's newest workflows: a
+// member page includes it (server-side with memberWorkflows, or with htmx from this URL), and
+// while one of them runs it polls itself.
+func (w *workflows) forMember(c echo.Context) error {
+	id, err := strconv.ParseInt(c.Param("member"), 10, 64)
+	if err != nil {
+		return echo.NewHTTPError(http.StatusNotFound, "No such member.")
+	}
+	v, err := w.memberWorkflows(c.Request().Context(), id)
+	if err != nil {
+		return err
+	}
+	return render(c, http.StatusOK, templates.MemberWorkflows(v))
+}
+
+// memberWorkflows gathers a member's newest workflows: those whose id names the member.
+func (s *Server) memberWorkflows(ctx context.Context, memberID int64) (templates.MemberWorkflowsView, error) {
+	m := strconv.FormatInt(memberID, 10)
+	v := templates.MemberWorkflowsView{All: "/workflows?member=" + m, Self: "/workflows/member/" + m}
 	if s.hub == nil {
-		return nil, all, nil
+		return v, nil
 	}
 	x, err := s.hub.Instances()
 	if err != nil {
-		return nil, all, fmt.Errorf("workflows of member %d: %w", memberID, err)
+		return v, fmt.Errorf("workflows of member %d: %w", memberID, err)
 	}
-	page, err := x.List(ctx, taskhub.Query{IDPart: memberIDPart(memberID), Top: limit})
+	page, err := x.List(ctx, taskhub.Query{IDPart: memberIDPart(memberID), Top: memberWorkflowsShown})
 	if err != nil {
-		return nil, all, fmt.Errorf("workflows of member %d: %w", memberID, err)
+		return v, fmt.Errorf("workflows of member %d: %w", memberID, err)
 	}
-	return workflowRows(page.Instances, time.Now()), all, nil
+	v.Rows = workflowRows(page.Instances, time.Now())
+	for _, inst := range page.Instances {
+		v.Live = v.Live || !inst.Finished()
+	}
+	return v, nil
 }

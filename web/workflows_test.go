@@ -248,3 +248,33 @@ func TestWorkflowActions(t *testing.T) {
 		}
 	})
 }
+
+func TestMemberWorkflows(t *testing.T) {
+	a := newDurableApp(t)
+	for _, id := range []string{"phone-verification:member:7:1", "member:71", "email-verification:member:7:2"} {
+		if resp, body := a.admin.Do(t, http.MethodPost, durable+"/orchestrators/Wait/"+id, nil); resp.StatusCode != http.StatusAccepted {
+			t.Fatalf("start %s: %d %s", id, resp.StatusCode, body)
+		}
+	}
+	b := a.Login(t, webtest.TrainerEmail, webtest.TrainerPassword)
+	doc := page(t, b, "/workflows/member/7", http.StatusOK)
+	if got := rowIDs(doc); fmt.Sprint(got) != "[email-verification:member:7:2 phone-verification:member:7:1]" {
+		t.Errorf("member 7's workflows = %q", got)
+	}
+	section := doc.Find(`[data-testid="member-workflows"]`)
+	if section.AttrOr("hx-get", "") != "/workflows/member/7" || section.Find(`a[href="/workflows?member=7"]`).Length() != 1 {
+		t.Errorf("running workflows: the fragment does not poll or link to all: %s", section.AttrOr("hx-get", "(no hx-get)"))
+	}
+	if resp, body := a.admin.Do(t, http.MethodPost, durable+"/instances/member:71/terminate", nil); resp.StatusCode != http.StatusAccepted {
+		t.Fatalf("terminate: %d %s", resp.StatusCode, body)
+	}
+	a.await(t, "member:71", "Terminated")
+	doc = page(t, b, "/workflows/member/71", http.StatusOK)
+	if _, polls := doc.Find(`[data-testid="member-workflows"]`).Attr("hx-get"); polls || len(rowIDs(doc)) != 1 {
+		t.Errorf("member 71: rows %q, polls %v; want one finished row and no polling", rowIDs(doc), polls)
+	}
+	if doc := page(t, b, "/workflows/member/8", http.StatusOK); doc.Find(`[data-testid="empty"]`).Length() != 1 {
+		t.Error("a member without workflows: no empty state")
+	}
+	page(t, b, "/workflows/member/seven", http.StatusNotFound)
+}
