@@ -84,6 +84,19 @@ func TestDurableStart(t *testing.T) {
 		t.Errorf("completed status = %+v", st)
 	}
 
+	// An id with a slash and a space travels escaped in the links and comes back whole.
+	resp, body = a.admin.Do(t, http.MethodPost, durable+"/orchestrators/Hello/"+url.PathEscape("batch/1 of 2"), `"Cy"`)
+	if resp.StatusCode != http.StatusAccepted {
+		t.Fatalf("start with an escaped id: %d %s", resp.StatusCode, body)
+	}
+	webtest.DecodeJSON(t, body, &payload)
+	if payload["id"] != "batch/1 of 2" || !strings.HasSuffix(payload["statusQueryGetUri"], "/instances/batch%2F1%20of%202") {
+		t.Errorf("escaped id: payload %v", payload)
+	}
+	if st := a.await(t, "batch/1 of 2", "Completed"); st.InstanceID != "batch/1 of 2" {
+		t.Errorf("status of the escaped id: %+v", st)
+	}
+
 	// Without an id the engine makes one.
 	if id := a.start(t, "Hello", `"Bo"`); id == "" {
 		t.Error("start without an id gave no id")
