@@ -73,7 +73,7 @@ func (v *Verifications) Issue(ctx context.Context, instanceID string, challenge 
 		if err != nil {
 			return fmt.Errorf("store code: %w", err)
 		}
-		out = Issued{Challenge: challenge, Code: code, SentAt: now, ExpiresAt: expires,
+		out = Issued{MemberID: row.MemberID, Seq: row.Seq, Challenge: challenge, Code: code, SentAt: now, ExpiresAt: expires,
 			ResendAfter: now.Add(v.opts.ResendCooldown), AttemptsLeft: v.opts.MaxAttempts}
 		return nil
 	})

@@ -106,6 +106,8 @@ type VerificationOptions struct {
 // Issued is a code just made for a challenge, or why none was. Code is the plain code, set only
 // when it still has to be sent: it goes into the message and nowhere else.
 type Issued struct {
+	MemberID     int64
+	Seq          int // the run's number, as in its instance id
 	Challenge    int
 	Code         string
 	SentAt       time.Time // the time the code was made; the send follows at once

@@ -1,0 +1,253 @@
+package web
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/microsoft/durabletask-go/api"
+
+	"membership/members"
+	wf "membership/workflows"
+)
+
+// verificationRoutes mounts the public join and confirmation pages, the admin actions on a
+// member's verifications and their JSON API. Without a verification store there are none.
+func (s *Server) verificationRoutes(g routeGroups) {
+	if s.verifications == nil || s.hub == nil {
+		return
+	}
+	// Public pages: no login, CSRF-checked forms.
+	g.ui.GET("/join", s.joinForm)
+	g.ui.POST("/join", s.join)
+	g.ui.GET("/join/:token/phone", s.joinStatus)
+	g.ui.POST("/join/:token/phone", s.joinPhoneCode)
+	g.ui.POST("/join/:token/resend", s.joinResend)
+	g.ui.GET("/verify/email/:token", s.verifyEmail)
+
+	g.user.GET("/members/:id/verification", s.verificationFragment)
+	g.admin.POST("/members/:id/verify-phone", s.verifyPhoneStart)
+	g.admin.POST("/members/:id/verify-email", s.verifyEmailStart)
+	g.admin.POST("/members/:id/verifications/cancel", s.verificationsCancel)
+	g.admin.POST("/members/verify", s.verifyBulk)
+
+	g.api.GET("/members/:id/verifications", s.apiVerifications)
+	g.apiAdmin.POST("/members/:id/verifications/phone", s.apiVerificationStart(members.VerifyPhone))
+	g.apiAdmin.POST("/members/:id/verifications/email", s.apiVerificationStart(members.VerifyEmail))
+	g.apiAdmin.POST("/members/:id/verifications/phone/code", s.apiPhoneCode)
+	g.apiAdmin.POST("/members/:id/verifications/cancel", s.apiVerificationsCancel)
+}
+
+// orchestratorOf is the orchestrator that runs a kind of verification, and the event it waits for.
+func orchestratorOf(kind members.VerificationKind) (name, event string) {
+	if kind == members.VerifyPhone {
+		return wf.PhoneVerificationName, wf.SmsChallengeResponseEvent
+	}
+	return wf.EmailVerificationName, wf.EmailConfirmedEvent
+}
+
+// startVerification records a run of kind for the member and starts its orchestration. A run
+// recorded as under way whose instance has stopped (failed, terminated, purged) is closed first,
+// so it holds nothing up; one that still runs answers a *members.RunningError.
+func (s *Server) startVerification(ctx context.Context, actor string, memberID int64, kind members.VerificationKind) (*members.Verification, error) {
+	run, err := s.verifications.Begin(ctx, actor, memberID, kind)
+	var running *members.RunningError
+	if errors.As(err, &running) {
+		stale, serr := s.closeIfStopped(ctx, actor, running.Running)
+		if serr != nil {
+			return nil, serr
+		}
+		if !stale {
+			return nil, err
+		}
+		run, err = s.verifications.Begin(ctx, actor, memberID, kind)
+	}
+	if err != nil {
+		return nil, err
+	}
+	name, _ := orchestratorOf(kind)
+	_, err = s.hub.Client().ScheduleNewOrchestration(ctx, name, api.WithInstanceID(api.InstanceID(run.InstanceID)),
+		api.WithInput(wf.VerificationInput{MemberID: memberID}))
+	if err != nil {
+		_ = s.verifications.End(ctx, actor, run.InstanceID, members.VerificationFailed, "the workflow could not start")
+		return nil, fmt.Errorf("start %s: %w", run.InstanceID, err)
+	}
+	s.log.InfoContext(ctx, "verification started", slog.String("instance_id", run.InstanceID), slog.Int64("member_id", memberID), slog.String("actor", actor))
+	return run, nil
+}
+
+// closeIfStopped ends a run whose orchestration no longer runs and reports whether it did.
+func (s *Server) closeIfStopped(ctx context.Context, actor string, run *members.Verification) (bool, error) {
+	md, err := s.hub.Client().FetchOrchestrationMetadata(ctx, api.InstanceID(run.InstanceID))
+	var why string
+	switch {
+	case errors.Is(err, api.ErrInstanceNotFound):
+		why = "its workflow no longer exists"
+	case err != nil:
+		return false, fmt.Errorf("look up %s: %w", run.InstanceID, err)
+	case md.IsComplete():
+		why = "its workflow stopped (" + strings.ToLower(strings.TrimPrefix(md.RuntimeStatus.String(), "ORCHESTRATION_STATUS_")) + ")"
+	default:
+		return false, nil
+	}
+	return true, s.verifications.End(ctx, actor, run.InstanceID, members.VerificationFailed, why)
+}
+
+// cancelVerifications asks every run of the member still under way to stop, and returns how
+// many it asked. A run whose orchestration has stopped is closed at once.
+func (s *Server) cancelVerifications(ctx context.Context, actor string, memberID int64) (int, error) {
+	if _, err := s.members.Get(ctx, memberID); err != nil {
+		return 0, err
+	}
+	runs, err := s.verifications.Running(ctx, memberID)
+	if err != nil {
+		return 0, err
+	}
+	for i := range runs {
+		run := &runs[i]
+		if stale, err := s.closeIfStopped(ctx, actor, run); err != nil || stale {
+			if err != nil {
+				return i, err
+			}
+			continue
+		}
+		_, event := orchestratorOf(run.Kind)
+		if err := s.raise(ctx, run.InstanceID, event, wf.ChallengeEvent{Kind: wf.EventCancel}); err != nil {
+			return i, err
+		}
+	}
+	return len(runs), nil
+}
+
+func (s *Server) raise(ctx context.Context, instanceID, event string, ev wf.ChallengeEvent) error {
+	if err := s.hub.Client().RaiseEvent(ctx, api.InstanceID(instanceID), event, api.WithEventPayload(ev)); err != nil {
+		return fmt.Errorf("raise %s on %s: %w", event, instanceID, err)
+	}
+	return nil
+}
+
+// codeWait bounds how long a code submission waits for the run to react.
+const codeWait = 10 * time.Second
+
+// CodeResult answers a code submission: verified, wrong, expired or locked (pending when the
+// run did not react in time), with the attempts left.
+type CodeResult struct {
+	Result       string `json:"result"`
+	AttemptsLeft int    `json:"attempts_left"`
+}
+
+// resultPending is what a submission answers when the run did not react within codeWait.
+const resultPending = "pending"
+
+// errNoCode means no code of the run can be entered (yet).
+var errNoCode = fmt.Errorf("no code has been sent yet; wait for the message or ask for a new one: %w", members.ErrConflict)
+
+// submitCode hashes what the person typed for a challenge of a run, raises the run's event with
+// the hash (never the code) and waits until the run has checked it and, if it was right, marked
+// the member. challenge 0 means the run's current one.
+func (s *Server) submitCode(ctx context.Context, instanceID string, challenge int, code string) (CodeResult, error) {
+	run, err := s.verifications.Get(ctx, instanceID)
+	if err != nil {
+		return CodeResult{}, err
+	}
+	if r, ok := settledResult(run); ok {
+		return r, nil
+	}
+	if !run.CodeOut() {
+		return CodeResult{}, errNoCode
+	}
+	if challenge == 0 {
+		challenge = run.Challenge
+	}
+	var b [12]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return CodeResult{}, fmt.Errorf("make check id: %w", err)
+	}
+	checkID := hex.EncodeToString(b[:])
+	_, event := orchestratorOf(run.Kind)
+	err = s.raise(ctx, instanceID, event, wf.ChallengeEvent{Kind: wf.EventCode, CheckID: checkID,
+		Hash: s.verifications.HashCode(instanceID, challenge, normalizeCode(code))})
+	if err != nil {
+		return CodeResult{}, err
+	}
+	return s.awaitCheck(ctx, instanceID, checkID)
+}
+
+// awaitCheck polls the run until it has checked the entry checkID (and, for a right code,
+// stamped the member), or ended. The run's row is the one place both the orchestration and
+// this handler see, and reading it costs a primary-key lookup.
+func (s *Server) awaitCheck(ctx context.Context, instanceID, checkID string) (CodeResult, error) {
+	ctx, cancel := context.WithTimeout(ctx, codeWait)
+	defer cancel()
+	poll := time.NewTicker(5 * time.Millisecond)
+	defer poll.Stop()
+	left := 0
+	for {
+		run, err := s.verifications.Get(ctx, instanceID)
+		if err != nil && ctx.Err() == nil {
+			return CodeResult{}, err
+		}
+		if err == nil {
+			left = run.AttemptsLeft
+			checked := run.LastCheckID == checkID
+			switch {
+			case checked && run.LastResult != members.CodeVerified:
+				return CodeResult{Result: run.LastResult, AttemptsLeft: run.AttemptsLeft}, nil
+			case !run.Running() || (checked && run.Status == members.VerificationVerified):
+				r, _ := settledResult(run)
+				return r, nil
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return CodeResult{Result: resultPending, AttemptsLeft: left}, nil
+		case <-poll.C:
+		}
+	}
+}
+
+// settledResult is the answer for a run no code can change any more.
+func settledResult(run *members.Verification) (CodeResult, bool) {
+	switch run.Status {
+	case members.VerificationVerified:
+		return CodeResult{Result: members.CodeVerified, AttemptsLeft: run.AttemptsLeft}, true
+	case members.VerificationFailed:
+		if run.AttemptsLeft <= 0 && run.Challenge > 0 {
+			return CodeResult{Result: members.CodeLocked}, true
+		}
+		return CodeResult{Result: members.CodeExpired, AttemptsLeft: run.AttemptsLeft}, true
+	case members.VerificationExpired, members.VerificationCancelled:
+		return CodeResult{Result: members.CodeExpired, AttemptsLeft: run.AttemptsLeft}, true
+	}
+	return CodeResult{}, false
+}
+
+// normalizeCode drops what people type around a code: spaces and dashes.
+func normalizeCode(code string) string {
+	return strings.Map(func(r rune) rune {
+		if r == ' ' || r == '-' || r == '\u00a0' {
+			return -1
+		}
+		return r
+	}, code)
+}
+
+// requestResend asks a run for a new code. The cooldown is checked here too, so the person is
+// told at once; the run checks it again with the per-number limit.
+func (s *Server) requestResend(ctx context.Context, run *members.Verification) error {
+	if !run.Running() {
+		return fmt.Errorf("the verification has ended: %w", members.ErrConflict)
+	}
+	if run.SentAt != nil {
+		if wait := time.Until(run.SentAt.Add(s.verifications.Options().ResendCooldown)); wait > 0 {
+			return &members.LimitError{RetryAt: time.Now().Add(wait)}
+		}
+	}
+	_, event := orchestratorOf(run.Kind)
+	return s.raise(ctx, run.InstanceID, event, wf.ChallengeEvent{Kind: wf.EventResend})
+}
