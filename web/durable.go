@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"io"
@@ -46,10 +47,10 @@ func (s *Server) workflowRoutes(g routeGroups) {
 	admin.POST("/orchestrators/:name", w.apiStart)
 	admin.POST("/orchestrators/:name/:id", w.apiStart)
 	admin.POST("/instances/:id/raiseEvent/:event", w.apiRaiseEvent)
-	admin.POST("/instances/:id/terminate", w.apiTerminate)
-	admin.POST("/instances/:id/suspend", w.apiSuspend)
-	admin.POST("/instances/:id/resume", w.apiResume)
-	admin.POST("/instances/:id/rewind", w.apiRewind)
+	admin.POST("/instances/:id/terminate", w.apiControl(w.x.Terminate))
+	admin.POST("/instances/:id/suspend", w.apiControl(w.x.Suspend))
+	admin.POST("/instances/:id/resume", w.apiControl(w.x.Resume))
+	admin.POST("/instances/:id/rewind", w.apiControl(w.x.Rewind))
 	admin.POST("/instances/:id/restart", w.apiRestart)
 	admin.DELETE("/instances/:id", w.apiPurge)
 	admin.DELETE("/instances", w.apiPurgeWhere)
@@ -170,39 +171,25 @@ func (w *workflows) apiRaiseEvent(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return acceptedOrError(c, w.x.RaiseEvent(c.Request().Context(), id, c.Param("event"), payload))
+	if err := w.x.RaiseEvent(c.Request().Context(), id, c.Param("event"), payload); err != nil {
+		return durableError(err)
+	}
+	return c.NoContent(http.StatusAccepted)
 }
 
-func (w *workflows) apiTerminate(c echo.Context) error {
-	id, err := instanceParam(c)
-	if err != nil {
-		return err
+// apiControl answers an operation on an instance that takes the reason query parameter
+// (terminate, suspend, resume, rewind): 202, or 404 or 410.
+func (w *workflows) apiControl(op func(ctx context.Context, id api.InstanceID, reason string) error) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		id, err := instanceParam(c)
+		if err != nil {
+			return err
+		}
+		if err := op(c.Request().Context(), id, c.QueryParam("reason")); err != nil {
+			return durableError(err)
+		}
+		return c.NoContent(http.StatusAccepted)
 	}
-	return acceptedOrError(c, w.x.Terminate(c.Request().Context(), id, c.QueryParam("reason")))
-}
-
-func (w *workflows) apiSuspend(c echo.Context) error {
-	id, err := instanceParam(c)
-	if err != nil {
-		return err
-	}
-	return acceptedOrError(c, w.x.Suspend(c.Request().Context(), id, c.QueryParam("reason")))
-}
-
-func (w *workflows) apiResume(c echo.Context) error {
-	id, err := instanceParam(c)
-	if err != nil {
-		return err
-	}
-	return acceptedOrError(c, w.x.Resume(c.Request().Context(), id, c.QueryParam("reason")))
-}
-
-func (w *workflows) apiRewind(c echo.Context) error {
-	id, err := instanceParam(c)
-	if err != nil {
-		return err
-	}
-	return acceptedOrError(c, w.x.Rewind(c.Request().Context(), id, c.QueryParam("reason")))
 }
 
 // apiRestart starts the instance again with its input, by default under a new id as Durable
@@ -368,14 +355,6 @@ func jsonBody(c echo.Context) (string, error) {
 		return "", echo.NewHTTPError(http.StatusBadRequest, "The request body is not valid JSON.")
 	}
 	return s, nil
-}
-
-// acceptedOrError answers 202 with no body, or the operation's error.
-func acceptedOrError(c echo.Context, err error) error {
-	if err != nil {
-		return durableError(err)
-	}
-	return c.NoContent(http.StatusAccepted)
 }
 
 // durableStatuses map the task hub's errors to the statuses Durable Functions answers.

@@ -125,13 +125,20 @@ type status struct {
 // start starts an orchestrator through the management API and returns the instance id.
 func (a *durableApp) start(t *testing.T, name, input string) string {
 	t.Helper()
-	resp, body := a.admin.Do(t, http.MethodPost, durable+"/orchestrators/"+name, input)
-	if resp.StatusCode != http.StatusAccepted {
-		t.Fatalf("start %s: %d %s", name, resp.StatusCode, body)
-	}
 	var payload map[string]string
-	webtest.DecodeJSON(t, body, &payload)
+	webtest.DecodeJSON(t, a.accept(t, "/orchestrators/"+name, input), &payload)
 	return payload["id"]
+}
+
+// accept posts to a path of the management API as admin and fails the test unless it is
+// accepted (202); it returns the body.
+func (a *durableApp) accept(t *testing.T, path, body string) []byte {
+	t.Helper()
+	resp, out := a.admin.Do(t, http.MethodPost, durable+path, body)
+	if resp.StatusCode != http.StatusAccepted {
+		t.Fatalf("POST %s: %d %s", path, resp.StatusCode, out)
+	}
+	return out
 }
 
 // status reads an instance's status and the HTTP status code it came with.

@@ -126,9 +126,7 @@ func TestDurableStatus(t *testing.T) {
 	a.await(t, failed, "Failed")
 	terminated := a.start(t, "Wait", "")
 	a.await(t, terminated, "Running")
-	if resp, body := a.admin.Do(t, http.MethodPost, durable+"/instances/"+terminated+"/terminate?reason=test", nil); resp.StatusCode != http.StatusAccepted {
-		t.Fatalf("terminate: %d %s", resp.StatusCode, body)
-	}
+	a.accept(t, "/instances/"+terminated+"/terminate?reason=test", "")
 	a.await(t, terminated, "Terminated")
 
 	for _, tc := range []struct {
@@ -301,14 +299,11 @@ func TestDurableEventsAndControl(t *testing.T) {
 	t.Run("raise event", func(t *testing.T) {
 		id := a.start(t, "Wait", "")
 		a.await(t, id, "Running")
-		resp, body := post("/instances/"+id+"/raiseEvent/Go", `{"code":"123456"}`)
-		if resp.StatusCode != http.StatusAccepted {
-			t.Fatalf("raise: %d %s", resp.StatusCode, body)
-		}
+		a.accept(t, "/instances/"+id+"/raiseEvent/Go", `{"code":"123456"}`)
 		if st := a.await(t, id, "Completed"); string(st.Output) != `{"code":"123456"}` {
 			t.Errorf("output = %s, want the payload", st.Output)
 		}
-		resp, body = post("/instances/nobody/raiseEvent/Go", `{}`)
+		resp, body := post("/instances/nobody/raiseEvent/Go", `{}`)
 		wantProblem(t, "unknown instance", resp, body, http.StatusNotFound)
 		resp, body = post("/instances/"+completed+"/raiseEvent/Go", `{}`)
 		wantProblem(t, "completed instance", resp, body, http.StatusGone)
@@ -320,16 +315,12 @@ func TestDurableEventsAndControl(t *testing.T) {
 	t.Run("suspend and resume", func(t *testing.T) {
 		id := a.start(t, "Wait", "")
 		a.await(t, id, "Running")
-		if resp, body := post("/instances/"+id+"/suspend?reason=lunch", ""); resp.StatusCode != http.StatusAccepted {
-			t.Fatalf("suspend: %d %s", resp.StatusCode, body)
-		}
+		a.accept(t, "/instances/"+id+"/suspend?reason=lunch", "")
 		a.await(t, id, "Suspended")
 		if code, _ := a.status(t, id, ""); code != http.StatusAccepted {
 			t.Errorf("suspended status code %d, want 202", code)
 		}
-		if resp, body := post("/instances/"+id+"/resume", ""); resp.StatusCode != http.StatusAccepted {
-			t.Fatalf("resume: %d %s", resp.StatusCode, body)
-		}
+		a.accept(t, "/instances/"+id+"/resume", "")
 		a.await(t, id, "Running")
 		for _, op := range []string{"suspend", "resume"} {
 			resp, body := post("/instances/"+completed+"/"+op, "")
@@ -342,9 +333,7 @@ func TestDurableEventsAndControl(t *testing.T) {
 	t.Run("terminate", func(t *testing.T) {
 		id := a.start(t, "Wait", "")
 		a.await(t, id, "Running")
-		if resp, body := post("/instances/"+id+"/terminate?reason=enough", ""); resp.StatusCode != http.StatusAccepted {
-			t.Fatalf("terminate: %d %s", resp.StatusCode, body)
-		}
+		a.accept(t, "/instances/"+id+"/terminate?reason=enough", "")
 		a.await(t, id, "Terminated")
 		resp, body := post("/instances/"+id+"/terminate", "")
 		wantProblem(t, "terminate terminated", resp, body, http.StatusGone)
@@ -357,9 +346,7 @@ func TestDurableEventsAndControl(t *testing.T) {
 		id := a.start(t, "Flaky", "")
 		a.await(t, id, "Failed")
 		a.failing.Store(false)
-		if resp, body := post("/instances/"+id+"/rewind?reason=fixed", ""); resp.StatusCode != http.StatusAccepted {
-			t.Fatalf("rewind: %d %s", resp.StatusCode, body)
-		}
+		a.accept(t, "/instances/"+id+"/rewind?reason=fixed", "")
 		if st := a.await(t, id, "Completed", "Failed"); string(st.Output) != `"Hello, flaky, sent"` {
 			t.Errorf("after rewind: %s %s", st.RuntimeStatus, st.Output)
 		}
@@ -370,12 +357,8 @@ func TestDurableEventsAndControl(t *testing.T) {
 	})
 
 	t.Run("restart", func(t *testing.T) {
-		resp, body := post("/instances/"+completed+"/restart", "")
-		if resp.StatusCode != http.StatusAccepted {
-			t.Fatalf("restart: %d %s", resp.StatusCode, body)
-		}
 		var payload map[string]string
-		webtest.DecodeJSON(t, body, &payload)
+		webtest.DecodeJSON(t, a.accept(t, "/instances/"+completed+"/restart", ""), &payload)
 		if payload["id"] == completed || payload["id"] == "" || payload["restartPostUri"] == "" {
 			t.Errorf("restart with a new id: payload %v", payload)
 		}
@@ -385,11 +368,7 @@ func TestDurableEventsAndControl(t *testing.T) {
 
 		before, _ := time.Parse(time.RFC3339, a.await(t, completed, "Completed").CreatedTime)
 		time.Sleep(1100 * time.Millisecond) // createdTime has whole seconds
-		resp, body = post("/instances/"+completed+"/restart?restartWithNewInstanceId=false", "")
-		if resp.StatusCode != http.StatusAccepted {
-			t.Fatalf("restart in place: %d %s", resp.StatusCode, body)
-		}
-		webtest.DecodeJSON(t, body, &payload)
+		webtest.DecodeJSON(t, a.accept(t, "/instances/"+completed+"/restart?restartWithNewInstanceId=false", ""), &payload)
 		if payload["id"] != completed {
 			t.Errorf("restart in place gave id %q, want %q", payload["id"], completed)
 		}
@@ -400,7 +379,7 @@ func TestDurableEventsAndControl(t *testing.T) {
 
 		running := a.start(t, "Wait", "")
 		a.await(t, running, "Running")
-		resp, body = post("/instances/"+running+"/restart?restartWithNewInstanceId=false", "")
+		resp, body := post("/instances/"+running+"/restart?restartWithNewInstanceId=false", "")
 		wantProblem(t, "restart running in place", resp, body, http.StatusGone)
 		resp, body = post("/instances/nobody/restart", "")
 		wantProblem(t, "restart unknown", resp, body, http.StatusNotFound)

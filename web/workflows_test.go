@@ -37,13 +37,8 @@ func TestWorkflowsList(t *testing.T) {
 		t.Error("no empty state without workflows")
 	}
 
-	post := func(path, body string) {
-		if resp, out := a.admin.Do(t, http.MethodPost, durable+path, body); resp.StatusCode != http.StatusAccepted {
-			t.Fatalf("POST %s: %d %s", path, resp.StatusCode, out)
-		}
-	}
-	post("/orchestrators/Hello/phone-verification:member:7:1", `"Ada"`)
-	post("/orchestrators/Hello/phone-verification:member:71:1", `"Bo"`)
+	a.accept(t, "/orchestrators/Hello/phone-verification:member:7:1", `"Ada"`)
+	a.accept(t, "/orchestrators/Hello/phone-verification:member:71:1", `"Bo"`)
 	a.await(t, "phone-verification:member:7:1", "Completed")
 	a.await(t, "phone-verification:member:71:1", "Completed")
 	a.failing.Store(true)
@@ -87,10 +82,7 @@ func TestWorkflowsPaging(t *testing.T) {
 	a := newDurableApp(t)
 	const n = 51 // one more than a page
 	for i := range n {
-		post := fmt.Sprintf("%s/orchestrators/Wait/wait-%02d", durable, i)
-		if resp, body := a.admin.Do(t, http.MethodPost, post, nil); resp.StatusCode != http.StatusAccepted {
-			t.Fatalf("start: %d %s", resp.StatusCode, body)
-		}
+		a.accept(t, fmt.Sprintf("/orchestrators/Wait/wait-%02d", i), "")
 	}
 	b := a.Login(t, webtest.TrainerEmail, webtest.TrainerPassword)
 	doc := page(t, b, "/workflows?name=Wait", http.StatusOK)
@@ -252,9 +244,7 @@ func TestWorkflowActions(t *testing.T) {
 func TestMemberWorkflows(t *testing.T) {
 	a := newDurableApp(t)
 	for _, id := range []string{"phone-verification:member:7:1", "member:71", "email-verification:member:7:2"} {
-		if resp, body := a.admin.Do(t, http.MethodPost, durable+"/orchestrators/Wait/"+id, nil); resp.StatusCode != http.StatusAccepted {
-			t.Fatalf("start %s: %d %s", id, resp.StatusCode, body)
-		}
+		a.accept(t, "/orchestrators/Wait/"+id, "")
 	}
 	b := a.Login(t, webtest.TrainerEmail, webtest.TrainerPassword)
 	doc := page(t, b, "/workflows/member/7", http.StatusOK)
@@ -265,9 +255,7 @@ func TestMemberWorkflows(t *testing.T) {
 	if section.AttrOr("hx-get", "") != "/workflows/member/7" || section.Find(`a[href="/workflows?member=7"]`).Length() != 1 {
 		t.Errorf("running workflows: the fragment does not poll or link to all: %s", section.AttrOr("hx-get", "(no hx-get)"))
 	}
-	if resp, body := a.admin.Do(t, http.MethodPost, durable+"/instances/member:71/terminate", nil); resp.StatusCode != http.StatusAccepted {
-		t.Fatalf("terminate: %d %s", resp.StatusCode, body)
-	}
+	a.accept(t, "/instances/member:71/terminate", "")
 	a.await(t, "member:71", "Terminated")
 	doc = page(t, b, "/workflows/member/71", http.StatusOK)
 	if _, polls := doc.Find(`[data-testid="member-workflows"]`).Attr("hx-get"); polls || len(rowIDs(doc)) != 1 {
