@@ -144,9 +144,14 @@ const instanceColumns = `InstanceID, Name, RuntimeStatus, CreatedTime, LastUpdat
 
 // Get returns one instance with its payloads, or api.ErrInstanceNotFound.
 func (x *Instances) Get(ctx context.Context, id api.InstanceID) (Instance, error) {
-	q := newStatement(x.pg)
-	q.add("SELECT "+fmt.Sprintf(instanceColumns, "Input")+" FROM Instances WHERE InstanceID = ", q.arg(string(id)))
-	inst, err := scanInstance(x.db.QueryRowContext(ctx, q.String(), q.args...))
+	return readInstance(ctx, x.db, x.pg, id)
+}
+
+// readInstance reads an instance through a handle or a transaction.
+func readInstance(ctx context.Context, q querier, pg bool, id api.InstanceID) (Instance, error) {
+	st := newStatement(pg)
+	st.add("SELECT "+fmt.Sprintf(instanceColumns, "Input")+" FROM Instances WHERE InstanceID = ", st.arg(string(id)))
+	inst, err := scanInstance(q.QueryRowContext(ctx, st.String(), st.args...))
 	if errors.Is(err, sql.ErrNoRows) {
 		return Instance{}, fmt.Errorf("instance %s: %w", id, api.ErrInstanceNotFound)
 	}

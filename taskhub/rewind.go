@@ -77,7 +77,7 @@ func (r *rewinder) rewind(ctx context.Context, id api.InstanceID) error {
 	if err != nil {
 		return err
 	}
-	p, err := planRewind(history, queued, func(child api.InstanceID) (Instance, error) { return r.instance(ctx, child) })
+	p, err := planRewind(history, queued, func(child api.InstanceID) (Instance, error) { return readInstance(ctx, r.tx, r.pg, child) })
 	if err != nil {
 		return err
 	}
@@ -134,16 +134,6 @@ func (r *rewinder) queued(ctx context.Context, id api.InstanceID) (queuedWork, e
 		}
 	}
 	return q, nil
-}
-
-func (r *rewinder) instance(ctx context.Context, id api.InstanceID) (Instance, error) {
-	st := newStatement(r.pg)
-	st.add("SELECT "+fmt.Sprintf(instanceColumns, "NULL")+" FROM Instances WHERE InstanceID = ", st.arg(string(id)))
-	inst, err := scanInstance(r.tx.QueryRowContext(ctx, st.String(), st.args...))
-	if errors.Is(err, sql.ErrNoRows) {
-		return Instance{}, fmt.Errorf("instance %s: %w", id, api.ErrInstanceNotFound)
-	}
-	return inst, err
 }
 
 // write applies a plan: the failed step leaves the history, the queues get what it needs, and
