@@ -93,7 +93,7 @@ func (s *Store) seedBatch(tx *gorm.DB, g *seeder, size int) error {
 	for i := range ms {
 		m := &ms[i]
 		for _, t := range searchTerms(m.FirstName, m.LastName, m.Email, m.Phone) {
-			terms = append(terms, memberTerm{Term: t, MemberID: m.ID})
+			terms = append(terms, memberTerm{Term: t, MemberID: m.ID, Status: m.Status, NameKey: m.NameKey})
 		}
 		audits = append(audits, AuditEntry{At: m.CreatedAt, Actor: ActorSystem, MemberID: &m.ID, Action: ActionCreate})
 		for _, gr := range ranks[i] {

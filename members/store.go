@@ -155,9 +155,14 @@ func (s *Store) save(tx *gorm.DB, actor, action string, before, after *Member) (
 	if res.RowsAffected == 0 {
 		return nil, fmt.Errorf("member %d changed meanwhile: %w", before.ID, ErrConflict)
 	}
-	if searchChanged(before, after) {
+	switch {
+	case searchChanged(before, after):
 		if err := s.writeTerms(tx, after); err != nil {
 			return nil, err
+		}
+	case before.Status != after.Status:
+		if err := tx.Model(&memberTerm{}).Where("member_id = ?", after.ID).Update("status", after.Status).Error; err != nil {
+			return nil, fmt.Errorf("update search terms of member %d: %w", after.ID, err)
 		}
 	}
 	if err := s.audit(tx, rows...); err != nil {
@@ -213,10 +218,13 @@ func byMember[T any](tx *gorm.DB, memberID int64, order string, limit int) ([]T,
 	return out, nil
 }
 
-// memberTerm is a row of member_terms.
+// memberTerm is a row of member_terms. Status and NameKey copy the member's, so that searches
+// can count and sort their matches without reading the members' rows.
 type memberTerm struct {
 	Term     string
 	MemberID int64
+	Status   Status
+	NameKey  string
 }
 
 func (memberTerm) TableName() string { return "member_terms" }
@@ -232,7 +240,7 @@ func (s *Store) writeTerms(tx *gorm.DB, m *Member) error {
 	}
 	rows := make([]memberTerm, len(terms))
 	for i, t := range terms {
-		rows[i] = memberTerm{Term: t, MemberID: m.ID}
+		rows[i] = memberTerm{Term: t, MemberID: m.ID, Status: m.Status, NameKey: m.NameKey}
 	}
 	if err := tx.Create(&rows).Error; err != nil {
 		return fmt.Errorf("write search terms of member %d: %w", m.ID, err)

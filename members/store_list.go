@@ -63,11 +63,16 @@ func (s *Store) List(ctx context.Context, q ListQuery) ([]Member, int64, error) 
 	var ids []int64
 	var total int64
 	counted := false
-	if queryWords(q.Q) != nil {
+	if words := queryWords(q.Q); words != nil {
 		// A search finds few enough members to count them in the same pass that sorts them,
-		// instead of looking every one of them up twice.
+		// instead of looking every one of them up twice; the common search, by name and
+		// status alone, needs no member row at all.
+		search := pageIDs.Select("members.id, count(*) OVER () AS total")
+		if termsSuffice(q) {
+			search = s.termSearch(tx, words, q.Status, q.Sort).Offset((page - 1) * perPage).Limit(perPage)
+		}
 		var rows []struct{ ID, Total int64 }
-		if err := pageIDs.Select("members.id, count(*) OVER () AS total").Scan(&rows).Error; err != nil {
+		if err := search.Scan(&rows).Error; err != nil {
 			return nil, 0, fmt.Errorf("list members: %w", err)
 		}
 		for _, r := range rows {
@@ -92,6 +97,36 @@ func (s *Store) List(ctx context.Context, q ListQuery) ([]Member, int64, error) 
 		return nil, 0, err
 	}
 	return items, total, nil
+}
+
+// termsSuffice reports whether member_terms alone answers q: a search filtered by status at
+// most, in name order.
+func termsSuffice(q ListQuery) bool {
+	return q.Plan == "" && q.Rank == "" && q.FeeOverdue == nil && q.Verified == nil && q.EndsWithinDays == nil &&
+		q.IDs == nil && (q.Sort == "" || q.Sort == "last_name" || q.Sort == "-last_name")
+}
+
+// termSearch selects the ids of the members whose terms match every word and whose status
+// passes, with their count, in name order, from member_terms alone: the first word's range
+// holds each match's status and sort key. The query was validated by filter.
+func (s *Store) termSearch(tx *gorm.DB, words []string, status, sort string) *gorm.DB {
+	lo, hi := prefixRange(words[0])
+	hits := tx.Table("member_terms").Distinct("member_id", "name_key").Where("term >= ? AND term < ?", lo, hi)
+	if cond, arg := statusCondition(status, &ValidationError{}); cond != "" {
+		hits = hits.Where("status"+cond, arg)
+	}
+	// Further words are checked per match through the (member_id, term) index: an IN list of
+	// a short prefix's thousands of members costs more to build than the probes.
+	for _, w := range words[1:] {
+		lo, hi := prefixRange(w)
+		hits = hits.Where("EXISTS (SELECT 1 FROM member_terms more WHERE more.member_id = member_terms.member_id AND more.term >= ? AND more.term < ?)", lo, hi)
+	}
+	dir := " ASC"
+	if sort == "-last_name" {
+		dir = " DESC"
+	}
+	return tx.Table("(?) AS hits", hits).Select("member_id AS id, count(*) OVER () AS total").
+		Order("name_key" + dir + ", member_id" + dir)
 }
 
 // byIDs reads the members with the given ids, in the order of ids.
@@ -163,20 +198,8 @@ func (s *Store) filter(tx *gorm.DB, q ListQuery) (*gorm.DB, error) {
 	if len(words) > 0 {
 		status = "(members.status || '')"
 	}
-	switch st := strings.TrimSpace(q.Status); st {
-	case "all":
-	case "":
-		tx = tx.Where(status+" <> ?", StatusArchived)
-	default:
-		var sts []Status
-		for _, one := range strings.Split(st, ",") {
-			if one := Status(strings.TrimSpace(one)); one.Valid() {
-				sts = append(sts, one)
-			} else {
-				v.Add("status", "must be all, or pending, active, paused or archived, separated by commas")
-			}
-		}
-		tx = tx.Where(status+" IN ?", sts)
+	if cond, arg := statusCondition(q.Status, &v); cond != "" {
+		tx = tx.Where(status+cond, arg)
 	}
 	if q.Plan = strings.TrimSpace(q.Plan); q.Plan != "" {
 		p, err := s.findPlan(tx.Session(&gorm.Session{NewDB: true}), q.Plan)
@@ -217,6 +240,27 @@ func (s *Store) filter(tx *gorm.DB, q ListQuery) (*gorm.DB, error) {
 	// A new session, so that List can count and then fetch, and Iterate fetch chunk after
 	// chunk, from the same conditions without one query's clauses leaking into the next.
 	return tx.Session(&gorm.Session{}), nil
+}
+
+// statusCondition turns ListQuery.Status into a condition on a status column (" <> ?" or
+// " IN ?") and its argument; "all" gives none.
+func statusCondition(status string, v *ValidationError) (string, any) {
+	switch st := strings.TrimSpace(status); st {
+	case "all":
+		return "", nil
+	case "":
+		return " <> ?", StatusArchived
+	default:
+		var sts []Status
+		for _, one := range strings.Split(st, ",") {
+			if one := Status(strings.TrimSpace(one)); one.Valid() {
+				sts = append(sts, one)
+			} else {
+				v.Add("status", "must be all, or pending, active, paused or archived, separated by commas")
+			}
+		}
+		return " IN ?", sts
+	}
 }
 
 func notIf(not bool, cond string) string {
