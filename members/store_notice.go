@@ -20,9 +20,12 @@ func (s *Store) ClaimNotice(ctx context.Context, n Notice) (*Notice, error) {
 	if n.Status == "" {
 		n.Status = NoticeQueued
 	}
-	db := s.db.WithContext(ctx)
-	if err := db.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "key"}}, DoNothing: true}).Create(&n).Error; err != nil {
-		return nil, fmt.Errorf("claim notice %s: %w", n.Key, err)
+	res := s.db.WithContext(ctx).Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "key"}}, DoNothing: true}).Create(&n)
+	if res.Error != nil {
+		return nil, fmt.Errorf("claim notice %s: %w", n.Key, res.Error)
+	}
+	if res.RowsAffected == 1 {
+		return &n, nil
 	}
 	return s.NoticeByKey(ctx, n.Key)
 }
