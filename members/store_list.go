@@ -159,11 +159,15 @@ func (s *Store) Iterate(ctx context.Context, q ListQuery, fn func(*Member) error
 	if err != nil {
 		return err
 	}
-	chunk := make([]Member, 0, s.chunk)
+	size := s.chunk
+	if size <= 0 { // a Store built as a literal (on a transaction) has none set
+		size = iterateChunk
+	}
+	chunk := make([]Member, 0, size)
 	var after int64
 	for {
 		chunk = chunk[:0]
-		err := s.members(filtered).Where("members.id > ?", after).Order("members.id").Limit(s.chunk).Find(&chunk).Error
+		err := s.members(filtered).Where("members.id > ?", after).Order("members.id").Limit(size).Find(&chunk).Error
 		if err != nil {
 			return fmt.Errorf("read members after %d: %w", after, err)
 		}
@@ -172,7 +176,7 @@ func (s *Store) Iterate(ctx context.Context, q ListQuery, fn func(*Member) error
 				return err
 			}
 		}
-		if len(chunk) < s.chunk {
+		if len(chunk) < size {
 			return nil
 		}
 		after = chunk[len(chunk)-1].ID
