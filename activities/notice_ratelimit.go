@@ -51,7 +51,14 @@ func (g sharedGate) wait(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("wait for %s rate limit: %w", g.name, err)
 	}
-	d := slot.Wait()
+	if err := sleep(ctx, slot.Wait()); err != nil {
+		return fmt.Errorf("wait for %s rate limit: %w", g.name, err)
+	}
+	return nil
+}
+
+// sleep waits for d or until ctx ends, whose error it then returns.
+func sleep(ctx context.Context, d time.Duration) error {
 	if d <= 0 {
 		return nil
 	}
@@ -61,7 +68,7 @@ func (g sharedGate) wait(ctx context.Context) error {
 	case <-t.C:
 		return nil
 	case <-ctx.Done():
-		return fmt.Errorf("wait for %s rate limit: %w", g.name, ctx.Err())
+		return ctx.Err()
 	}
 }
 

@@ -164,14 +164,9 @@ func (n *Notices) sendFailed(ctx context.Context, notice *members.Notice, err er
 	if rerr := n.Members.RecordNoticeError(rctx, notice.ID, code, message); rerr != nil {
 		n.log().Error("record notice error", slog.Int64("notice_id", notice.ID), slog.Any("error", rerr))
 	}
-	if d := min(notify.RetryAfterOf(err), maxRetryAfterWait); d > 0 {
-		t := time.NewTimer(d)
-		select {
-		case <-t.C:
-		case <-ctx.Done():
-			t.Stop()
-		}
-	}
+	// Waiting out Retry-After here makes the policy's next attempt come after it; an ended ctx
+	// cuts the wait short and the error below says why the send failed.
+	_ = sleep(ctx, min(notify.RetryAfterOf(err), maxRetryAfterWait))
 	return NoticeResult{}, fmt.Errorf("send notice %s: %w", notice.Key, err)
 }
 

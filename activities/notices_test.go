@@ -3,10 +3,12 @@ package activities_test
 import (
 	"context"
 	"errors"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"membership/activities"
 	"membership/members"
@@ -353,5 +355,23 @@ func TestPreview(t *testing.T) {
 				t.Errorf("got %q in %d segments, want %q in %d", p.Text, p.Segments, tc.text, tc.segments)
 			}
 		})
+	}
+}
+
+// TestSendWaitsOutRetryAfter: Twilio's 429 asks for a second's pause; Send returns the
+// transient error only after it, so the retry policy's next attempt comes later still. The
+// check is a lower bound on the time taken, which a slow machine cannot fail.
+func TestSendWaitsOutRetryAfter(t *testing.T) {
+	p := providers()[0]
+	w, count, fail := p.start(t)
+	fail(1, notifytest.Failure{Status: http.StatusTooManyRequests, RetryAfter: "1"})
+	m := w.member(t, "ada", nil)
+	start := time.Now()
+	_, err := w.notices.Send(t.Context(), request("429", m, activities.ChannelSMS))
+	if took := time.Since(start); err == nil || notify.RetryAfterOf(err) != time.Second || took < time.Second {
+		t.Errorf("err %v after %v; want a transient error with Retry-After 1s, returned after at least 1s", err, took)
+	}
+	if n := w.notice(t, "429"); n.Status != members.NoticeQueued || n.ErrorCode != "20429" || count() != 0 {
+		t.Errorf("notice %s %s, twilio has %d; want queued 20429, none", n.Status, n.ErrorCode, count())
 	}
 }
