@@ -10,6 +10,7 @@ import (
 
 	"github.com/microsoft/durabletask-go/task"
 
+	"membership/config"
 	"membership/members"
 	"membership/workflows"
 )
@@ -29,21 +30,46 @@ type Verification struct {
 	Log     *slog.Logger
 }
 
+// VerificationOptions derives the verification store's limits from the configuration.
+func VerificationOptions(cfg *config.Config) members.VerificationOptions {
+	p := cfg.Verification.Phone
+	return members.VerificationOptions{
+		CodeLength: p.CodeLength, PhoneTimeout: p.Timeout.Std(), EmailTimeout: cfg.Verification.Email.Timeout.Std(),
+		MaxAttempts: p.MaxAttempts, ResendCooldown: p.ResendCooldown.Std(),
+		SendsPerNumberPerHour: p.SendsPerNumberPerHour, SendsPerIPPerHour: p.SendsPerIPPerHour,
+	}
+}
+
 // Register adds the verification area's activities to r.
-func (a *Verification) Register(r *task.TaskRegistry) error {
-	return errors.Join(
-		r.AddActivityN(workflows.IssuePhoneCodeActivity, a.issue(members.VerifyPhone)),
-		r.AddActivityN(workflows.IssueEmailLinkActivity, a.issue(members.VerifyEmail)),
-		r.AddActivityN(workflows.CheckPhoneCodeActivity, a.check),
-		r.AddActivityN(workflows.CheckEmailCodeActivity, a.check),
-		r.AddActivityN(workflows.MarkPhoneVerifiedActivity, a.mark),
-		r.AddActivityN(workflows.MarkEmailVerifiedActivity, a.mark),
-		r.AddActivityN(workflows.EndVerificationActivity, a.end),
-		r.AddActivityN(workflows.ActivateMemberActivity, a.activate),
-		r.AddActivityN(workflows.SendWelcomeActivity, a.sendWelcome),
-		r.AddActivityN(workflows.TellAdminsJoinedActivity, a.tellAdmins),
-		r.AddActivityN(workflows.RecordIncompleteActivity, a.recordIncomplete),
-	)
+func (a *Verification) Register(r *task.TaskRegistry) error { return a.RegisterWith(r, nil) }
+
+// RegisterWith is Register with each activity passed through wrap first (web.Metrics.Activity
+// times them); a nil wrap registers them as they are.
+func (a *Verification) RegisterWith(r *task.TaskRegistry, wrap func(name string, a task.Activity) task.Activity) error {
+	var errs []error
+	for _, act := range []struct {
+		name string
+		fn   task.Activity
+	}{
+		{workflows.IssuePhoneCodeActivity, a.issue(members.VerifyPhone)},
+		{workflows.IssueEmailLinkActivity, a.issue(members.VerifyEmail)},
+		{workflows.CheckPhoneCodeActivity, a.check},
+		{workflows.CheckEmailCodeActivity, a.check},
+		{workflows.MarkPhoneVerifiedActivity, a.mark},
+		{workflows.MarkEmailVerifiedActivity, a.mark},
+		{workflows.EndVerificationActivity, a.end},
+		{workflows.ActivateMemberActivity, a.activate},
+		{workflows.SendWelcomeActivity, a.sendWelcome},
+		{workflows.TellAdminsJoinedActivity, a.tellAdmins},
+		{workflows.RecordIncompleteActivity, a.recordIncomplete},
+	} {
+		fn := act.fn
+		if wrap != nil {
+			fn = wrap(act.name, fn)
+		}
+		errs = append(errs, r.AddActivityN(act.name, fn))
+	}
+	return errors.Join(errs...)
 }
 
 // issue makes a challenge's code and sends it, once: a challenge already sent is answered

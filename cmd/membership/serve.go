@@ -79,6 +79,10 @@ func serveWith(ctx context.Context, e env, extra func(r *task.TaskRegistry), sta
 	if err != nil {
 		return err
 	}
+	verifications, err := wireVerification(ctx, cfg, gdb, notices.notices, log, r, metrics)
+	if err != nil {
+		return err
+	}
 	if extra != nil {
 		extra(r)
 	}
@@ -105,6 +109,7 @@ func serveWith(ctx context.Context, e env, extra func(r *task.TaskRegistry), sta
 		Orchestrators: orchestrators,
 		Metrics:       metrics,
 		Outbox:        notices.outbox,
+		Verifications: verifications,
 		Ready: []web.Check{
 			{Name: "app_database", Ping: func(ctx context.Context) error { return db.Ping(ctx, gdb) }},
 			{Name: "taskhub", Ping: hub.Ping},

@@ -32,17 +32,6 @@ type Verifying struct {
 	Activities    *activities.Verification
 }
 
-// VerificationOptions derives the verification store's options from the configuration, as cmd
-// does.
-func VerificationOptions(cfg *config.Config) members.VerificationOptions {
-	p := cfg.Verification.Phone
-	return members.VerificationOptions{
-		CodeLength: p.CodeLength, PhoneTimeout: p.Timeout.Std(), EmailTimeout: cfg.Verification.Email.Timeout.Std(),
-		MaxAttempts: p.MaxAttempts, ResendCooldown: p.ResendCooldown.Std(),
-		SendsPerNumberPerHour: p.SendsPerNumberPerHour, SendsPerIPPerHour: p.SendsPerIPPerHour,
-	}
-}
-
 // NewVerifying builds the area on store; TellAdmins writes to the admins users lists (nil for
 // one admin, admin@example.org).
 func NewVerifying(t testing.TB, cfg *config.Config, store *members.Store, users *auth.Store) *Verifying {
@@ -80,7 +69,7 @@ func (v *Verifying) fillNotices(t testing.TB, cfg *config.Config, store *members
 // with a task hub.
 func (v *Verifying) fillArea(t testing.TB, cfg *config.Config, store *members.Store) {
 	t.Helper()
-	verifs, err := members.NewVerifications(context.Background(), store, VerificationOptions(cfg))
+	verifs, err := members.NewVerifications(context.Background(), store, activities.VerificationOptions(cfg))
 	if err != nil {
 		t.Fatal(err)
 	}
