@@ -38,6 +38,10 @@ func BenchmarkList50k(b *testing.B) {
 		b.Run(backend.name, func(b *testing.B) {
 			s := openStore(b, backend.pg, nil)
 			s.seed(b, rows)
+			// The first list of a SQLite hub adds the status index; that is not what is measured.
+			if _, err := s.x.List(b.Context(), taskhub.Query{Top: 1}); err != nil {
+				b.Fatal(err)
+			}
 			for _, tc := range []struct {
 				name  string
 				q     taskhub.Query
