@@ -164,10 +164,16 @@ func readLimited(r io.Reader, max int64) ([]byte, error) {
 		return nil, fmt.Errorf("read import file: %w", err)
 	}
 	if int64(len(raw)) > max {
-		return nil, &FileError{err: ErrImportTooLarge,
-			Message: fmt.Sprintf("the file is larger than %s, the import limit (import.max_bytes); split it into smaller files", byteSize(max))}
+		return nil, TooLargeError(max)
 	}
 	return raw, nil
+}
+
+// TooLargeError is the error for a file larger than max bytes, for callers that learn the size
+// before they read (an upload's Content-Length).
+func TooLargeError(max int64) *FileError {
+	return &FileError{err: ErrImportTooLarge,
+		Message: fmt.Sprintf("the file is larger than %s, the import limit (import.max_bytes); split it into smaller files", byteSize(max))}
 }
 
 func byteSize(n int64) string {
@@ -187,7 +193,8 @@ func decodeText(raw []byte, f *ImportFile) (string, error) {
 	var dec *encoding.Decoder
 	switch {
 	case bytes.HasPrefix(raw, []byte(utf8BOM)):
-		f.Encoding, raw = "UTF-8 with BOM", raw[len(utf8BOM):]
+		// The mark declares UTF-8: a byte that is not stands for a character lost.
+		f.Encoding, raw = "UTF-8 with BOM", []byte(strings.ToValidUTF8(string(raw[len(utf8BOM):]), "\uFFFD"))
 	case bytes.HasPrefix(raw, []byte{0xFF, 0xFE}) || bytes.HasPrefix(raw, []byte{0xFE, 0xFF}):
 		f.Encoding, dec = "UTF-16", unicode.UTF16(unicode.BigEndian, unicode.ExpectBOM).NewDecoder()
 	case utf8.Valid(raw):

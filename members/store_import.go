@@ -143,9 +143,12 @@ func (imp *rowImport) row(tx *gorm.DB, row ImportRow) error {
 		errs = append(errs, *rowErr)
 	case err != nil:
 		return err
-	case existing != nil && imp.opts.OnExisting == OnExistingSkip:
+	case existing != nil && imp.opts.OnExisting == OnExistingSkip && len(errs) == 0:
 		imp.rep.Skipped++
 		return nil
+	}
+	if existing != nil {
+		imp.keepLineEnds(&rec, row, existing)
 	}
 	if len(errs) > 0 {
 		// Validation still runs, so the row's every problem is listed at once; nothing of
@@ -172,6 +175,20 @@ func (imp *rowImport) row(tx *gorm.DB, row ImportRow) error {
 		imp.rep.Created++
 	}
 	return imp.report(row.Line, err, nil)
+}
+
+// keepLineEnds keeps a stored value that a cell gives back with other line ends: CSV readers
+// turn CRLF inside a field into LF, and browsers send text areas with CRLF, so without this every
+// export and re-import would rewrite every note of more than one line.
+func (imp *rowImport) keepLineEnds(rec *importRecord, row ImportRow, m *Member) {
+	for i, col := range imp.cols {
+		if col == nil || !strings.Contains(row.Cells[i], "\n") {
+			continue
+		}
+		if stored := col.get(m); stored != row.Cells[i] && strings.ReplaceAll(stored, "\r\n", "\n") == row.Cells[i] {
+			_ = col.set(rec, stored) // a text column: setting text cannot fail
+		}
+	}
 }
 
 // report adds a row's conversion errors and the field errors of err to the report; another
