@@ -68,6 +68,9 @@ func (b *Backend) claimActivity(ctx context.Context) (*backend.ActivityWorkItem,
 		return nil, backend.ErrNoWorkItems
 	}
 	slices.SortFunc(claimed, func(x, y *backend.ActivityWorkItem) int { return cmp.Compare(x.SequenceNumber, y.SequenceNumber) })
+	for _, wi := range claimed {
+		b.held.addTasks(wi.SequenceNumber)
+	}
 	b.prefetched.push(claimed[1:])
 	return claimed[0], nil
 }
@@ -79,6 +82,7 @@ func (b *Backend) releasePrefetched(ctx context.Context) error {
 	if len(seqs) == 0 {
 		return nil
 	}
+	defer b.held.dropTasks(seqs...)
 	_, err := b.pool.Exec(ctx, "UPDATE NewTasks SET LockedBy = NULL, LockExpiration = NULL WHERE SequenceNumber = ANY($1) AND LockedBy = $2",
 		seqs, b.workerName)
 	if err != nil {
@@ -126,6 +130,7 @@ func (p *prefetch) drain() []int64 {
 // AbandonActivityWorkItem implements backend.Backend: it unlocks the task for
 // any process to take.
 func (b *Backend) AbandonActivityWorkItem(ctx context.Context, wi *backend.ActivityWorkItem) error {
+	defer b.held.dropTasks(wi.SequenceNumber)
 	tag, err := b.pool.Exec(ctx, "UPDATE NewTasks SET LockedBy = NULL, LockExpiration = NULL WHERE SequenceNumber = $1 AND LockedBy = $2",
 		wi.SequenceNumber, wi.LockedBy)
 	if err == nil && tag.RowsAffected() == 0 {

@@ -47,6 +47,7 @@ type completion struct {
 // once, and a round trip each made the completions the bottleneck of a
 // fan-out.
 func (b *Backend) CompleteActivityWorkItem(ctx context.Context, wi *backend.ActivityWorkItem) error {
+	defer b.held.dropTasks(wi.SequenceNumber)
 	payload, err := backend.MarshalHistoryEvent(wi.Result)
 	if err != nil {
 		return err

@@ -37,6 +37,7 @@ type statement struct {
 // timers and messages the step produced, and deletes the events it consumed.
 // A lock another process took over answers backend.ErrWorkItemLockLost.
 func (b *Backend) CompleteOrchestrationWorkItem(ctx context.Context, wi *backend.OrchestrationWorkItem) error {
+	defer b.held.dropInstance(string(wi.InstanceID))
 	batch, err := stepStatements(wi)
 	if err != nil {
 		return fmt.Errorf("complete orchestration work item %s: %w", wi.InstanceID, err)

@@ -168,9 +168,9 @@ func TestLiveLocksAreRenewed(t *testing.T) {
 	}
 	activity := claim(t, "claim activity", holder.GetActivityWorkItem)
 	orchestration := claim(t, "claim orchestration", holder.GetOrchestrationWorkItem)
-	// Two and a half lock timeouts: without renewal both locks would have
-	// expired.
-	time.Sleep(opts.LockTimeout * 5 / 2)
+	// Half a lock timeout beyond the expiry the locks would have without
+	// renewal.
+	time.Sleep(opts.LockTimeout * 3 / 2)
 	if wi, err := other.GetActivityWorkItem(within(t, time.Second)); !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("other process claimed activity %v (error %v) while its holder lives", wi, err)
 	}

@@ -18,9 +18,7 @@ const (
 	activityWork      work = "activity"
 )
 
-// kinds lists every kind of work, each with its bit in Backend.pending.
-var kinds = [...]work{orchestrationWork, activityWork}
-
+// bit is w's bit in Backend.pending.
 func (w work) bit() uint32 {
 	if w == orchestrationWork {
 		return 1
@@ -82,7 +80,7 @@ func (b *Backend) sendPending(ctx context.Context) {
 		return
 	}
 	var payloads []string
-	for _, w := range kinds {
+	for _, w := range [...]work{orchestrationWork, activityWork} {
 		if bits&w.bit() != 0 {
 			payloads = append(payloads, string(w))
 		}

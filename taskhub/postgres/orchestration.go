@@ -3,6 +3,7 @@ package postgres
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -25,9 +26,13 @@ const maxEventsPerStep = 1000
 // claimInstance locks the instance of the oldest visible event among those
 // whose instance is not locked, and takes up to $3 of its visible events, in
 // one statement. SKIP LOCKED lets concurrent claims pass each other's
-// candidates instead of queueing behind them. An instance whose events
-// vanished meanwhile (a purge) comes back with one row of NULL events, as the
-// SQLite backend hands out a work item without events.
+// candidates instead of queueing behind them.
+//
+// The statement sees the tables as they were when it began. When another
+// process completes a step of the instance meanwhile, the instance is
+// unlocked by the time the claim locks it, but the events the claim saw are
+// gone and the newer ones are not in its view: the instance then comes back
+// with one row of NULL events, locked but with nothing to do.
 const claimInstance = `
 WITH next AS (
 	SELECT I.InstanceID
@@ -70,6 +75,22 @@ func (b *Backend) GetOrchestrationWorkItem(ctx context.Context) (*backend.Orches
 // claimOrchestration locks one instance that has visible events and takes up
 // to maxEventsPerStep of them, or returns backend.ErrNoWorkItems.
 func (b *Backend) claimOrchestration(ctx context.Context) (*backend.OrchestrationWorkItem, error) {
+	// A claim that raced a step's completion (see claimInstance) lets the
+	// instance go and tries again with a fresh view, a few times.
+	for range 3 {
+		wi, err := b.claimOrchestrationOnce(ctx)
+		if !errors.Is(err, errStaleClaim) {
+			return wi, err
+		}
+	}
+	return nil, backend.ErrNoWorkItems
+}
+
+// errStaleClaim reports a claim that locked an instance without events.
+var errStaleClaim = errors.New("claimed an instance whose events were consumed meanwhile")
+
+// claimOrchestrationOnce makes one claim; see claimOrchestration.
+func (b *Backend) claimOrchestrationOnce(ctx context.Context) (*backend.OrchestrationWorkItem, error) {
 	rows, err := b.pool.Query(ctx, claimInstance, b.workerName, b.opts.LockTimeout.Milliseconds(), maxEventsPerStep)
 	if err != nil {
 		return nil, fmt.Errorf("claim orchestration work item: %w", err)
@@ -98,8 +119,13 @@ func (b *Backend) claimOrchestration(ctx context.Context) (*backend.Orchestratio
 		LockedBy:   b.workerName,
 	}
 	if claimed[0].seq == nil {
-		return wi, nil
+		if _, err := b.pool.Exec(ctx, "UPDATE Instances SET LockedBy = NULL, LockExpiration = NULL WHERE InstanceID = $1 AND LockedBy = $2",
+			id, b.workerName); err != nil {
+			return nil, fmt.Errorf("let go of instance %s claimed without events: %w", id, err)
+		}
+		return nil, errStaleClaim
 	}
+	b.held.addInstance(id)
 	// RETURNING keeps no order; the executor needs them first in, first out.
 	slices.SortFunc(claimed, func(a, b row) int { return cmp.Compare(*a.seq, *b.seq) })
 	var maxDequeue int32
@@ -132,6 +158,7 @@ func (b *Backend) untilNextTimer(ctx context.Context) (time.Duration, error) {
 // instance and returns its events to the queue, hidden for the work item's
 // abandon delay.
 func (b *Backend) AbandonOrchestrationWorkItem(ctx context.Context, wi *backend.OrchestrationWorkItem) error {
+	defer b.held.dropInstance(string(wi.InstanceID))
 	var visible *time.Time
 	if d := wi.GetAbandonDelay(); d > 0 {
 		t := time.Now().UTC().Add(d)

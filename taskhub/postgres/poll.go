@@ -11,9 +11,10 @@ import (
 	"membership/taskhub"
 )
 
-// longPoll asks fetch for a work item until it finds one, waiting between
-// attempts until wake is signalled, the delay that next returns elapses (nil next:
-// no such delay), the poll interval elapses, or ctx ends.
+// longPoll asks fetch for a work item until it finds one. Between attempts
+// it waits until wake is signalled (and then settle more), the delay that
+// next returns elapses (nil next: no such delay), the poll interval elapses,
+// or ctx ends.
 //
 // It never returns backend.ErrNoWorkItems: the engine's worker answers that
 // with a backoff that grows to 5 s and that nothing interrupts; waiting here
@@ -43,21 +44,29 @@ func longPoll[T any](ctx context.Context, b *Backend, wake taskhub.Waker, settle
 				wait = min(wait, d)
 			}
 		}
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return none, fmt.Errorf("wait for work: %w", ctx.Err())
-		case <-woken:
-			t.Reset(settle)
-			select {
-			case <-ctx.Done():
-				t.Stop()
-				return none, fmt.Errorf("wait for work: %w", ctx.Err())
-			case <-t.C:
-			}
-		case <-t.C:
+		if err := sleep(ctx, woken, wait, settle); err != nil {
+			return none, err
 		}
-		t.Stop()
+	}
+}
+
+// sleep waits for d, or until woken closes and then settle more; it returns
+// an error only when ctx ends first.
+func sleep(ctx context.Context, woken <-chan struct{}, d, settle time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return fmt.Errorf("wait for work: %w", ctx.Err())
+	case <-t.C:
+		return nil
+	case <-woken:
+	}
+	t.Reset(settle)
+	select {
+	case <-ctx.Done():
+		return fmt.Errorf("wait for work: %w", ctx.Err())
+	case <-t.C:
+		return nil
 	}
 }
