@@ -125,7 +125,6 @@ func (b *Backend) claimOrchestrationOnce(ctx context.Context) (*backend.Orchestr
 		}
 		return nil, errStaleClaim
 	}
-	b.held.addInstance(id)
 	// RETURNING keeps no order; the executor needs them first in, first out.
 	slices.SortFunc(claimed, func(a, b row) int { return cmp.Compare(*a.seq, *b.seq) })
 	var maxDequeue int32
@@ -138,6 +137,9 @@ func (b *Backend) claimOrchestrationOnce(ctx context.Context) (*backend.Orchestr
 		maxDequeue = max(maxDequeue, *c.dequeue)
 	}
 	wi.RetryCount = maxDequeue - 1
+	// Held, and so renewed, only once it is handed out: a lock on events
+	// that cannot be read must run out.
+	b.held.addInstance(id)
 	return wi, nil
 }
 
