@@ -78,8 +78,21 @@ func (s *Server) memberShow(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	v := templates.MemberView{Member: *m, Fees: fees, Gradings: gradings, Timeline: timeline, Today: s.today().String()}
-	return s.page(c, http.StatusOK, m.FullName(), "members", templates.MemberShow(s.ctx(c, m.FullName(), "members"), v))
+	flows, err := s.memberWorkflows(ctx, id)
+	if err != nil {
+		return err
+	}
+	tc := s.ctx(c, m.FullName(), "members")
+	v := templates.MemberView{Member: *m, Fees: fees, Gradings: gradings, Timeline: timeline, Today: s.today().String(),
+		Workflows: templates.MemberWorkflows(flows)}
+	if s.verifications != nil {
+		verification, err := s.verificationView(ctx, m)
+		if err != nil {
+			return err
+		}
+		v.Verification = templates.VerificationStatus(tc, verification)
+	}
+	return s.page(c, http.StatusOK, m.FullName(), "members", templates.MemberShow(tc, v))
 }
 
 func (s *Server) memberNew(c echo.Context) error {

@@ -9,6 +9,7 @@ package browsertest
 import (
 	"context"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -87,14 +88,21 @@ func Open(ctx context.Context, t testing.TB, app *webtest.App, path, css string)
 	}
 }
 
-// Text returns the visible text of the first element matching css, waiting for it.
+// Text returns the visible text of the first element matching css, waiting for it. Right after
+// a form submit the element found may belong to a page being replaced ("No node with given id"),
+// so a read that loses its node is tried again on the new page.
 func Text(ctx context.Context, t testing.TB, css string) string {
 	t.Helper()
-	s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(css), chromedp.NodeVisible))
-	if err != nil {
-		t.Fatalf("text of %s: %v", css, err)
+	for {
+		s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(css), chromedp.NodeVisible))
+		if err == nil {
+			return s
+		}
+		if !strings.Contains(err.Error(), "No node with given id") || ctx.Err() != nil {
+			t.Fatalf("text of %s: %v", css, err)
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
-	return s
 }
 
 // Click clicks the first element matching css, waiting for it to be visible.
