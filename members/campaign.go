@@ -220,11 +220,12 @@ type CampaignFreeze struct {
 }
 
 // Unreachable says why member m gets no campaign notice on channel, or "" when they can get
-// one: the contact must be there and the member must have consented to the channel.
+// one: the contact must be there and the member must have consented to the channel. The
+// reasons are the sending activity's (activities.Send), which checks again when it sends.
 func Unreachable(m *Member, channel string) string {
 	switch {
 	case m.ErasedAt != nil:
-		return "erased"
+		return "member erased"
 	case channel == CampaignEmail && m.Email == "":
 		return "no e-mail address"
 	case channel == CampaignEmail && !m.EmailConsent:
@@ -232,7 +233,7 @@ func Unreachable(m *Member, channel string) string {
 	case channel == CampaignSMS && m.Phone == "":
 		return "no phone number"
 	case channel == CampaignSMS && !m.SMSConsent:
-		return "no SMS consent"
+		return "no sms consent"
 	}
 	return ""
 }

@@ -193,6 +193,16 @@ func (s *Store) ListCampaigns(ctx context.Context, page, perPage int) ([]Campaig
 	return out, total, nil
 }
 
+// CampaignRetries lists the follow-up campaigns to the failed recipients of campaign id,
+// oldest first.
+func (s *Store) CampaignRetries(ctx context.Context, id int64) ([]Campaign, error) {
+	var out []Campaign
+	if err := s.db.WithContext(ctx).Where("parent_id = ?", id).Order("id").Find(&out).Error; err != nil {
+		return nil, fmt.Errorf("list retries of campaign %d: %w", id, err)
+	}
+	return out, nil
+}
+
 // CancelCampaign marks a planned or running campaign cancelled, with an audit row; stopping
 // its workflow is the caller's next step. A finished campaign is ErrConflict.
 func (s *Store) CancelCampaign(ctx context.Context, actor string, id int64) (*Campaign, error) {

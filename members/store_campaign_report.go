@@ -1,10 +1,14 @@
 package members
 
 import (
+	"bufio"
 	"cmp"
 	"context"
+	"encoding/csv"
 	"fmt"
+	"io"
 	"slices"
+	"strconv"
 	"strings"
 
 	"gorm.io/gorm"
@@ -140,4 +144,35 @@ func (s *Store) PreviewCampaign(ctx context.Context, in *CampaignInput, samples 
 		})
 	}
 	return p, nil
+}
+
+// WriteCampaignReportCSV writes campaign id's recipients as CSV — member, name, channel,
+// outcome, reason, notice — streaming, with cells a spreadsheet would evaluate defused as in
+// the member export.
+func (s *Store) WriteCampaignReportCSV(ctx context.Context, w io.Writer, id int64) error {
+	if _, err := s.GetCampaign(ctx, id); err != nil {
+		return err
+	}
+	bw := bufio.NewWriterSize(w, 64<<10)
+	cw := csv.NewWriter(bw)
+	cw.UseCRLF = true
+	if err := cw.Write([]string{"member_id", "first_name", "last_name", "channel", "status", "reason", "notice_id"}); err != nil {
+		return fmt.Errorf("write CSV header: %w", err)
+	}
+	err := s.IterateCampaignRecipients(ctx, id, func(r *CampaignRecipient) error {
+		notice := ""
+		if r.NoticeID != nil {
+			notice = strconv.FormatInt(*r.NoticeID, 10)
+		}
+		return cw.Write([]string{strconv.FormatInt(r.MemberID, 10), neutralise(r.FirstName, false), neutralise(r.LastName, false),
+			r.Channel, r.Status, neutralise(r.Reason, false), notice})
+	})
+	if err != nil {
+		return err
+	}
+	cw.Flush()
+	if err := cw.Error(); err != nil {
+		return fmt.Errorf("write CSV: %w", err)
+	}
+	return bw.Flush()
 }

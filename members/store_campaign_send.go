@@ -62,7 +62,8 @@ func (s *Store) writeRecipients(ctx context.Context, tx *gorm.DB, c *Campaign, b
 	} else {
 		w := recipientWriter{tx: tx, campaignID: c.ID, batchSize: batchSize}
 		// The same store on the transaction: the audience is read where it is written.
-		inTx := &Store{db: tx, opts: s.opts, log: s.log}
+		inTx := *s
+		inTx.db = tx
 		err := inTx.Iterate(ctx, c.Audience.Query(), func(m *Member) error {
 			size++
 			for _, ch := range c.Channels {

@@ -241,7 +241,7 @@ func TestPreviewCampaign(t *testing.T) {
 	if p.Channels[0].Reachable != 3 || len(p.Channels[0].Skipped) != 1 || p.Channels[0].Skipped[0] != (members.SkipCount{Reason: "no e-mail address", Count: 1}) {
 		t.Errorf("e-mail = %+v", p.Channels[0])
 	}
-	if p.Channels[1].Reachable != 3 || p.Channels[1].Skipped[0].Reason != "no SMS consent" {
+	if p.Channels[1].Reachable != 3 || p.Channels[1].Skipped[0].Reason != "no sms consent" {
 		t.Errorf("sms = %+v", p.Channels[1])
 	}
 	if len(p.Samples) != 2 || p.Samples[0].ID != ms[0].ID || p.Samples[1].ID != ms[1].ID {

@@ -1,0 +1,93 @@
+package activities
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"time"
+
+	"github.com/microsoft/durabletask-go/task"
+
+	"membership/config"
+	"membership/members"
+	"membership/workflows"
+)
+
+// Campaigns holds the campaign workflows' side effects.
+type Campaigns struct {
+	Members *members.Store
+	Notices *Notices
+	// BatchSize is how many notices one batch sends (campaigns.batch_size).
+	BatchSize int
+	// QuietHours (in Location) hold SMS back.
+	QuietHours config.QuietHours
+	Location   *time.Location
+	// Concurrency is how many sends one batch has in flight at once; 0 means
+	// DefaultSendConcurrency.
+	Concurrency int
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+	Log *slog.Logger
+}
+
+// NewCampaigns builds the campaign activities from the configuration.
+func NewCampaigns(cfg *config.Config, store *members.Store, notices *Notices, log *slog.Logger) *Campaigns {
+	return &Campaigns{
+		Members: store, Notices: notices, BatchSize: cfg.Campaigns.BatchSize,
+		QuietHours: cfg.Campaigns.QuietHours, Location: cfg.Club.Location(), Log: log,
+	}
+}
+
+// Register adds the campaign activities to r.
+func (a *Campaigns) Register(r *task.TaskRegistry) error {
+	return errors.Join(
+		r.AddActivityN(workflows.SelectCampaignAudienceActivity, activity(a.selectAudience)),
+		r.AddActivityN(workflows.SendCampaignNoticesActivity, activity(a.sendBatch)),
+		r.AddActivityN(workflows.FailCampaignBatchActivity, activity(a.failBatch)),
+		r.AddActivityN(workflows.FinishCampaignActivity, activity(a.finish)),
+	)
+}
+
+// selectAudience freezes the campaign's recipients once and answers their counts.
+func (a *Campaigns) selectAudience(ctx context.Context, campaignID int64) (workflows.AudienceFrozen, error) {
+	fr, err := a.Members.FreezeCampaignAudience(ctx, campaignID, max(a.BatchSize, 1))
+	if errors.Is(err, members.ErrConflict) {
+		c, gerr := a.Members.GetCampaign(ctx, campaignID)
+		if gerr == nil && c.Status == members.CampaignCancelled {
+			return workflows.AudienceFrozen{Cancelled: true}, nil
+		}
+	}
+	if err != nil {
+		return workflows.AudienceFrozen{}, err
+	}
+	return workflows.AudienceFrozen{AudienceSize: fr.AudienceSize, Counts: counts(fr.Counts), Batches: fr.Batches}, nil
+}
+
+// failBatch settles a batch whose retries ran out: its pending recipients failed.
+func (a *Campaigns) failBatch(ctx context.Context, in workflows.CampaignBatchInput) (workflows.CampaignBatchResult, error) {
+	if err := a.Members.FailCampaignBatch(ctx, in.CampaignID, in.Batch, in.Reason); err != nil {
+		return workflows.CampaignBatchResult{}, err
+	}
+	c, err := a.Members.CampaignBatchCounts(ctx, in.CampaignID, in.Batch)
+	return workflows.CampaignBatchResult{Counts: counts(c)}, err
+}
+
+// finish records how the campaign ended and answers its final counts.
+func (a *Campaigns) finish(ctx context.Context, in workflows.FinishCampaignInput) (workflows.CampaignCounts, error) {
+	status := members.CampaignCompleted
+	if in.Error != "" {
+		status = members.CampaignFailed
+	}
+	c, err := a.Members.FinishCampaign(ctx, in.CampaignID, status, in.Error)
+	if err != nil {
+		return workflows.CampaignCounts{}, err
+	}
+	loggerOr(a.Log).Info("campaign finished", slog.Int64("campaign_id", c.ID), slog.String("status", string(c.Status)),
+		slog.Int("sent", c.Counts.Sent), slog.Int("failed", c.Counts.Failed), slog.Int("skipped", c.Counts.Skipped))
+	return counts(c.Counts), nil
+}
+
+// counts are a store's counts as the workflows read them.
+func counts(c members.CampaignCounts) workflows.CampaignCounts {
+	return workflows.CampaignCounts(c)
+}

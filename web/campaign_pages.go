@@ -1,0 +1,250 @@
+package web
+
+import (
+	"net/http"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"membership/activities"
+	"membership/members"
+	"membership/web/templates"
+)
+
+// previewSamples is how many members the preview renders the texts for.
+const previewSamples = 3
+
+func (s *Server) campaignsList(c echo.Context) error {
+	page, _ := strconv.Atoi(c.QueryParam("page"))
+	page = max(page, 1)
+	const perPage = 50
+	items, total, err := s.members.ListCampaigns(c.Request().Context(), page, perPage)
+	if err != nil {
+		return err
+	}
+	v := templates.CampaignsView{Total: total, Page: page, PerPage: perPage}
+	for _, cp := range items {
+		v.Items = append(v.Items, templates.CampaignRow{Campaign: cp, StartAt: s.clubTime(&cp.StartAt)})
+	}
+	return s.page(c, http.StatusOK, "Campaigns", "campaigns", templates.Campaigns(s.ctx(c, "Campaigns", "campaigns"), v))
+}
+
+func (s *Server) campaignNew(c echo.Context) error {
+	form := templates.CampaignForm{When: "now", Channels: []string{members.CampaignEmail}, Status: string(members.StatusActive)}
+	return s.campaignForm(c, http.StatusOK, templates.CampaignNewView{Form: form})
+}
+
+// campaignForm renders the new-campaign page.
+func (s *Server) campaignForm(c echo.Context, status int, v templates.CampaignNewView) error {
+	plans, err := s.members.ListPlans(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	v.Plans, v.TimeZone = plans, s.cfg.Club.TimeZone
+	return s.page(c, status, "New campaign", "campaigns", templates.CampaignNew(s.ctx(c, "New campaign", "campaigns"), v))
+}
+
+// campaignCreate previews the form's campaign (action "preview") or plans and starts it.
+func (s *Server) campaignCreate(c echo.Context) error {
+	form, in, errs := s.campaignInput(c)
+	v := templates.CampaignNewView{Form: form, Errors: errs}
+	if len(errs) > 0 {
+		return s.campaignForm(c, http.StatusUnprocessableEntity, v)
+	}
+	ctx := c.Request().Context()
+	if c.FormValue("action") == "preview" {
+		p, err := s.members.PreviewCampaign(ctx, &in, previewSamples)
+		if v.Errors = fieldErrorsOf(err); v.Errors != nil {
+			return s.campaignForm(c, http.StatusUnprocessableEntity, v)
+		}
+		if err != nil {
+			return err
+		}
+		v.Preview = p
+		if v.Samples, err = s.campaignSamples(in, p.Samples); err != nil {
+			return err
+		}
+		return s.campaignForm(c, http.StatusOK, v)
+	}
+	cp, err := s.members.CreateCampaign(ctx, principal(c).Actor(), in)
+	if v.Errors = fieldErrorsOf(err); v.Errors != nil {
+		return s.campaignForm(c, http.StatusUnprocessableEntity, v)
+	}
+	if err != nil {
+		return err
+	}
+	if err := s.startCampaign(ctx, cp); err != nil {
+		return err
+	}
+	msg := "Campaign started."
+	if cp.StartAt.After(time.Now()) {
+		msg = "Campaign planned for " + s.clubTime(&cp.StartAt) + "."
+	}
+	return s.redirectWith(c, campaignPath(cp.ID), "ok", msg)
+}
+
+// campaignInput reads the form into the form as typed and the campaign input; errs holds what
+// cannot be read at all (a number that is none, a date without a time).
+func (s *Server) campaignInput(c echo.Context) (templates.CampaignForm, members.CampaignInput, templates.FieldErrors) {
+	f := templates.CampaignForm{
+		Name: c.FormValue("name"), Subject: c.FormValue("subject"), Message: c.FormValue("message"),
+		Status: c.FormValue("status"), Plan: c.FormValue("plan"), Rank: c.FormValue("rank"),
+		FeeOverdue: c.FormValue("fee_overdue"), Verified: c.FormValue("verified"), EndsWithin: strings.TrimSpace(c.FormValue("ends_within_days")),
+		When: c.FormValue("when"), StartDate: c.FormValue("start_date"), StartTime: c.FormValue("start_time"),
+	}
+	if params, err := c.FormParams(); err == nil {
+		f.Channels = params["channels"]
+	}
+	in := members.CampaignInput{Name: f.Name, Channels: f.Channels, Subject: f.Subject, Message: f.Message,
+		Audience: members.CampaignAudience{Status: f.Status, Plan: f.Plan, Rank: f.Rank}}
+	errs := templates.FieldErrors{}
+	if b, err := strconv.ParseBool(f.FeeOverdue); err == nil {
+		in.Audience.FeeOverdue = &b
+	}
+	if b, err := strconv.ParseBool(f.Verified); err == nil {
+		in.Audience.Verified = &b
+	}
+	if f.EndsWithin != "" {
+		n, err := strconv.Atoi(f.EndsWithin)
+		if err != nil {
+			errs["ends_within_days"] = "must be a whole number of days"
+		}
+		in.Audience.EndsWithinDays = &n
+	}
+	if f.When == "later" {
+		at, err := time.ParseInLocation("2006-01-02 15:04", f.StartDate+" "+f.StartTime, s.cfg.Club.Location())
+		if err != nil {
+			errs["start_at"] = "give the date and time of the start"
+		} else {
+			in.StartAt = &at
+		}
+	}
+	return f, in, errs
+}
+
+// campaignSamples renders the campaign's texts for the preview's sample members, with the
+// club's message templates, as the sends will.
+func (s *Server) campaignSamples(in members.CampaignInput, sample []members.Member) ([]templates.CampaignSample, error) {
+	texts, err := activities.LoadTexts(s.cfg.Club.Name, s.cfg.Club.Language, filepath.Join(s.cfg.Server.DataDir, "templates"))
+	if err != nil {
+		return nil, err
+	}
+	var out []templates.CampaignSample
+	for i := range sample {
+		m := &sample[i]
+		for _, ch := range in.Channels {
+			if members.Unreachable(m, ch) != "" {
+				continue
+			}
+			one := templates.CampaignSample{Member: m.FullName(), Channel: ch}
+			p, err := texts.Preview(activities.NoticeRequest{Channel: ch, Template: activities.TemplateCampaign, Subject: in.Subject, Body: in.Message}, m)
+			if err != nil {
+				one.Error = err.Error()
+			}
+			one.Subject, one.Text, one.Chars, one.Segments = p.Subject, p.Text, p.Chars, p.Segments
+			out = append(out, one)
+		}
+	}
+	return out, nil
+}
+
+func (s *Server) campaignShow(c echo.Context) error {
+	id, err := idParam(c)
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	cp, err := s.members.GetCampaign(ctx, id)
+	if err != nil {
+		return err
+	}
+	failed, n, err := s.members.CampaignRecipients(ctx, id, members.RecipientQuery{Status: members.RecipientFailed, PerPage: 100})
+	if err != nil {
+		return err
+	}
+	retries, err := s.members.CampaignRetries(ctx, id)
+	if err != nil {
+		return err
+	}
+	v := templates.CampaignView{Campaign: *cp, StartAt: s.clubTime(&cp.StartAt), StartedAt: s.clubTime(cp.StartedAt),
+		FinishedAt: s.clubTime(cp.FinishedAt), Failed: failed, FailedTotal: n, Retries: retries}
+	return s.page(c, http.StatusOK, cp.Name, "campaigns", templates.CampaignShow(s.ctx(c, cp.Name, "campaigns"), v))
+}
+
+// campaignProgress is the live fragment htmx polls. Once the campaign has finished, it asks
+// htmx to reload the whole page, which then shows the report.
+func (s *Server) campaignProgress(c echo.Context) error {
+	id, err := idParam(c)
+	if err != nil {
+		return err
+	}
+	cp, err := s.members.GetCampaign(c.Request().Context(), id)
+	if err != nil {
+		return err
+	}
+	if cp.Status.Finished() && c.Request().Header.Get("HX-Request") == "true" {
+		c.Response().Header().Set("HX-Refresh", "true")
+	}
+	return render(c, http.StatusOK, templates.CampaignProgress(*cp))
+}
+
+func (s *Server) campaignReportCSV(c echo.Context) error {
+	id, err := idParam(c)
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	if _, err := s.members.GetCampaign(ctx, id); err != nil {
+		return err
+	}
+	h := c.Response().Header()
+	h.Set(echo.HeaderContentType, "text/csv; charset=utf-8")
+	h.Set(echo.HeaderContentDisposition, `attachment; filename="campaign-`+strconv.FormatInt(id, 10)+`.csv"`)
+	c.Response().WriteHeader(http.StatusOK)
+	return s.members.WriteCampaignReportCSV(ctx, c.Response(), id)
+}
+
+func (s *Server) campaignCancel(c echo.Context) error {
+	id, err := idParam(c)
+	if err != nil {
+		return err
+	}
+	if _, err := s.cancelCampaign(c.Request().Context(), principal(c).Actor(), id); err != nil {
+		return s.campaignActionFailed(c, id, err)
+	}
+	return s.redirectWith(c, campaignPath(id), "ok", "Campaign cancelled.")
+}
+
+func (s *Server) campaignRetry(c echo.Context) error {
+	id, err := idParam(c)
+	if err != nil {
+		return err
+	}
+	cp, err := s.retryCampaign(c.Request().Context(), principal(c).Actor(), id)
+	if err != nil {
+		return s.campaignActionFailed(c, id, err)
+	}
+	return s.redirectWith(c, campaignPath(cp.ID), "ok", "Retrying the failed notices as a campaign of its own.")
+}
+
+// campaignActionFailed sends the browser back to the campaign with why an action could not be
+// done (a campaign finished meanwhile); other errors are answered as errors.
+func (s *Server) campaignActionFailed(c echo.Context, id int64, err error) error {
+	if status, msg := statusOf(err); status == http.StatusConflict {
+		return s.redirectWith(c, campaignPath(id), "error", msg)
+	}
+	return err
+}
+
+func campaignPath(id int64) string { return "/campaigns/" + strconv.FormatInt(id, 10) }
+
+// clubTime writes t in the club's time zone, or "" for none.
+func (s *Server) clubTime(t *time.Time) string {
+	if t == nil || t.IsZero() {
+		return ""
+	}
+	return t.In(s.cfg.Club.Location()).Format("2006-01-02 15:04")
+}

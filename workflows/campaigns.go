@@ -1,0 +1,119 @@
+package workflows
+
+import (
+	"errors"
+	"time"
+
+	"github.com/microsoft/durabletask-go/task"
+)
+
+// Orchestrator names of the campaign area.
+const (
+	RenewalCampaignName = "RenewalCampaign"
+	CampaignBatchName   = "CampaignBatch"
+)
+
+// Activity names of the campaign area (activities.Campaigns registers them).
+const (
+	SelectCampaignAudienceActivity = "SelectCampaignAudience"
+	SendCampaignNoticesActivity    = "SendCampaignNotices"
+	FailCampaignBatchActivity      = "FailCampaignBatch"
+	FinishCampaignActivity         = "FinishCampaign"
+)
+
+// Bounds of a campaign's fan-out: how many batches run at once, and how many one execution
+// of RenewalCampaign handles before it continues as new. Each batch adds a handful of events
+// to the parent's history, so a generation's history stays near 200 events for any audience.
+const (
+	campaignWindow     = 8
+	campaignGeneration = 32
+)
+
+// CampaignCounts count a campaign's notices (one per recipient and channel).
+type CampaignCounts struct {
+	Total   int `json:"total"`
+	Sent    int `json:"sent"`
+	Failed  int `json:"failed"`
+	Skipped int `json:"skipped"`
+}
+
+// Add sums two counts.
+func (c CampaignCounts) Add(d CampaignCounts) CampaignCounts {
+	return CampaignCounts{Total: c.Total + d.Total, Sent: c.Sent + d.Sent, Failed: c.Failed + d.Failed, Skipped: c.Skipped + d.Skipped}
+}
+
+// RenewalCampaignInput is a campaign's input, and its state from one generation to the next.
+// StartAt is the planned start; Run, Batches, Next and Counts are set once the audience is
+// frozen.
+type RenewalCampaignInput struct {
+	CampaignID int64     `json:"campaign_id"`
+	StartAt    time.Time `json:"start_at"`
+	// Run names this run's batch instances, so a campaign restarted from the monitor makes
+	// new ones instead of colliding with the old.
+	Run     string         `json:"run,omitempty"`
+	Batches int            `json:"batches,omitempty"`
+	Next    int            `json:"next,omitempty"` // the first batch of this generation
+	Counts  CampaignCounts `json:"counts"`
+}
+
+// AudienceFrozen is what SelectCampaignAudience answers: sizes and counts, never the members,
+// so the orchestration's history stays small whatever the audience.
+type AudienceFrozen struct {
+	AudienceSize int            `json:"audience_size"`
+	Counts       CampaignCounts `json:"counts"`
+	Batches      int            `json:"batches"`
+	// Cancelled: the campaign was cancelled before it started; nothing was frozen.
+	Cancelled bool `json:"cancelled,omitempty"`
+}
+
+// CampaignBatchInput names one batch of a campaign.
+type CampaignBatchInput struct {
+	CampaignID int64  `json:"campaign_id"`
+	Batch      int    `json:"batch"`
+	Reason     string `json:"reason,omitempty"` // FailCampaignBatch: why the batch gave up
+}
+
+// CampaignBatchResult is a batch's counts after a send. QuietFor > 0 means its SMS wait for
+// the end of the quiet hours (its e-mails went out); Stopped means the campaign is no longer
+// running (cancelled) and the batch sent nothing.
+type CampaignBatchResult struct {
+	Counts   CampaignCounts `json:"counts"`
+	QuietFor time.Duration  `json:"quiet_for,omitempty"`
+	Stopped  bool           `json:"stopped,omitempty"`
+}
+
+// FinishCampaignInput ends a campaign: completed, or failed with Error.
+type FinishCampaignInput struct {
+	CampaignID int64  `json:"campaign_id"`
+	Error      string `json:"error,omitempty"`
+}
+
+// CampaignStatus is a campaign's custom status: its counts so far, plus where it stands.
+type CampaignStatus struct {
+	State   string    `json:"state"` // planned, running, quiet, completed, cancelled, failed
+	StartAt time.Time `json:"start_at,omitzero"`
+	CampaignCounts
+	Batches int `json:"batches,omitempty"`
+	Done    int `json:"batches_done,omitempty"`
+}
+
+// RegisterCampaigns adds the campaign area's orchestrators to r.
+func RegisterCampaigns(r *task.TaskRegistry) error {
+	return errors.Join(
+		r.AddOrchestratorN(RenewalCampaignName, RenewalCampaign),
+		r.AddOrchestratorN(CampaignBatchName, CampaignBatch),
+	)
+}
+
+// sendRetry is the retry policy of a batch's sends: a transient provider error (a timeout, a
+// 5xx, a 429) is retried with backoff — only the notices still pending, so the retries cost
+// what failed; a permanent one never reaches it (the send settles it as failed). It is
+// activities.SendRetryPolicy, which this package cannot import.
+func sendRetry() *task.RetryPolicy {
+	return &task.RetryPolicy{
+		MaxAttempts:          5,
+		InitialRetryInterval: time.Second,
+		BackoffCoefficient:   2,
+		MaxRetryInterval:     time.Minute,
+	}
+}
