@@ -87,8 +87,8 @@ func TestFailingMigrationLeavesDatabaseAsItWas(t *testing.T) {
 
 func TestSQLiteDSN(t *testing.T) {
 	tests := []struct{ in, want string }{
-		{"data/x.db", "file:data/x.db?_busy_timeout=5000&_foreign_keys=on&_journal_mode=WAL&_synchronous=NORMAL&_txlock=immediate"},
-		{"file:y.db?_busy_timeout=100", "file:y.db?_busy_timeout=100&_foreign_keys=on&_journal_mode=WAL&_synchronous=NORMAL&_txlock=immediate"},
+		{"data/x.db", "file:data/x.db?_busy_timeout=5000&_cache_size=-65536&_foreign_keys=on&_journal_mode=WAL&_synchronous=NORMAL&_txlock=immediate"},
+		{"file:y.db?_busy_timeout=100", "file:y.db?_busy_timeout=100&_cache_size=-65536&_foreign_keys=on&_journal_mode=WAL&_synchronous=NORMAL&_txlock=immediate"},
 	}
 	t.Chdir(t.TempDir())
 	for _, tc := range tests {
