@@ -39,12 +39,16 @@ func NewCampaigns(cfg *config.Config, store *members.Store, notices *Notices, lo
 }
 
 // Register adds the campaign activities to r.
-func (a *Campaigns) Register(r *task.TaskRegistry) error {
-	return errors.Join(
-		r.AddActivityN(workflows.SelectCampaignAudienceActivity, activity(a.selectAudience)),
-		r.AddActivityN(workflows.SendCampaignNoticesActivity, activity(a.sendBatch)),
-		r.AddActivityN(workflows.FailCampaignBatchActivity, activity(a.failBatch)),
-		r.AddActivityN(workflows.FinishCampaignActivity, activity(a.finish)),
+func (a *Campaigns) Register(r *task.TaskRegistry) error { return a.RegisterWith(r, nil) }
+
+// RegisterWith is Register with each activity passed through wrap first (web.Metrics.Activity
+// times them); a nil wrap registers them as they are.
+func (a *Campaigns) RegisterWith(r *task.TaskRegistry, wrap func(name string, a task.Activity) task.Activity) error {
+	return registerActivities(r, wrap,
+		namedActivity{workflows.SelectCampaignAudienceActivity, activity(a.selectAudience)},
+		namedActivity{workflows.SendCampaignNoticesActivity, activity(a.sendBatch)},
+		namedActivity{workflows.FailCampaignBatchActivity, activity(a.failBatch)},
+		namedActivity{workflows.FinishCampaignActivity, activity(a.finish)},
 	)
 }
 

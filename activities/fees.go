@@ -49,15 +49,38 @@ func NewFees(cfg *config.Config, store *members.Store, notices *Notices, client 
 }
 
 // Register adds the fee activities to r.
-func (f *Fees) Register(r *task.TaskRegistry) error {
-	return errors.Join(
-		r.AddActivityN(workflows.PlanFeeRunActivity, activity(f.planRun)),
-		r.AddActivityN(workflows.CreateFeeRowsActivity, activity(f.createRows)),
-		r.AddActivityN(workflows.StartFeeRemindersActivity, activity(f.startReminders)),
-		r.AddActivityN(workflows.SendFeeReminderActivity, activity(f.sendStep)),
-		r.AddActivityN(workflows.MarkFeeOverdueActivity, activity(f.markOverdue)),
-		r.AddActivityN(workflows.TellAdminsFeeOverdueActivity, activity(f.tellAdmins)),
+func (f *Fees) Register(r *task.TaskRegistry) error { return f.RegisterWith(r, nil) }
+
+// RegisterWith is Register with each activity passed through wrap first (web.Metrics.Activity
+// times them); a nil wrap registers them as they are.
+func (f *Fees) RegisterWith(r *task.TaskRegistry, wrap func(name string, a task.Activity) task.Activity) error {
+	return registerActivities(r, wrap,
+		namedActivity{workflows.PlanFeeRunActivity, activity(f.planRun)},
+		namedActivity{workflows.CreateFeeRowsActivity, activity(f.createRows)},
+		namedActivity{workflows.StartFeeRemindersActivity, activity(f.startReminders)},
+		namedActivity{workflows.SendFeeReminderActivity, activity(f.sendStep)},
+		namedActivity{workflows.MarkFeeOverdueActivity, activity(f.markOverdue)},
+		namedActivity{workflows.TellAdminsFeeOverdueActivity, activity(f.tellAdmins)},
 	)
+}
+
+// namedActivity is an activity with the name it is registered under.
+type namedActivity struct {
+	name string
+	fn   task.Activity
+}
+
+// registerActivities adds acts to r, each passed through wrap first unless wrap is nil.
+func registerActivities(r *task.TaskRegistry, wrap func(name string, a task.Activity) task.Activity, acts ...namedActivity) error {
+	var errs []error
+	for _, a := range acts {
+		fn := a.fn
+		if wrap != nil {
+			fn = wrap(a.name, fn)
+		}
+		errs = append(errs, r.AddActivityN(a.name, fn))
+	}
+	return errors.Join(errs...)
 }
 
 // activity adapts a typed function to a task activity: it reads the input and hands over the

@@ -83,6 +83,9 @@ func serveWith(ctx context.Context, e env, extra func(r *task.TaskRegistry), sta
 	if err != nil {
 		return err
 	}
+	if err := wireFees(ctx, cfg, gdb, notices.notices, hub, log, r, metrics); err != nil {
+		return err
+	}
 	if extra != nil {
 		extra(r)
 	}
