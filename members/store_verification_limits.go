@@ -73,7 +73,7 @@ func (v *Verifications) AllowRequest(ctx context.Context, ip string) error {
 
 // JoinToken signs the link of the join pages for a member's two runs.
 func (v *Verifications) JoinToken(j JoinLink) string {
-	return v.keys.sign(tokenJoin, itoa(j.MemberID), strconv.Itoa(j.PhoneSeq), strconv.Itoa(j.EmailSeq))
+	return v.keys.seal(tokenJoin, itoa(j.MemberID), strconv.Itoa(j.PhoneSeq), strconv.Itoa(j.EmailSeq))
 }
 
 // OpenJoinToken checks a join link and reads it.
@@ -91,7 +91,7 @@ func (v *Verifications) OpenJoinToken(token string) (JoinLink, error) {
 
 // EmailLinkToken signs the link of a verification e-mail.
 func (v *Verifications) EmailLinkToken(l EmailLink) string {
-	return v.keys.sign(tokenEmailLink, itoa(l.MemberID), strconv.Itoa(l.Seq), strconv.Itoa(l.Challenge), l.Code)
+	return v.keys.seal(tokenEmailLink, itoa(l.MemberID), strconv.Itoa(l.Seq), strconv.Itoa(l.Challenge), l.Code)
 }
 
 // OpenEmailLink checks the link of a verification e-mail and reads it.
