@@ -9,27 +9,14 @@ import (
 	"strings"
 	"time"
 
-	"github.com/a-h/templ"
 	"github.com/labstack/echo/v4"
 
 	"membership/members"
 	"membership/web/templates"
 )
 
-// verificationStatus is the verification fragment of member m's page (nil without the
-// verification area), for MemberView.Verification.
-func (s *Server) verificationStatus(c echo.Context, m *members.Member) (templ.Component, error) {
-	if s.verifications == nil {
-		return nil, nil
-	}
-	v, err := s.verificationView(c.Request().Context(), m)
-	if err != nil {
-		return nil, err
-	}
-	return templates.VerificationStatus(s.ctx(c, "", ""), v), nil
-}
-
-// verificationView gathers the member's verification state for the fragment.
+// verificationView gathers the member's verification state for the fragment (the member page
+// embeds it as MemberView.Verification).
 func (s *Server) verificationView(ctx context.Context, m *members.Member) (templates.VerificationView, error) {
 	phone, email, err := s.verifications.Latest(ctx, m.ID)
 	if err != nil {
