@@ -69,7 +69,7 @@ func (s *Server) apiMemberCreate(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	c.Response().Header().Set("Location", s.cfg.Server.BaseURL+"/api/v1/members/"+strconv.FormatInt(m.ID, 10))
+	c.Response().Header().Set("Location", strings.TrimRight(s.cfg.Server.BaseURL, "/")+"/api/v1/members/"+strconv.FormatInt(m.ID, 10))
 	return memberJSON(c, http.StatusCreated, m)
 }
 
@@ -89,7 +89,12 @@ func (s *Server) apiMemberPatch(c echo.Context) error {
 		return err
 	}
 	m, err := s.members.Update(c.Request().Context(), principal(c).Actor(), id, patch, ifVersion)
-	if errors.Is(err, members.ErrConflict) {
+	if errors.Is(err, members.ErrConflict) && ifVersion == nil {
+		// No precondition was asked for: a write that raced ours is no reason to refuse, so
+		// the change applies on top of it.
+		m, err = s.members.Update(c.Request().Context(), principal(c).Actor(), id, patch, nil)
+	}
+	if errors.Is(err, members.ErrConflict) && ifVersion != nil {
 		return &ProblemError{Problem: Problem{Title: "Precondition Failed", Status: http.StatusPreconditionFailed,
 			Detail: "The member was changed by someone else since you read it. Read it again and repeat your change."}}
 	}

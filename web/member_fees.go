@@ -5,11 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"strconv"
 
 	"github.com/microsoft/durabletask-go/api"
 
 	"membership/members"
+	wf "membership/workflows"
 )
 
 // markFeePaid records a payment and raises FeePaid to the fee's reminder workflow, if one runs,
@@ -22,7 +22,7 @@ func (s *Server) markFeePaid(ctx context.Context, actor string, feeID int64, pai
 	if s.hub == nil {
 		return nil
 	}
-	id := api.InstanceID("fee-reminder:" + strconv.FormatInt(fee.ID, 10))
+	id := api.InstanceID(wf.FeeReminderID(fee.ID))
 	md, err := s.hub.Client().FetchOrchestrationMetadata(ctx, id)
 	if errors.Is(err, api.ErrInstanceNotFound) || (err == nil && !md.IsRunning()) {
 		// No reminder running (not due yet, or finished): the payment alone is the whole story.
@@ -31,7 +31,7 @@ func (s *Server) markFeePaid(ctx context.Context, actor string, feeID int64, pai
 	if err != nil {
 		return fmt.Errorf("look up reminder %s: %w", id, err)
 	}
-	if err := s.hub.Client().RaiseEvent(ctx, id, "FeePaid", api.WithEventPayload(map[string]any{"fee_id": fee.ID, "paid_on": fee.PaidOn.String(), "method": fee.Method})); err != nil {
+	if err := s.hub.Client().RaiseEvent(ctx, id, wf.FeePaidEvent, api.WithEventPayload(map[string]any{"fee_id": fee.ID, "paid_on": fee.PaidOn.String(), "method": fee.Method})); err != nil {
 		return fmt.Errorf("tell reminder %s the fee is paid: %w", id, err)
 	}
 	s.log.Info("fee paid; reminder told", slog.Int64("fee_id", fee.ID), slog.String("instance_id", string(id)))

@@ -119,21 +119,25 @@ var sendgridStatuses = map[string]members.NoticeStatus{
 	"dropped":   members.NoticeFailed,
 }
 
-// sendgridEvents takes a batch of SendGrid events. With notify.email.sendgrid.webhook_public_key
-// set, a batch must carry SendGrid's signature over its raw body, or it gets 403.
+// sendgridEvents takes a batch of SendGrid events. A batch must carry SendGrid's signature over
+// its raw body, checked with notify.email.sendgrid.webhook_public_key; without a key there is
+// nothing to check against, so every batch gets 403 (anyone could otherwise mark notices
+// delivered or failed).
 func (s *Server) sendgridEvents(c echo.Context) error {
 	body, err := io.ReadAll(http.MaxBytesReader(c.Response(), c.Request().Body, maxWebhookBody))
 	if err != nil {
 		return echo.NewHTTPError(http.StatusBadRequest, "the body cannot be read")
 	}
-	if key := s.cfg.Notify.Email.SendGrid.WebhookPublicKey; key != "" {
-		h := c.Request().Header
-		if err := sendgrid.VerifyWebhook(key, body, h.Get(sendgrid.SignatureHeader), h.Get(sendgrid.TimestampHeader)); err != nil {
-			if !errors.Is(err, sendgrid.ErrInvalidSignature) {
-				s.log.Error("sendgrid webhook key unusable", slog.Any("error", err))
-			}
-			return echo.NewHTTPError(http.StatusForbidden, "invalid signature")
+	key := s.cfg.Notify.Email.SendGrid.WebhookPublicKey
+	if key == "" {
+		return echo.NewHTTPError(http.StatusForbidden, "the SendGrid event webhook is off: set notify.email.sendgrid.webhook_public_key to SendGrid's verification key")
+	}
+	h := c.Request().Header
+	if err := sendgrid.VerifyWebhook(key, body, h.Get(sendgrid.SignatureHeader), h.Get(sendgrid.TimestampHeader)); err != nil {
+		if !errors.Is(err, sendgrid.ErrInvalidSignature) {
+			s.log.Error("sendgrid webhook key unusable", slog.Any("error", err))
 		}
+		return echo.NewHTTPError(http.StatusForbidden, "invalid signature")
 	}
 	var events []sendgridEvent
 	if err := json.Unmarshal(body, &events); err != nil {

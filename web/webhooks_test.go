@@ -187,7 +187,7 @@ func TestSendGridEventsWebhook(t *testing.T) {
 		{"signed open", true, "open", "ok", http.StatusOK, members.NoticeSent, ""},
 		{"unsigned", true, "delivered", "none", http.StatusForbidden, members.NoticeSent, ""},
 		{"signature of another body", true, "delivered", "wrong", http.StatusForbidden, members.NoticeSent, ""},
-		{"no key configured", false, "delivered", "none", http.StatusOK, members.NoticeDelivered, ""},
+		{"no key configured", false, "delivered", "none", http.StatusForbidden, members.NoticeSent, ""},
 	}
 	signed := webtest.Start(t, webtest.Options{Configure: func(c *config.Config) { c.Notify.Email.SendGrid.WebhookPublicKey = fake.PublicKey() }})
 	unsigned := webtest.Start(t, webtest.Options{})
