@@ -88,7 +88,7 @@ func wireNotify(cfg *config.Config, gdb *gorm.DB, users *auth.Store, log *slog.L
 
 	w.notices = &activities.Notices{Members: store, SMS: sms, Email: email, Texts: texts, Log: log,
 		SMSProvider: cfg.Notify.SMS.Provider, EmailProvider: cfg.Notify.Email.Provider, EmailFrom: from,
-		Admins: admins(users)}
+		Admins: web.Admins(users)}
 	if err := w.notices.RegisterWith(r, metrics.Activity); err != nil {
 		return nil, err
 	}
@@ -130,21 +130,4 @@ func senderAddress(club, from string) string {
 		return from
 	}
 	return (&mail.Address{Name: club, Address: from}).String()
-}
-
-// admins lists the active admin users for TellAdmins.
-func admins(users *auth.Store) func(ctx context.Context) ([]activities.Admin, error) {
-	return func(ctx context.Context) ([]activities.Admin, error) {
-		all, err := users.Users(ctx)
-		if err != nil {
-			return nil, err
-		}
-		var out []activities.Admin
-		for _, u := range all {
-			if u.Role == auth.RoleAdmin && !u.Disabled() {
-				out = append(out, activities.Admin{ID: u.ID, Email: u.Email, Name: u.Name})
-			}
-		}
-		return out, nil
-	}
 }

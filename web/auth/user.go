@@ -152,3 +152,12 @@ func (s *Store) SetPassword(ctx context.Context, id int64, password, keepSession
 		return nil
 	})
 }
+
+// ActiveAdmins lists the admins who may sign in: the people "tell the admins" reaches.
+func (s *Store) ActiveAdmins(ctx context.Context) ([]User, error) {
+	var us []User
+	if err := s.db.WithContext(ctx).Where("role = ? AND disabled_at IS NULL", RoleAdmin).Order("id").Find(&us).Error; err != nil {
+		return nil, fmt.Errorf("list active admins: %w", err)
+	}
+	return us, nil
+}

@@ -53,19 +53,7 @@ func StartNotifying(t testing.TB, opts Options) (*App, *Notifying) {
 	return Start(t, opts), n
 }
 
-// Admins lists the active admin users of users for activities.Notices.TellAdmins.
+// Admins is web.Admins, for the areas' test set-ups.
 func Admins(users *auth.Store) func(ctx context.Context) ([]activities.Admin, error) {
-	return func(ctx context.Context) ([]activities.Admin, error) {
-		all, err := users.Users(ctx)
-		if err != nil {
-			return nil, err
-		}
-		var out []activities.Admin
-		for _, u := range all {
-			if u.Role == auth.RoleAdmin && !u.Disabled() {
-				out = append(out, activities.Admin{ID: u.ID, Email: u.Email, Name: u.Name})
-			}
-		}
-		return out, nil
-	}
+	return web.Admins(users)
 }
