@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/labstack/echo/v4"
 	"github.com/microsoft/durabletask-go/api"
 
 	"membership/members"
@@ -96,6 +97,15 @@ func (s *Server) closeIfStopped(ctx context.Context, actor string, run *members.
 		return false, nil
 	}
 	return true, s.verifications.End(ctx, actor, run.InstanceID, members.VerificationFailed, why)
+}
+
+// cancelRequested cancels the runs of the member the request's :id names, for its principal.
+func (s *Server) cancelRequested(c echo.Context) (memberID int64, cancelled int, err error) {
+	if memberID, err = idParam(c); err != nil {
+		return 0, 0, err
+	}
+	cancelled, err = s.cancelVerifications(c.Request().Context(), principal(c).Actor(), memberID)
+	return memberID, cancelled, err
 }
 
 // cancelVerifications asks every run of the member still under way to stop, and returns how

@@ -111,11 +111,7 @@ func startRefusal(err error) (string, bool) {
 
 // verificationsCancel cancels what runs for the member.
 func (s *Server) verificationsCancel(c echo.Context) error {
-	id, err := idParam(c)
-	if err != nil {
-		return err
-	}
-	n, err := s.cancelVerifications(c.Request().Context(), principal(c).Actor(), id)
+	id, n, err := s.cancelRequested(c)
 	if err != nil {
 		return err
 	}

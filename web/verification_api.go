@@ -87,11 +87,7 @@ func (s *Server) apiVerifications(c echo.Context) error {
 
 // apiVerificationsCancel cancels the member's runs under way: 200 {cancelled: n}.
 func (s *Server) apiVerificationsCancel(c echo.Context) error {
-	id, err := idParam(c)
-	if err != nil {
-		return err
-	}
-	n, err := s.cancelVerifications(c.Request().Context(), principal(c).Actor(), id)
+	_, n, err := s.cancelRequested(c)
 	if err != nil {
 		return err
 	}

@@ -20,19 +20,9 @@ func emailCases() []challengeCase {
 }
 
 func TestEmailVerification(t *testing.T) {
-	for _, tc := range emailCases() {
-		t.Run(tc.name, func(t *testing.T) {
-			r := newRig(t, tc.configure)
-			m := r.member(t)
-			id := r.begin(t, m, members.VerifyEmail)
-			tc.act(t, r, id, func(n int) string { return r.openLink(t, r.v.WaitEmail(t, m.Email, n)).Code })
-			if got := r.done(t, id); got != tc.want {
-				t.Fatalf("output %q, want %q", got, tc.want)
-			}
-			checkOutcome(t, r, m, id, members.VerifyEmail, tc)
-			saveGolden(t, r.hub, id, "email_verification_"+tc.name)
-		})
-	}
+	runChallenges(t, members.VerifyEmail, emailCases(), func(t *testing.T, r *rig, m *members.Member, n int) string {
+		return r.openLink(t, r.v.WaitEmail(t, m.Email, n)).Code
+	})
 }
 
 func memberOf(t *testing.T, r *rig, id api.InstanceID) *members.Member {

@@ -140,48 +140,41 @@ var (
 // WaitSMS waits for the n-th SMS to number (E.164, counted from 1) and returns the code in it.
 func (v *Verifying) WaitSMS(t testing.TB, to string, n int) string {
 	t.Helper()
-	body := waitFor(t, "SMS "+to, func() []string {
-		var out []string
-		for _, m := range v.Twilio.Messages() {
-			if m.To == to {
-				out = append(out, m.Body)
-			}
-		}
-		return out
-	}, n)
-	code := codePattern.FindString(body)
-	if code == "" {
-		t.Fatalf("no code in the SMS %q", body)
-	}
-	return code
+	return waitFor(t, "SMS to "+to, n, codePattern, func() []string {
+		return textsTo(v.Twilio.Messages(), to, func(m notifytest.TwilioMessage) (string, string) { return m.To, m.Body })
+	})
 }
 
 // WaitEmail waits for the n-th e-mail to address and returns the confirmation link in it.
 func (v *Verifying) WaitEmail(t testing.TB, to string, n int) string {
 	t.Helper()
-	body := waitFor(t, "e-mail to "+to, func() []string {
-		var out []string
-		for _, m := range v.SendGrid.Messages() {
-			if m.To == to {
-				out = append(out, m.Text)
-			}
-		}
-		return out
-	}, n)
-	link := linkPattern.FindString(body)
-	if link == "" {
-		t.Fatalf("no confirmation link in the e-mail %q", body)
-	}
-	return link
+	return waitFor(t, "e-mail to "+to, n, linkPattern, func() []string {
+		return textsTo(v.SendGrid.Messages(), to, func(m notifytest.SendGridMessage) (string, string) { return m.To, m.Text })
+	})
 }
 
-// waitFor polls list until it has n items and returns the n-th.
-func waitFor(t testing.TB, what string, list func() []string, n int) string {
+// textsTo lists the texts of the messages to one recipient.
+func textsTo[M any](msgs []M, to string, fields func(M) (to, text string)) []string {
+	var out []string
+	for _, m := range msgs {
+		if rcpt, text := fields(m); rcpt == to {
+			out = append(out, text)
+		}
+	}
+	return out
+}
+
+// waitFor polls list until it has n texts and returns what pattern finds in the n-th.
+func waitFor(t testing.TB, what string, n int, pattern *regexp.Regexp, list func() []string) string {
 	t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
 	for {
-		if items := list(); len(items) >= n {
-			return items[n-1]
+		if texts := list(); len(texts) >= n {
+			found := pattern.FindString(texts[n-1])
+			if found == "" {
+				t.Fatalf("%s number %d holds no %s: %q", what, n, pattern, texts[n-1])
+			}
+			return found
 		}
 		if time.Now().After(deadline) {
 			t.Fatalf("no %s number %d within 20 s (have %d)", what, n, len(list()))
