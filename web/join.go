@@ -173,8 +173,10 @@ func (s *Server) startJoin(ctx context.Context, m *members.Member) (members.Join
 		{members.VerifyPhone, m.PhoneVerifiedAt != nil, phone, &link.PhoneSeq, &in.PhoneInstance},
 		{members.VerifyEmail, m.EmailVerifiedAt != nil, email, &link.EmailSeq, &in.EmailInstance},
 	} {
-		if k.verified && k.latest != nil {
-			*k.seq = k.latest.Seq
+		if k.verified {
+			if k.latest != nil {
+				*k.seq = k.latest.Seq
+			}
 			continue
 		}
 		run, err := s.verifications.Begin(ctx, joinActor, m.ID, k.kind)
