@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/url"
+	"os"
 	"path"
 	"path/filepath"
 	"sync/atomic"
@@ -21,6 +22,7 @@ import (
 	"membership/db/dbtest"
 	"membership/members"
 	"membership/taskhub"
+	"membership/taskhub/postgres"
 	"membership/web/webtest"
 	"membership/workflows"
 )
@@ -34,6 +36,8 @@ type rig struct {
 	v     *webtest.Verifying
 	dsn   string
 	hub   *taskhub.Hub
+	// pg runs the task hub on PostgreSQL (dsn is then the database's URL).
+	pg bool
 	// phones hands each member a number of their own, so the per-number limit is per test.
 	phones atomic.Int64
 }
@@ -50,6 +54,10 @@ func newRig(t *testing.T, configure func(*config.Config)) *rig {
 	}
 	store := members.NewStore(dbtest.SQLite(t), webtest.MembersOptions(cfg), dbtest.Log())
 	r := &rig{cfg: cfg, store: store, v: webtest.NewVerifying(t, cfg, store, nil), dsn: filepath.Join(t.TempDir(), "taskhub.db")}
+	// MEMBERSHIP_TEST_TASKHUB=postgres runs the same cases on the PostgreSQL task hub.
+	if os.Getenv("MEMBERSHIP_TEST_TASKHUB") == taskhub.BackendPostgres {
+		r.pg, r.dsn = true, dbtest.PostgresDatabase(t)
+	}
 	r.start(t)
 	return r
 }
@@ -58,7 +66,11 @@ func newRig(t *testing.T, configure func(*config.Config)) *rig {
 func (r *rig) start(t *testing.T) {
 	t.Helper()
 	ctx := context.Background()
-	hub, err := taskhub.Open(ctx, taskhub.Options{DSN: r.dsn, Name: "test", LockTimeout: r.cfg.TaskHub.LockTimeout.Std(), Parallelism: 4}, dbtest.Log())
+	opts := taskhub.Options{DSN: r.dsn, Name: "test", LockTimeout: r.cfg.TaskHub.LockTimeout.Std(), Parallelism: 4}
+	if r.pg {
+		opts.Backend, opts.NewPostgres = taskhub.BackendPostgres, postgres.NewForHub
+	}
+	hub, err := taskhub.Open(ctx, opts, dbtest.Log())
 	if err != nil {
 		t.Fatal(err)
 	}
