@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 
 	"gorm.io/gorm"
@@ -38,12 +39,18 @@ type ImportReport struct {
 // errRollback ends the import's transaction without writing: a dry run, or a row was invalid.
 var errRollback = errors.New("import rolled back")
 
+// importChunk is how many rows Import reads, looks up and writes at a time: the existing
+// members of a chunk are found with one query per kind of key, and its new members are
+// inserted in one statement, their search terms and audit rows in a few more. A row at a time
+// cost some ten statements per member, which made 10,000 rows take half a minute.
+const importChunk = 500
+
 // Import checks every row of f and, when all are valid and it is no dry run, writes them in one
 // transaction: a failure anywhere writes nothing. Each row is validated as the forms validate
 // it (Validate) and audited as they are. A row names an existing member by its id column (as
 // exported) or else by a live member's e-mail address; such a row updates that member's mapped
-// fields or is skipped, as opts.OnExisting says. An e-mail address or id that appears twice in
-// the file is an error on its second line.
+// fields or is skipped, as opts.OnExisting says. An e-mail address, or a member, that appears
+// twice in the file is an error on its second line.
 //
 // Invalid rows come back in the report, not as an error; the error is for the database and
 // for invalid options.
@@ -61,11 +68,11 @@ func (s *Store) Import(ctx context.Context, actor string, f *ImportFile, opts Im
 	}
 	rep := &ImportReport{Errors: append([]ImportError{}, f.Errors...)}
 	imp := rowImport{s: s, actor: actor, f: f, cols: cols, opts: opts, rep: rep,
-		emails: map[string]int{}, ids: map[int64]int{}}
+		emails: map[string]int{}, matched: map[int64]int{}, plans: map[string]planLookup{}}
 	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		for _, row := range f.Rows {
-			if err := imp.row(tx, row); err != nil {
-				return fmt.Errorf("line %d: %w", row.Line, err)
+		for rows := range slices.Chunk(f.Rows, importChunk) {
+			if err := imp.chunk(tx, rows); err != nil {
+				return err
 			}
 		}
 		if imp.dropped > 0 {
@@ -115,66 +122,242 @@ type rowImport struct {
 	opts   ImportOptions
 	rep    *ImportReport
 	emails map[string]int // lower-case address → the line it was first seen on
-	ids    map[int64]int
+	// matched maps the members rows named to the line that named them first.
+	matched map[int64]int
+	// byID and byEmail are the current chunk's existing members.
+	byID    map[int64]*Member
+	byEmail map[string]int64
+	// pending are the chunk's new members, validated, waiting for their insert.
+	pending []Member
+	plans   map[string]planLookup // by lower-case name or id as the file gives it
 	// dropped counts the errors beyond maxImportErrors, which the report only counts.
 	dropped int
 }
 
-// row checks one row and, valid or not, applies it inside the transaction, which is rolled
-// back unless every row turns out valid: later rows are then checked against the state the
-// earlier ones leave (an address one row gives up, another may take).
-func (imp *rowImport) row(tx *gorm.DB, row ImportRow) error {
-	var rec importRecord
-	var errs []ImportError
+// record is one row read into a member's input and patch, with the problems found so far.
+type record struct {
+	line int
+	rec  importRecord
+	errs []ImportError
+	raw  ImportRow
+}
+
+// chunk reads rows, finds the members they name, then checks and applies each row in order,
+// and inserts the new members. Rows are applied inside the transaction valid or not (it is
+// rolled back unless every row is valid), so that later rows are checked against the state the
+// earlier ones leave.
+func (imp *rowImport) chunk(tx *gorm.DB, rows []ImportRow) error {
+	recs := make([]record, len(rows))
+	for i, row := range rows {
+		recs[i] = imp.read(row)
+	}
+	if err := imp.lookUp(tx, recs); err != nil {
+		return err
+	}
+	for i := range recs {
+		if err := imp.apply(tx, &recs[i]); err != nil {
+			return fmt.Errorf("line %d: %w", recs[i].line, err)
+		}
+	}
+	return imp.insertPending(tx)
+}
+
+// read converts a row's cells and checks the file for an address it had already.
+func (imp *rowImport) read(row ImportRow) record {
+	r := record{line: row.Line, raw: row}
 	for i, col := range imp.cols {
 		if col == nil || (row.Cells[i] == "" && col.keepIfEmpty) {
 			continue
 		}
-		if err := col.set(&rec, row.Cells[i]); err != nil {
-			errs = append(errs, ImportError{Line: row.Line, Column: imp.f.Header[i], Field: col.name, Message: err.Error()})
+		if err := col.set(&r.rec, row.Cells[i]); err != nil {
+			r.errs = append(r.errs, ImportError{Line: row.Line, Column: imp.f.Header[i], Field: col.name, Message: err.Error()})
 		}
 	}
-	errs = append(errs, imp.duplicates(row.Line, &rec)...)
-	existing, err := imp.existing(tx, &rec)
-	var rowErr *ImportError
-	switch {
-	case errors.As(err, &rowErr):
-		rowErr.Line = row.Line
-		errs = append(errs, *rowErr)
-	case err != nil:
-		return err
-	case existing != nil && imp.opts.OnExisting == OnExistingSkip && len(errs) == 0:
+	if email := strings.ToLower(strings.TrimSpace(r.rec.in.Email)); email != "" {
+		if first, ok := imp.emails[email]; ok {
+			r.errs = append(r.errs, ImportError{Line: row.Line, Column: imp.header("email"), Field: "email",
+				Message: fmt.Sprintf("the address is on line %d already", first)})
+		} else {
+			imp.emails[email] = row.Line
+		}
+	}
+	return r
+}
+
+// lookUp loads the members the chunk's rows name, by id and by live e-mail address.
+func (imp *rowImport) lookUp(tx *gorm.DB, recs []record) error {
+	var ids []int64
+	var emails []string
+	for _, r := range recs {
+		if r.rec.id != 0 {
+			ids = append(ids, r.rec.id)
+		} else if e := strings.ToLower(strings.TrimSpace(r.rec.in.Email)); e != "" {
+			emails = append(emails, e)
+		}
+	}
+	imp.byEmail = map[string]int64{}
+	if len(emails) > 0 {
+		var holders []struct {
+			ID    int64
+			Email string
+		}
+		// The condition repeats the partial unique index's, so that SQLite uses it.
+		err := tx.Model(&Member{}).Select("id, lower(email) AS email").
+			Where("lower(email) IN ? AND status <> 'archived' AND email <> ''", emails).Find(&holders).Error
+		if err != nil {
+			return fmt.Errorf("look up e-mail addresses: %w", err)
+		}
+		for _, h := range holders {
+			imp.byEmail[h.Email] = h.ID
+			ids = append(ids, h.ID)
+		}
+	}
+	imp.byID = map[int64]*Member{}
+	if len(ids) > 0 {
+		var ms []Member
+		if err := imp.s.members(tx).Where("members.id IN ?", ids).Find(&ms).Error; err != nil {
+			return fmt.Errorf("load members: %w", err)
+		}
+		for i := range ms {
+			imp.byID[ms[i].ID] = &ms[i]
+		}
+	}
+	return nil
+}
+
+// apply checks one row and, valid or not, updates its member or queues its new member.
+func (imp *rowImport) apply(tx *gorm.DB, r *record) error {
+	existing, rowErr := imp.existing(r)
+	if rowErr != nil {
+		r.errs = append(r.errs, *rowErr)
+	}
+	if existing != nil {
+		if first, ok := imp.matched[existing.ID]; ok {
+			r.errs = append(r.errs, ImportError{Line: r.line, Column: imp.header("id"), Field: "id",
+				Message: fmt.Sprintf("member #%d is on line %d already", existing.ID, first)})
+		} else {
+			imp.matched[existing.ID] = r.line
+		}
+	}
+	if existing != nil && imp.opts.OnExisting == OnExistingSkip && len(r.errs) == 0 {
 		imp.rep.Skipped++
 		return nil
 	}
 	if existing != nil {
-		imp.keepLineEnds(&rec, row, existing)
+		imp.keepLineEnds(&r.rec, r.raw, existing)
 	}
-	if len(errs) > 0 {
+	if len(r.errs) > 0 {
 		// Validation still runs, so the row's every problem is listed at once; nothing of
 		// it is written.
-		in, id := rec.in, int64(0)
+		in, id := r.rec.in, int64(0)
 		if existing != nil {
 			in, id = inputOf(existing), existing.ID
-			rec.patch.applyTo(&in)
+			r.rec.patch.applyTo(&in)
 		}
 		_, err := imp.s.validate(tx, &in, id)
-		return imp.report(row.Line, err, errs)
+		return imp.report(r.line, err, r.errs)
 	}
 	if existing != nil {
-		out, err := imp.s.updateTx(tx, imp.actor, existing, rec.patch)
+		out, err := imp.s.updateTx(tx, imp.actor, existing, r.rec.patch)
 		if err == nil && out == existing {
 			imp.rep.Unchanged++
 		} else if err == nil {
 			imp.rep.Updated++
 		}
-		return imp.report(row.Line, err, nil)
+		return imp.report(r.line, err, nil)
 	}
-	_, err = imp.s.createTx(tx, imp.actor, rec.in)
+	in := r.rec.in
+	plan, err := imp.validateNew(tx, &in)
 	if err == nil {
+		var m Member
+		imp.s.fill(&m, &in, plan)
+		m.CreatedAt, m.UpdatedAt, m.Version = imp.s.now(), imp.s.now(), 1
+		imp.pending = append(imp.pending, m)
 		imp.rep.Created++
 	}
-	return imp.report(row.Line, err, nil)
+	return imp.report(r.line, err, nil)
+}
+
+// planLookup is what checkPlan made of a plan's name.
+type planLookup struct {
+	plan    *Plan
+	name    string // the plan's own name
+	problem string
+}
+
+// validateNew is validate for a new member: the same checks, with each plan name looked up once
+// per import rather than once per row, and without asking again who uses the e-mail address —
+// lookUp asked, and a row whose address a live member uses names that member, so it is no new
+// member.
+func (imp *rowImport) validateNew(tx *gorm.DB, in *MemberInput) (*Plan, error) {
+	v := imp.s.checkFields(in)
+	key := strings.ToLower(strings.TrimSpace(in.Plan))
+	found, ok := imp.plans[key]
+	if !ok {
+		probe, pv := MemberInput{Plan: in.Plan}, ValidationError{}
+		p, err := imp.s.checkPlan(tx, &probe, &pv)
+		if err != nil {
+			return nil, err
+		}
+		found = planLookup{plan: p, name: probe.Plan, problem: pv.Message("plan")}
+		imp.plans[key] = found
+	}
+	if found.problem != "" {
+		v.Add("plan", found.problem)
+	}
+	in.Plan = found.name
+	return found.plan, v.err()
+}
+
+// existing is the member a row names: by id, or else by a live member's e-mail address. An id
+// that names no member, or an erased one, is the row's error.
+func (imp *rowImport) existing(r *record) (*Member, *ImportError) {
+	if id := r.rec.id; id != 0 {
+		m := imp.byID[id]
+		switch {
+		case m == nil:
+			return nil, &ImportError{Line: r.line, Column: imp.header("id"), Field: "id",
+				Message: fmt.Sprintf("there is no member #%d; leave id empty to add a new member", id)}
+		case m.ErasedAt != nil:
+			return nil, &ImportError{Line: r.line, Column: imp.header("id"), Field: "id",
+				Message: fmt.Sprintf("member #%d was erased and cannot be changed", id)}
+		}
+		return m, nil
+	}
+	if id, ok := imp.byEmail[strings.ToLower(strings.TrimSpace(r.rec.in.Email))]; ok {
+		return imp.byID[id], nil
+	}
+	return nil, nil
+}
+
+// insertPending writes the new members queued so far, with their search terms and audit rows,
+// as Create would; with errors found or in a dry run it only forgets them, as nothing will be
+// written anyway.
+func (imp *rowImport) insertPending(tx *gorm.DB) error {
+	ms := imp.pending
+	imp.pending = imp.pending[:0]
+	if len(ms) == 0 || len(imp.rep.Errors) > 0 || imp.opts.DryRun {
+		return nil
+	}
+	if err := tx.Omit("ID").CreateInBatches(&ms, importChunk).Error; err != nil {
+		if errors.Is(err, gorm.ErrDuplicatedKey) {
+			return fmt.Errorf("an e-mail address of the file was taken by another change meanwhile; check the file again: %w", ErrConflict)
+		}
+		return fmt.Errorf("insert members: %w", err)
+	}
+	var terms []memberTerm
+	audits := make([]AuditEntry, len(ms))
+	for i := range ms {
+		m := &ms[i]
+		for _, t := range searchTerms(m.FirstName, m.LastName, m.Email, m.Phone) {
+			terms = append(terms, memberTerm{Term: t, MemberID: m.ID, Status: m.Status, NameKey: m.NameKey})
+		}
+		audits[i] = AuditEntry{Actor: imp.actor, MemberID: &m.ID, Action: ActionCreate}
+	}
+	if err := tx.CreateInBatches(&terms, 1000).Error; err != nil {
+		return fmt.Errorf("write search terms: %w", err)
+	}
+	return imp.s.audit(tx, audits...)
 }
 
 // keepLineEnds keeps a stored value that a cell gives back with other line ends: CSV readers
@@ -200,7 +383,7 @@ func (imp *rowImport) report(line int, err error, errs []ImportError) error {
 	}
 	if v != nil {
 		for _, fe := range v.Fields {
-			if !hasField(errs, fe.Field) {
+			if !slices.ContainsFunc(errs, func(e ImportError) bool { return e.Field == fe.Field }) {
 				errs = append(errs, ImportError{Line: line, Column: imp.header(fe.Field), Field: fe.Field, Message: fe.Message})
 			}
 		}
@@ -215,15 +398,6 @@ func (imp *rowImport) report(line int, err error, errs []ImportError) error {
 	return nil
 }
 
-func hasField(errs []ImportError, field string) bool {
-	for _, e := range errs {
-		if e.Field == field {
-			return true
-		}
-	}
-	return false
-}
-
 // header is the file's header of the column mapped to field, or "" when none is.
 func (imp *rowImport) header(field string) string {
 	for i, m := range imp.f.Mapping {
@@ -232,78 +406,6 @@ func (imp *rowImport) header(field string) string {
 		}
 	}
 	return ""
-}
-
-// duplicates reports an id or e-mail address that an earlier line of the file has already.
-func (imp *rowImport) duplicates(line int, rec *importRecord) []ImportError {
-	var errs []ImportError
-	if rec.id != 0 {
-		if first, ok := imp.ids[rec.id]; ok {
-			errs = append(errs, ImportError{Line: line, Column: imp.header("id"), Field: "id",
-				Message: fmt.Sprintf("member #%d is on line %d already", rec.id, first)})
-		} else {
-			imp.ids[rec.id] = line
-		}
-	}
-	if email := strings.ToLower(strings.TrimSpace(rec.in.Email)); email != "" {
-		if first, ok := imp.emails[email]; ok {
-			errs = append(errs, ImportError{Line: line, Column: imp.header("email"), Field: "email",
-				Message: fmt.Sprintf("the address is on line %d already", first)})
-		} else {
-			imp.emails[email] = line
-		}
-	}
-	return errs
-}
-
-// existing finds the member a row names: by id, or else by a live member's e-mail address. An
-// id that names no member, or an erased one, is the row's error (an *ImportError).
-func (imp *rowImport) existing(tx *gorm.DB, rec *importRecord) (*Member, error) {
-	if rec.id != 0 {
-		m, err := imp.s.get(tx, rec.id)
-		switch {
-		case errors.Is(err, ErrNotFound):
-			return nil, &ImportError{Column: imp.header("id"), Field: "id",
-				Message: fmt.Sprintf("there is no member #%d; leave id empty to add a new member", rec.id)}
-		case err != nil:
-			return nil, err
-		case m.ErasedAt != nil:
-			return nil, &ImportError{Column: imp.header("id"), Field: "id",
-				Message: fmt.Sprintf("member #%d was erased and cannot be changed", rec.id)}
-		}
-		return m, nil
-	}
-	email := strings.TrimSpace(rec.in.Email)
-	if email == "" {
-		return nil, nil
-	}
-	id, err := imp.s.emailHolder(tx, email, 0)
-	if err != nil || id == 0 {
-		return nil, err
-	}
-	return imp.s.get(tx, id)
-}
-
-func (e *ImportError) Error() string {
-	return fmt.Sprintf("line %d: %s: %s", e.Line, e.Field, e.Message)
-}
-
-// createTx is Create inside the caller's transaction.
-func (s *Store) createTx(tx *gorm.DB, actor string, in MemberInput) (*Member, error) {
-	plan, err := s.validate(tx, &in, 0)
-	if err != nil {
-		return nil, err
-	}
-	var m Member
-	s.fill(&m, &in, plan)
-	m.CreatedAt, m.UpdatedAt, m.Version = s.now(), s.now(), 1
-	if err := tx.Omit("ID").Create(&m).Error; err != nil {
-		return nil, s.writeError(tx, err, &m)
-	}
-	if err := s.writeTerms(tx, &m); err != nil {
-		return nil, err
-	}
-	return &m, s.audit(tx, AuditEntry{Actor: actor, MemberID: &m.ID, Action: ActionCreate})
 }
 
 // updateTx is Update of a loaded member inside the caller's transaction; it returns m itself
