@@ -73,9 +73,10 @@ func (a *Verification) RegisterWith(r *task.TaskRegistry, wrap func(name string,
 }
 
 // issue makes a challenge's code and sends it, once: a challenge already sent is answered
-// without sending again. A transient send error is returned (the retry makes a new code, so the
-// one that goes out matches the stored hash); a permanent one, a skipped notice or a refused
-// request (limits, no number) come back in Refused.
+// without sending again. A transient send error is returned and the retry issues the same code
+// again (codes are derived per challenge), so a retry after a crash between "sent" and "recorded"
+// finds the notice already sent and still matches the code the member holds; a permanent error,
+// a skipped notice or a refused request (limits, no number) come back in Refused.
 func (a *Verification) issue(kind members.VerificationKind) task.Activity {
 	return func(ctx task.ActivityContext) (any, error) {
 		var in workflows.IssueInput

@@ -60,10 +60,7 @@ func (v *Verifications) Issue(ctx context.Context, instanceID string, challenge 
 				return nil
 			}
 		}
-		code, err := newCode(v.opts.CodeLength)
-		if err != nil {
-			return err
-		}
+		code := v.keys.codeFor(instanceID, challenge, v.opts.CodeLength)
 		expires := now.Add(v.timeout(row.Kind))
 		err = tx.Model(&Verification{}).Where("id = ?", row.ID).Updates(map[string]any{
 			"challenge": challenge, "code_hash": v.HashCode(instanceID, challenge, code),

@@ -221,10 +221,13 @@ func TestVerificationResendLimits(t *testing.T) {
 	})
 }
 
-func TestVerificationRetriedSendGetsNewCode(t *testing.T) {
+// TestVerificationRetriedSendKeepsCode: the issuing activity may run again after a crash between
+// "the message went out" and "sent is recorded"; the retry must keep the code the member
+// already holds, or every code they type would count as wrong.
+func TestVerificationRetriedSendKeepsCode(t *testing.T) {
 	f := newVerifyFixture(t, dbtest.SQLite(t))
 	ctx := context.Background()
-	run, err := f.v.Begin(ctx, actor, f.member.ID, members.VerifyEmail)
+	run, err := f.v.Begin(ctx, actor, f.member.ID, members.VerifyPhone)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -232,19 +235,31 @@ func TestVerificationRetriedSendGetsNewCode(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The send failed before MarkSent: the retry makes a new code, and only it matches.
+	// Not marked sent: the retry issues again — the same code.
 	b, err := f.v.Issue(ctx, run.InstanceID, 1)
 	if err != nil || b.Code == "" || b.Refused != "" {
-		t.Fatalf("retry = %+v, %v; want a new code", b, err)
+		t.Fatalf("retry = %+v, %v; want the code again", b, err)
 	}
 	if a.Code != b.Code {
-		if got, _ := f.v.Check(ctx, run.InstanceID, "1", f.v.HashCode(run.InstanceID, 1, a.Code)); got.Result != members.CodeWrong {
-			t.Errorf("code of the unsent try: %+v, want wrong", got)
-		}
+		t.Fatalf("the retry made a new code %q; the member holds %q", b.Code, a.Code)
 	}
-	// The limit counted the challenge once, not per try.
-	if _, err := f.v.Issue(ctx, run.InstanceID, 1); err != nil {
+	if err := f.v.MarkSent(ctx, run.InstanceID, 1); err != nil {
 		t.Fatal(err)
+	}
+	if got, err := f.v.Check(ctx, run.InstanceID, "1", f.v.HashCode(run.InstanceID, 1, a.Code)); err != nil || got.Result != members.CodeVerified {
+		t.Fatalf("the code the member holds: %+v, %v; want verified", got, err)
+	}
+	// Another challenge gets another code.
+	other, err := f.v.Begin(ctx, actor, f.member.ID, members.VerifyEmail)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := f.v.Issue(ctx, other.InstanceID, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Code == a.Code && len(a.Code) >= 6 {
+		t.Errorf("two runs share the code %q", c.Code)
 	}
 }
 

@@ -31,6 +31,7 @@ func (verificationKey) TableName() string { return "verification_keys" }
 // that a value made for one use never passes for another.
 type keyring struct {
 	code    []byte      // hashes of codes
+	seed    []byte      // derives each challenge's code
 	address []byte      // hashes of phone numbers and e-mail addresses
 	limit   []byte      // keys of the abuse-limit counters
 	token   cipher.AEAD // seals the tokens of links
@@ -67,7 +68,7 @@ func loadKeyring(tx *gorm.DB, now time.Time) (keyring, error) {
 	if err != nil {
 		return keyring{}, fmt.Errorf("token cipher: %w", err)
 	}
-	return keyring{code: derive("code"), address: derive("address"), limit: derive("limit"), token: token}, nil
+	return keyring{code: derive("code"), seed: derive("code-seed"), address: derive("address"), limit: derive("limit"), token: token}, nil
 }
 
 // macBytes is HMAC-SHA256 over the parts, each ended by a NUL so that no two lists of parts
@@ -83,14 +84,16 @@ func macBytes(key []byte, parts ...string) []byte {
 
 func macHex(key []byte, parts ...string) string { return hex.EncodeToString(macBytes(key, parts...)) }
 
-// newCode is a uniformly random code of n decimal digits.
-func newCode(n int) (string, error) {
+// codeFor is the code of one challenge of one verification run: n decimal digits drawn from an
+// HMAC under the secret seed key, so it is as unpredictable as a random code to anyone without
+// the key, yet the same on every try. That matters because the activity that sends it runs at
+// least once: a retry after a crash between "the SMS went out" and "sent is recorded" must store
+// the hash of the code the member already holds, not of a new one the member never sees.
+func (k keyring) codeFor(instanceID string, challenge, n int) string {
 	limit := new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(n)), nil)
-	v, err := rand.Int(rand.Reader, limit)
-	if err != nil {
-		return "", fmt.Errorf("make code: %w", err)
-	}
-	return fmt.Sprintf("%0*s", n, v.String()), nil
+	// 256 bits reduced modulo 10^n (n ≤ 10): the bias is below 2^-200.
+	v := new(big.Int).SetBytes(macBytes(k.seed, instanceID, strconv.Itoa(challenge)))
+	return fmt.Sprintf("%0*s", n, v.Mod(v, limit).String())
 }
 
 // The purposes of sealed links; a token signed for one is refused by the other.
