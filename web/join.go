@@ -193,8 +193,11 @@ func (s *Server) startJoin(ctx context.Context, m *members.Member) (members.Join
 		}))
 	if err != nil {
 		for _, run := range []string{in.PhoneInstance, in.EmailInstance} {
-			if run != "" {
-				_ = s.verifications.End(ctx, joinActor, run, members.VerificationFailed, "the join could not start")
+			if run == "" {
+				continue
+			}
+			if endErr := s.verifications.End(ctx, joinActor, run, members.VerificationFailed, "the join could not start"); endErr != nil {
+				err = errors.Join(err, fmt.Errorf("close run %s: %w", run, endErr))
 			}
 		}
 		return link, fmt.Errorf("start %s: %w", id, err)

@@ -75,7 +75,9 @@ func (s *Server) startVerification(ctx context.Context, actor string, memberID i
 	_, err = s.hub.Client().ScheduleNewOrchestration(ctx, name, api.WithInstanceID(api.InstanceID(run.InstanceID)),
 		api.WithInput(wf.VerificationInput{MemberID: memberID}))
 	if err != nil {
-		_ = s.verifications.End(ctx, actor, run.InstanceID, members.VerificationFailed, "the workflow could not start")
+		if endErr := s.verifications.End(ctx, actor, run.InstanceID, members.VerificationFailed, "the workflow could not start"); endErr != nil {
+			err = errors.Join(err, fmt.Errorf("close the run: %w", endErr))
+		}
 		return nil, fmt.Errorf("start %s: %w", run.InstanceID, err)
 	}
 	s.log.InfoContext(ctx, "verification started", slog.String("instance_id", run.InstanceID), slog.Int64("member_id", memberID), slog.String("actor", actor))
