@@ -178,26 +178,19 @@ func headerKey(h string) string {
 	}, h)
 }
 
-// columnForHeader finds the importable column a header names, or "".
-func columnForHeader(header string) string {
-	key := headerKey(header)
-	if key == "" {
-		return ""
-	}
+// headerColumns maps the folded headers an import recognises (headerKey of every importable
+// column's name and aliases) to the column's name.
+func headerColumns() map[string]string {
+	out := map[string]string{}
 	for _, c := range csvColumnList() {
 		if c.set == nil {
 			continue
 		}
-		if headerKey(c.name) == key {
-			return c.name
-		}
-		for _, a := range c.aliases {
-			if headerKey(a) == key {
-				return c.name
-			}
+		for _, h := range append([]string{c.name}, c.aliases...) {
+			out[headerKey(h)] = c.name
 		}
 	}
-	return ""
+	return out
 }
 
 func setID(r *importRecord, v string) error {

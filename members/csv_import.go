@@ -92,8 +92,11 @@ func ParseImport(r io.Reader, limits ImportLimits) (*ImportFile, error) {
 	if strings.TrimSpace(text) == "" {
 		return nil, &FileError{Message: "the file is empty"}
 	}
-	lineOffset := 0
-	text, f.Delimiter, lineOffset = detectDelimiter(text)
+	text, delim, lineOffset := detectDelimiter(text)
+	f.Delimiter = delim
+	if line := overfullLine(text, delim); line > 0 {
+		return nil, &FileError{Message: fmt.Sprintf("line %d has more than %d fields; this is no member list", line+lineOffset, maxFieldsPerLine)}
+	}
 	cr := csv.NewReader(strings.NewReader(text))
 	cr.Comma = f.Delimiter
 	cr.FieldsPerRecord = -1
@@ -139,9 +142,10 @@ func ParseImport(r io.Reader, limits ImportLimits) (*ImportFile, error) {
 		return nil, &FileError{Message: "the file has no header row"}
 	}
 	f.Mapping = make([]string, len(f.Header))
+	known, taken := headerColumns(), map[string]bool{}
 	for i, h := range f.Header {
-		if c := columnForHeader(h); c != "" && !slices.Contains(f.Mapping, c) {
-			f.Mapping[i] = c
+		if c := known[headerKey(h)]; c != "" && !taken[c] {
+			f.Mapping[i], taken[c] = c, true
 		}
 	}
 	if !slices.ContainsFunc(f.Mapping, func(m string) bool { return m != "" }) {
@@ -152,6 +156,27 @@ func ParseImport(r io.Reader, limits ImportLimits) (*ImportFile, error) {
 		return nil, &FileError{Message: "the file has a header but no member rows below it"}
 	}
 	return f, nil
+}
+
+// maxFieldsPerLine bounds the fields of one line. The CSV reader keeps every field of a record
+// with its position, some 40 bytes each, so a 10 MB line of commas would cost 400 MB; no member
+// list comes near the bound, even with commas inside its quoted notes.
+const maxFieldsPerLine = 4096
+
+// overfullLine is the number of the first line with more than maxFieldsPerLine delimiters, or 0.
+func overfullLine(text string, delim rune) int {
+	d := string(delim)
+	for line := 1; text != ""; line++ {
+		end := strings.IndexByte(text, '\n')
+		if end < 0 {
+			end = len(text) - 1
+		}
+		if strings.Count(text[:end+1], d) > maxFieldsPerLine {
+			return line
+		}
+		text = text[end+1:]
+	}
+	return 0
 }
 
 // readLimited reads r whole, refusing more than max bytes.

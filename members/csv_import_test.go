@@ -184,6 +184,7 @@ func TestParseImportRefusesFiles(t *testing.T) {
 		{name: "no known column", data: []byte("foo,bar\n1,2\n"), message: `none of the columns ("foo", "bar")`},
 		{name: "10 MB of junk", data: junk, limits: members.ImportLimits{MaxBytes: 10 << 20, MaxRows: 50000}, message: "none of the columns"},
 		{name: "over max_bytes", data: junk, limits: members.ImportLimits{MaxBytes: 1 << 20}, message: "larger than 1 MB", tooLarge: true},
+		{name: "a line of 5,000 fields", data: []byte("first_name,last_name\n" + strings.Repeat(",", 5000) + "\n"), message: "line 2 has more than 4096 fields"},
 		{name: "over max_rows", data: []byte("first_name,last_name\na,b\nc,d\ne,f\n"), limits: members.ImportLimits{MaxRows: 2}, message: "more than 2 rows"},
 	}
 	for _, tc := range cases {

@@ -254,3 +254,37 @@ func TestImportOptions(t *testing.T) {
 		t.Errorf("on_existing=replace: %v, want a field error", err)
 	}
 }
+
+// TestImportAcrossChunks imports more rows than one chunk holds: duplicates are found across
+// chunks, and every new member is searchable and audited as a member made by the form is.
+func TestImportAcrossChunks(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, gdb *gorm.DB) {
+		ctx := context.Background()
+		s := newStore(t, gdb)
+		var sb strings.Builder
+		sb.WriteString("first_name,last_name,email\n")
+		for i := range 1100 {
+			fmt.Fprintf(&sb, "First%d,Last%d,m%d@example.org\n", i, i, i)
+		}
+		valid := sb.String()
+		rep := importCSV(t, s, valid+"Late,Dup,M3@example.org\n", members.ImportOptions{})
+		if len(rep.Errors) != 1 || rep.Errors[0].Line != 1102 || !strings.Contains(rep.Errors[0].Message, "line 5") {
+			t.Fatalf("errors %+v, want the duplicate on line 1102 of line 5", rep.Errors)
+		}
+		if n := auditCount(t, s); n != 0 {
+			t.Fatalf("%d audit rows after a failed import", n)
+		}
+		rep = importCSV(t, s, valid, members.ImportOptions{})
+		if rep.Created != 1100 || len(rep.Errors) != 0 {
+			t.Fatalf("report %+v", rep)
+		}
+		for _, q := range []string{"first0", "last1099", "m777@example.org"} {
+			if ms, _, err := s.List(ctx, members.ListQuery{Q: q}); err != nil || len(ms) != 1 {
+				t.Errorf("search %q: %d members, %v", q, len(ms), err)
+			}
+		}
+		if n := auditCount(t, s); n != 1100 {
+			t.Errorf("%d audit rows, want one per new member", n)
+		}
+	})
+}
