@@ -13,13 +13,14 @@ const ActionErase = "erase"
 // (Art. 15) or a data portability request (Art. 20) gets it. Data in other tables that names
 // the member belongs here and in the erasure: see personalRows in store_gdpr.go.
 type PersonalData struct {
-	ExportedAt  time.Time    `json:"exported_at"`
-	Member      *Member      `json:"member"`
-	Consents    []Consent    `json:"consents"`
-	Fees        []Fee        `json:"fees"`
-	RankHistory []Grading    `json:"rank_history"`
-	Notices     []Notice     `json:"notices"`
-	Audit       []AuditEntry `json:"audit"`
+	ExportedAt    time.Time      `json:"exported_at"`
+	Member        *Member        `json:"member"`
+	Consents      []Consent      `json:"consents"`
+	Fees          []Fee          `json:"fees"`
+	RankHistory   []Grading      `json:"rank_history"`
+	Notices       []Notice       `json:"notices"`
+	Verifications []Verification `json:"verifications"`
+	Audit         []AuditEntry   `json:"audit"`
 }
 
 // Consent is the member's current answer for one channel and when it was given; its history is

@@ -26,6 +26,7 @@ func (s *Store) PersonalData(ctx context.Context, id int64) (*PersonalData, erro
 			{"fees", &out.Fees, "period_start, id"},
 			{"gradings", &out.RankHistory, "graded_on, id"},
 			{"notices", &out.Notices, "created_at, id"},
+			{"verifications", &out.Verifications, "created_at, id"},
 			{"audit log", &out.Audit, "at, id"},
 		} {
 			if err := tx.Where("member_id = ?", id).Order(part.order).Find(part.dst).Error; err != nil {
@@ -43,7 +44,9 @@ func (s *Store) PersonalData(ctx context.Context, id int64) (*PersonalData, erro
 // Erase carries out a GDPR erasure (Art. 17) of member id in one transaction: the personal
 // fields are wiped and the name pseudonymised ("Erased member #7"), consents withdrawn and
 // verification marks dropped, the member archived and stamped erased_at; the texts of their notices
-// and grading notes are cleared and the old and new values of their audit rows scrubbed. Fees
+// and grading notes are cleared, the keyed hashes of their addresses and codes dropped from their
+// verifications (a running one is cancelled), and the old and new values of their audit rows
+// scrubbed. Fees
 // stay, and so do the audit rows of payments, which the club's accounting must keep. One audit
 // row records the erasure, without the erased data. Erasing an erased member changes nothing.
 //
@@ -95,9 +98,9 @@ func (s *Store) Erase(ctx context.Context, actor string, id int64) (*Member, err
 }
 
 // erasePersonalRows clears what other tables hold about the member. A new table with personal
-// data about a member (the verifications, keyed hashes of the member's addresses, once they
-// are in this package) adds its statement here and its rows to PersonalData.
+// data about a member adds its statement here and its rows to PersonalData.
 func (s *Store) erasePersonalRows(tx *gorm.DB, id int64) error {
+	now := s.now()
 	for _, st := range []struct {
 		what string
 		run  *gorm.DB
@@ -107,6 +110,12 @@ func (s *Store) erasePersonalRows(tx *gorm.DB, id int64) error {
 		{"notices", tx.Model(&Notice{}).Where("member_id = ?", id).
 			Updates(map[string]any{"subject": "", "body": "", "error_message": ""})},
 		{"grading notes", tx.Model(&Grading{}).Where("member_id = ?", id).Update("notes", "")},
+		{"running verifications", tx.Model(&Verification{}).Where("member_id = ? AND status IN ?", id, []string{VerificationPending, VerificationMatched}).
+			Updates(map[string]any{"status": VerificationCancelled, "reason": "member erased", "ended_at": now, "updated_at": now})},
+		// An address hash is pseudonymous, not anonymous: whoever holds the key and a guess
+		// of the number can confirm it.
+		{"verification hashes", tx.Model(&Verification{}).Where("member_id = ?", id).
+			Updates(map[string]any{"code_hash": "", "address_hash": "", "last_check_id": ""})},
 	} {
 		if st.run.Error != nil {
 			return fmt.Errorf("erase %s: %w", st.what, st.run.Error)

@@ -16,7 +16,7 @@ import (
 
 // richMember is a member with something in every place personal data can be: fees (one paid),
 // a grading with notes, a notice, changes in the audit log.
-func richMember(t *testing.T, s *members.Store) *members.Member {
+func richMember(t *testing.T, gdb *gorm.DB, s *members.Store) *members.Member {
 	t.Helper()
 	ctx := context.Background()
 	mustPlan(t, s, "Erwachsene", 3500, members.Monthly)
@@ -47,6 +47,11 @@ func richMember(t *testing.T, s *members.Store) *members.Member {
 	if err != nil {
 		t.Fatal(err)
 	}
+	v := members.Verification{MemberID: m.ID, Kind: members.VerifyPhone, Seq: 1, InstanceID: "phone-verification:member:" + itoa(m.ID) + ":1",
+		Status: members.VerificationPending, CodeHash: "c0de", AddressHash: "addr", CreatedAt: testNow, UpdatedAt: testNow}
+	if err := gdb.Create(&v).Error; err != nil {
+		t.Fatal(err)
+	}
 	m, err = s.Get(ctx, m.ID)
 	if err != nil {
 		t.Fatal(err)
@@ -57,7 +62,7 @@ func richMember(t *testing.T, s *members.Store) *members.Member {
 func TestPersonalData(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, gdb *gorm.DB) {
 		s := newStore(t, gdb)
-		m := richMember(t, s)
+		m := richMember(t, gdb, s)
 		mustCreate(t, s, adult("Other", "Person", "other@example.org"))
 		pd, err := s.PersonalData(context.Background(), m.ID)
 		if err != nil {
@@ -71,7 +76,7 @@ func TestPersonalData(t *testing.T) {
 		if err := json.Unmarshal(raw, &doc); err != nil {
 			t.Fatal(err)
 		}
-		counts := map[string]int{"fees": 1, "rank_history": 1, "notices": 1, "consents": 2}
+		counts := map[string]int{"fees": 1, "rank_history": 1, "notices": 1, "consents": 2, "verifications": 1}
 		for key, want := range counts {
 			var items []json.RawMessage
 			if err := json.Unmarshal(doc[key], &items); err != nil || len(items) != want {
@@ -104,7 +109,7 @@ func TestErase(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, gdb *gorm.DB) {
 		ctx := context.Background()
 		s := newStore(t, gdb)
-		m := richMember(t, s)
+		m := richMember(t, gdb, s)
 		other := mustCreate(t, s, adult("Other", "Person", "other@example.org"))
 		otherBefore := snapshotOf(t, s, other.ID)
 
@@ -149,6 +154,13 @@ func TestErase(t *testing.T) {
 		}
 		if pd.Notices[0].Body != "" || pd.Notices[0].Subject != "" || pd.RankHistory[0].Notes != "" {
 			t.Errorf("notice %+v / grading notes %q kept texts", pd.Notices[0], pd.RankHistory[0].Notes)
+		}
+		var ver members.Verification
+		if err := gdb.Where("member_id = ?", m.ID).Take(&ver).Error; err != nil {
+			t.Fatal(err)
+		}
+		if ver.CodeHash != "" || ver.AddressHash != "" || ver.Status != members.VerificationCancelled || ver.EndedAt == nil {
+			t.Errorf("verification after erasure: %+v, want hashes cleared and the run cancelled", ver)
 		}
 		erasures := 0
 		for _, a := range pd.Audit {
