@@ -2,24 +2,18 @@ package activities
 
 import (
 	"context"
-	"log/slog"
 	"slices"
-	"sync"
 	"time"
 
 	"membership/members"
 	"membership/workflows"
 )
 
-// DefaultSendConcurrency is how many sends a batch has in flight at once. Providers answer in
-// tens of milliseconds, so a batch that sent one message at a time would spend its life
-// waiting; with the task hub running a few batches side by side, a handful each keeps a
-// provider busy without flooding the app database's single writer.
+// DefaultSendConcurrency is how many sends a batch has in flight at once with a provider on
+// the network: they answer in milliseconds to tens of them, so a batch that sent one message
+// at a time would spend its life waiting; with the task hub running a few batches side by
+// side, eight each keep a provider busy.
 const DefaultSendConcurrency = 8
-
-// cancelCheckEvery is how many sends a batch makes between looks at whether its campaign was
-// cancelled meanwhile.
-const cancelCheckEvery = 25
 
 // sendBatch sends the notices of one batch that are still pending and records what became of
 // them. During quiet hours its SMS stay pending and QuietFor says how long until they may go.
@@ -67,45 +61,25 @@ func (a *Campaigns) quietFor() time.Duration {
 }
 
 // sendAll sends rows' notices, Concurrency at a time, and returns the results of those that
-// were settled and the first transient error. It stops early when the campaign is cancelled.
+// were settled and the first transient error.
 func (a *Campaigns) sendAll(ctx context.Context, c *members.Campaign, rows []members.CampaignRecipient) ([]members.RecipientResult, error) {
-	var (
-		mu       sync.Mutex
-		results  = make([]members.RecipientResult, 0, len(rows))
-		firstErr error
-		wg       sync.WaitGroup
-		jobs     = make(chan members.CampaignRecipient)
-	)
+	reqs := make([]NoticeRequest, len(rows))
+	for i, r := range rows {
+		reqs[i] = campaignNotice(c, r)
+	}
 	workers := a.Concurrency
 	if workers <= 0 {
 		workers = DefaultSendConcurrency
 	}
-	for range min(workers, len(rows)) {
-		wg.Go(func() {
-			for r := range jobs {
-				res, err := a.Notices.Send(ctx, campaignNotice(c, r))
-				mu.Lock()
-				if err != nil {
-					if firstErr == nil {
-						firstErr = err
-					}
-				} else {
-					results = append(results, members.RecipientResult{MemberID: r.MemberID, Channel: r.Channel,
-						Status: res.Status, Reason: res.Reason, NoticeID: res.NoticeID})
-				}
-				mu.Unlock()
-			}
-		})
-	}
-	for i, r := range rows {
-		if i > 0 && i%cancelCheckEvery == 0 && a.cancelled(ctx, c.ID) {
-			break
+	res, err := a.Notices.sendBatch(ctx, reqs, workers)
+	out := make([]members.RecipientResult, 0, len(res))
+	for i, r := range res {
+		if r.Status != "" {
+			out = append(out, members.RecipientResult{MemberID: rows[i].MemberID, Channel: rows[i].Channel,
+				Status: r.Status, Reason: r.Reason, NoticeID: r.NoticeID})
 		}
-		jobs <- r
 	}
-	close(jobs)
-	wg.Wait()
-	return results, firstErr
+	return out, err
 }
 
 // campaignNotice is the notice of campaign c to recipient r.
@@ -115,15 +89,4 @@ func campaignNotice(c *members.Campaign, r members.CampaignRecipient) NoticeRequ
 		MemberID: r.MemberID, Channel: r.Channel, Purpose: PurposeCampaign, Template: TemplateCampaign,
 		Subject: c.Subject, Body: c.Message, CampaignID: c.ID,
 	}
-}
-
-// cancelled reports whether the campaign stopped running since the batch began; a failed look
-// counts as still running (the batch is short, and the next look will tell).
-func (a *Campaigns) cancelled(ctx context.Context, id int64) bool {
-	c, err := a.Members.GetCampaign(ctx, id)
-	if err != nil {
-		loggerOr(a.Log).Warn("check campaign status", slog.Int64("campaign_id", id), slog.Any("error", err))
-		return false
-	}
-	return c.Status != members.CampaignRunning
 }

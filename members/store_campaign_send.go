@@ -3,6 +3,7 @@ package members
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"gorm.io/gorm"
 )
@@ -165,24 +166,58 @@ const recordResultSQL = `
 UPDATE campaign_recipients SET status = ?, reason = ?, notice_id = ?, updated_at = ?
 WHERE campaign_id = ? AND member_id = ? AND channel = ? AND status = 'pending'`
 
-// RecordCampaignResults settles recipients of campaign id and refreshes its counts, in one
-// transaction.
+// recordSentSQL settles the pending recipients of one channel whose notices went out, in one
+// statement; %s is the CASE giving each member's notice id.
+const recordSentSQL = `
+UPDATE campaign_recipients SET status = 'sent', reason = '', notice_id = %s, updated_at = ?
+WHERE campaign_id = ? AND channel = ? AND status = 'pending' AND member_id IN ?`
+
+// addCountsSQL adds to a campaign's counts cache what a batch settled.
+const addCountsSQL = `UPDATE campaigns SET sent = sent + ?, failed = failed + ?, skipped = skipped + ?, updated_at = ? WHERE id = ?`
+
+// RecordCampaignResults settles recipients of campaign id and adds them to its counts, in one
+// transaction: the sent ones of each channel in one statement, the rest one by one. Only
+// recipients still pending count, so recording a result twice counts it once.
 func (s *Store) RecordCampaignResults(ctx context.Context, id int64, results []RecipientResult) error {
 	if len(results) == 0 {
 		return nil
 	}
 	now := s.now()
+	sent := map[string][]RecipientResult{}
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var add CampaignCounts
 		for _, r := range results {
+			if r.Status == RecipientSent {
+				sent[r.Channel] = append(sent[r.Channel], r)
+				continue
+			}
 			var notice *int64
 			if r.NoticeID != 0 {
 				notice = &r.NoticeID
 			}
-			if err := tx.Exec(recordResultSQL, r.Status, r.Reason, notice, now, id, r.MemberID, r.Channel).Error; err != nil {
-				return err
+			res := tx.Exec(recordResultSQL, r.Status, r.Reason, notice, now, id, r.MemberID, r.Channel)
+			if res.Error != nil {
+				return res.Error
 			}
+			add = add.Add(countOf(r.Status, int(res.RowsAffected)))
 		}
-		return s.refreshCampaignCounts(tx, id)
+		for _, ch := range []string{CampaignEmail, CampaignSMS} {
+			rs := sent[ch]
+			if len(rs) == 0 {
+				continue
+			}
+			expr, args := caseOf("member_id", "BIGINT", rs, func(r RecipientResult) (any, any) { return r.MemberID, r.NoticeID })
+			ids := make([]int64, len(rs))
+			for i, r := range rs {
+				ids[i] = r.MemberID
+			}
+			res := tx.Exec(fmt.Sprintf(recordSentSQL, expr), append(args, now, id, ch, ids)...)
+			if res.Error != nil {
+				return res.Error
+			}
+			add.Sent += int(res.RowsAffected)
+		}
+		return tx.Exec(addCountsSQL, add.Sent, add.Failed, add.Skipped, now, id).Error
 	})
 	if err != nil {
 		return fmt.Errorf("record results of campaign %d: %w", id, err)
@@ -190,16 +225,46 @@ func (s *Store) RecordCampaignResults(ctx context.Context, id int64, results []R
 	return nil
 }
 
+// countOf counts n recipients of status.
+func countOf(status string, n int) CampaignCounts {
+	switch status {
+	case RecipientSent:
+		return CampaignCounts{Sent: n}
+	case RecipientFailed:
+		return CampaignCounts{Failed: n}
+	case RecipientSkipped:
+		return CampaignCounts{Skipped: n}
+	}
+	return CampaignCounts{}
+}
+
+// caseOf builds "CASE column WHEN ? THEN CAST(? AS typ) … END" over items with its arguments:
+// one statement sets a value of its own on each row. The cast tells PostgreSQL the type of
+// the values, which it would otherwise take for text.
+func caseOf[T any](column, typ string, items []T, pair func(T) (when, then any)) (string, []any) {
+	var b strings.Builder
+	args := make([]any, 0, 2*len(items))
+	b.WriteString("CASE " + column)
+	for _, it := range items {
+		w, t := pair(it)
+		b.WriteString(" WHEN ? THEN CAST(? AS " + typ + ")")
+		args = append(args, w, t)
+	}
+	b.WriteString(" END")
+	return b.String(), args
+}
+
 // FailCampaignBatch marks the recipients of a batch still pending failed with reason: the
 // batch gave up on them (its retries ran out).
 func (s *Store) FailCampaignBatch(ctx context.Context, id int64, batch int, reason string) error {
+	now := s.now()
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		err := tx.Model(&CampaignRecipient{}).Where("campaign_id = ? AND batch = ? AND status = ?", id, batch, RecipientPending).
-			Updates(map[string]any{"status": RecipientFailed, "reason": reason, "updated_at": s.now()}).Error
-		if err != nil {
-			return err
+		res := tx.Model(&CampaignRecipient{}).Where("campaign_id = ? AND batch = ? AND status = ?", id, batch, RecipientPending).
+			Updates(map[string]any{"status": RecipientFailed, "reason": reason, "updated_at": now})
+		if res.Error != nil {
+			return res.Error
 		}
-		return s.refreshCampaignCounts(tx, id)
+		return tx.Exec(addCountsSQL, 0, res.RowsAffected, 0, now, id).Error
 	})
 	if err != nil {
 		return fmt.Errorf("fail batch %d of campaign %d: %w", batch, id, err)

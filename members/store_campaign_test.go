@@ -253,3 +253,63 @@ func TestPreviewCampaign(t *testing.T) {
 		t.Errorf("message error = %q, want it to name the unknown field", got)
 	}
 }
+
+func TestClaimAndSettleNotices(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, gdb *gorm.DB) {
+		ctx := context.Background()
+		s := newStore(t, gdb)
+		ms := audienceFixture(t, s)
+		row := func(key string, m *members.Member, st members.NoticeStatus) members.Notice {
+			return members.Notice{Key: key, MemberID: &m.ID, Purpose: "campaign", Channel: "email", Template: "campaign", Status: st, Body: "Hello"}
+		}
+		// One notice exists from an earlier attempt, one is done already.
+		if _, err := s.ClaimNotice(ctx, row("k:b", ms[1], members.NoticeQueued)); err != nil {
+			t.Fatal(err)
+		}
+		done, err := s.ClaimNotice(ctx, row("k:c", ms[2], members.NoticeQueued))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.MarkNoticeSent(ctx, done.ID, "p-0"); err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.ClaimNotices(ctx, []members.Notice{
+			row("k:a", ms[0], members.NoticeQueued), row("k:b", ms[1], members.NoticeQueued),
+			row("k:c", ms[2], members.NoticeQueued), {Key: "k:d", MemberID: &ms[3].ID, Purpose: "campaign", Channel: "email",
+				Template: "campaign", Status: members.NoticeSkipped, ErrorMessage: "no e-mail address"},
+		}, []string{"k:a", "k:b", "k:c"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for key, want := range map[string]members.NoticeStatus{"k:a": members.NoticeSending, "k:b": members.NoticeSending,
+			"k:c": members.NoticeSent, "k:d": members.NoticeSkipped} {
+			if n := got[key]; n == nil || n.Status != want {
+				t.Errorf("%s = %+v, want %s", key, n, want)
+			}
+		}
+		if got["k:a"].Attempts != 1 || got["k:b"].Attempts != 1 || got["k:c"].ProviderMessageID != "p-0" {
+			t.Errorf("attempts %d, %d; done notice %+v", got["k:a"].Attempts, got["k:b"].Attempts, got["k:c"])
+		}
+		err = s.SettleNotices(ctx, []members.NoticeOutcome{
+			{ID: got["k:a"].ID, Status: members.NoticeSent, ProviderMessageID: "p-1"},
+			{ID: got["k:b"].ID, Status: members.NoticeQueued, ErrorCode: "503", ErrorMessage: "try later"},
+			{ID: got["k:c"].ID, Status: members.NoticeFailed, ErrorCode: "550", ErrorMessage: "no"},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for key, want := range map[string]string{"k:a": "sent p-1 ", "k:b": "queued  503", "k:c": "sent p-0 "} {
+			n, err := s.NoticeByKey(ctx, key)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := string(n.Status) + " " + n.ProviderMessageID + " " + n.ErrorCode; got != want {
+				t.Errorf("%s = %q, want %q", key, got, want)
+			}
+		}
+		byID, err := s.MembersByID(ctx, []int64{ms[0].ID, ms[1].ID, 99999})
+		if err != nil || len(byID) != 2 || byID[ms[1].ID].FirstName != "Bert" {
+			t.Errorf("members by id = %v, %v", byID, err)
+		}
+	})
+}
