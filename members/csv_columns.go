@@ -205,39 +205,30 @@ func setID(r *importRecord, v string) error {
 	return nil
 }
 
-func setText(fields func(r *importRecord) (*string, **string)) func(r *importRecord, v string) error {
+// setField sets a field of the input and points the patch at it, once parse accepts the cell.
+func setField[T any](parse func(string) (T, error), fields func(r *importRecord) (*T, **T)) func(r *importRecord, v string) error {
 	return func(r *importRecord, v string) error {
+		x, err := parse(v)
+		if err != nil {
+			return err
+		}
 		in, patch := fields(r)
-		*in = v
+		*in = x
 		*patch = in
 		return nil
 	}
+}
+
+func setText(fields func(r *importRecord) (*string, **string)) func(r *importRecord, v string) error {
+	return setField(func(v string) (string, error) { return v, nil }, fields)
 }
 
 func setDate(fields func(r *importRecord) (*Date, **Date)) func(r *importRecord, v string) error {
-	return func(r *importRecord, v string) error {
-		d, err := parseImportDate(v)
-		if err != nil {
-			return err
-		}
-		in, patch := fields(r)
-		*in = d
-		*patch = in
-		return nil
-	}
+	return setField(parseImportDate, fields)
 }
 
 func setConsent(fields func(r *importRecord) (*bool, **bool)) func(r *importRecord, v string) error {
-	return func(r *importRecord, v string) error {
-		b, err := parseImportBool(v)
-		if err != nil {
-			return err
-		}
-		in, patch := fields(r)
-		*in = b
-		*patch = in
-		return nil
-	}
+	return setField(parseImportBool, fields)
 }
 
 // setConsentAt reads when a consent was given (a signed paper form), for new members only: an

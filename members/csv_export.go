@@ -32,39 +32,60 @@ func WriteCSV(ctx context.Context, w io.Writer, store *Store, q ListQuery, opts 
 	if err != nil {
 		return err
 	}
-	// The header and the first rows collect in this buffer: when the filter turns out to be
-	// invalid, Iterate fails before the first row and w has seen nothing, so an HTTP handler
-	// can still answer with an error instead of half a file.
-	bw := bufio.NewWriterSize(w, 64<<10)
-	cw := csv.NewWriter(bw)
-	cw.UseCRLF = true
-	if opts.Excel {
-		cw.Comma = ';'
-		if _, err := bw.WriteString(utf8BOM); err != nil {
-			return err
-		}
+	// The header and the first rows collect in the writer's buffer: when the filter turns out
+	// to be invalid, Iterate fails before the first row and w has seen nothing, so an HTTP
+	// handler can still answer with an error instead of half a file.
+	out, err := newCSVOut(w, opts.Excel)
+	if err != nil {
+		return err
 	}
 	record := make([]string, len(cols))
 	for i, c := range cols {
 		record[i] = c.name
 	}
-	if err := cw.Write(record); err != nil {
+	if err := out.Write(record); err != nil {
 		return fmt.Errorf("write CSV header: %w", err)
 	}
 	err = store.Iterate(ctx, q, func(m *Member) error {
 		for i, c := range cols {
 			record[i] = neutralise(c.get(m), c.phone)
 		}
-		return cw.Write(record)
+		return out.Write(record)
 	})
 	if err != nil {
 		return err
 	}
-	cw.Flush()
-	if err := cw.Error(); err != nil {
+	return out.Close()
+}
+
+// csvOut writes CSV as every export of this package does: RFC 4180 quoting with CRLF line ends,
+// through a 64 KiB buffer; in Excel mode with a UTF-8 byte order mark and ";" between fields.
+// Close flushes it; until then, nothing may have reached the underlying writer.
+type csvOut struct {
+	*csv.Writer
+	bw *bufio.Writer
+}
+
+func newCSVOut(w io.Writer, excel bool) (*csvOut, error) {
+	bw := bufio.NewWriterSize(w, 64<<10)
+	cw := csv.NewWriter(bw)
+	cw.UseCRLF = true
+	if excel {
+		cw.Comma = ';'
+		if _, err := bw.WriteString(utf8BOM); err != nil {
+			return nil, err
+		}
+	}
+	return &csvOut{Writer: cw, bw: bw}, nil
+}
+
+// Close writes out what is buffered.
+func (o *csvOut) Close() error {
+	o.Flush()
+	if err := o.Error(); err != nil {
 		return fmt.Errorf("write CSV: %w", err)
 	}
-	return bw.Flush()
+	return o.bw.Flush()
 }
 
 // formulaStart reports whether a spreadsheet would read a cell starting with c as a formula

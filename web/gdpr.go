@@ -67,18 +67,23 @@ func (s *Server) apiErase(c echo.Context) error {
 }
 
 func (s *Server) eraseForm(c echo.Context) error {
-	return s.renderErase(c, http.StatusOK, "")
+	m, err := s.memberParam(c)
+	if err != nil {
+		return err
+	}
+	return s.renderErase(c, http.StatusOK, m, "")
 }
 
-func (s *Server) renderErase(c echo.Context, status int, problem string) error {
+// memberParam loads the member the path's :id names.
+func (s *Server) memberParam(c echo.Context) (*members.Member, error) {
 	id, err := idParam(c)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	m, err := s.members.Get(c.Request().Context(), id)
-	if err != nil {
-		return err
-	}
+	return s.members.Get(c.Request().Context(), id)
+}
+
+func (s *Server) renderErase(c echo.Context, status int, m *members.Member, problem string) error {
 	title := "Erase " + m.FullName()
 	return s.page(c, status, title, "members", templates.EraseForm(s.ctx(c, title, "members"), m, problem))
 }
@@ -86,17 +91,14 @@ func (s *Server) renderErase(c echo.Context, status int, problem string) error {
 // eraseConfirm erases once the person has typed the member's full name: an erasure cannot be
 // undone, and a name typed by hand is harder to confirm by accident than a button.
 func (s *Server) eraseConfirm(c echo.Context) error {
-	id, err := idParam(c)
-	if err != nil {
-		return err
-	}
-	m, err := s.members.Get(c.Request().Context(), id)
+	m, err := s.memberParam(c)
 	if err != nil {
 		return err
 	}
 	if m.ErasedAt == nil && !strings.EqualFold(strings.Join(strings.Fields(c.FormValue("confirm_name")), " "), m.FullName()) {
-		return s.renderErase(c, http.StatusUnprocessableEntity, "Type the member's full name, "+m.FullName()+", to confirm.")
+		return s.renderErase(c, http.StatusUnprocessableEntity, m, "Type the member's full name, "+m.FullName()+", to confirm.")
 	}
+	id := m.ID
 	res, err := s.erase(c.Request().Context(), principal(c).Actor(), id)
 	if err != nil {
 		return err
