@@ -236,11 +236,11 @@ func (s *Server) renderPreview(c echo.Context, token string, f *members.ImportFi
 func delimiterName(r rune) string {
 	switch r {
 	case '\t':
-		return "tab"
+		return "tabs"
 	case ';':
-		return "semicolon"
+		return "semicolons"
 	case ',':
-		return "comma"
+		return "commas"
 	}
 	return strconv.QuoteRune(r)
 }

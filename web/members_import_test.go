@@ -183,7 +183,7 @@ func TestImportInBrowser(t *testing.T) {
 		t.Fatalf("preview has no confirm form: %s", body)
 	}
 	token := m[1]
-	for _, want := range []string{`data-testid="import-errors"`, "Geburtsdatum", "is not a date", `<option value="last_name" selected`, `value="update" checked`, "semicolon"} {
+	for _, want := range []string{`data-testid="import-errors"`, "Geburtsdatum", "is not a date", `<option value="last_name" selected`, `value="update" checked`, "semicolons"} {
 		if !strings.Contains(body, want) {
 			t.Errorf("preview lacks %s", want)
 		}

@@ -115,8 +115,8 @@ func EraseForm(c Ctx, m *members.Member, problem string) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = Field("Type the member's full name to confirm", "confirm_name", "text", "", FieldErrors{"confirm_name": problem},
-				templ.Attributes{"required": true, "autocomplete": "off", "placeholder": m.FullName()}).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = Field("Type "+m.FullName()+" to confirm", "confirm_name", "text", "", FieldErrors{"confirm_name": problem},
+				templ.Attributes{"required": true, "autocomplete": "off"}).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
