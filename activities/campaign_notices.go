@@ -12,8 +12,11 @@ import (
 
 // settleEvery is how many outcomes a batch collects before it records them. A crash loses the
 // outcomes not yet recorded — those notices stay "sending" and go out once more on the retry —
-// so it bounds the duplicates a crash can cause, together with the sends in flight.
-const settleEvery = 16
+// so a crash duplicates at most settleEvery plus the sends in flight per running batch
+// (taskhub.parallelism of them): 4 × (8 + 1) on the outbox, 4 × (8 + 8) with a provider on the
+// network. Recording each outcome alone would make that one per send in flight, at the price
+// of a transaction per notice.
+const settleEvery = 8
 
 // sendBatch is Notices.Send for the notices of one campaign batch, with the same guarantees —
 // each key sent at most once (a crash: once more for the sends in flight and the outcomes not

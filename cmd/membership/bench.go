@@ -55,7 +55,7 @@ func bench(ctx context.Context, e env) error {
 	fs.IntVar(&o.members, "members", 10000, "recipients of the campaign")
 	fs.StringVar(&o.provider, "provider", "outbox", "e-mail provider: outbox or smtp (a sink in this process)")
 	fs.IntVar(&o.batch, "batch", 100, "campaigns.batch_size")
-	fs.IntVar(&o.concurrency, "concurrency", 0, "sends in flight per batch (0: the default)")
+	fs.IntVar(&o.concurrency, "concurrency", 0, "sends in flight per batch (0: as serve sets it for the provider)")
 	fs.IntVar(&o.parallelism, "parallelism", 0, "taskhub.parallelism (0: the configured value)")
 	fs.BoolVar(&o.baseline, "baseline", true, "also run the bare-engine baseline")
 	fs.BoolVar(&o.keep, "keep", false, "keep the data folder")
@@ -156,7 +156,9 @@ func benchCampaign(ctx context.Context, cfg *config.Config, o benchOptions, log 
 		return 0, err
 	}
 	campaigns := activities.NewCampaigns(cfg, store, notices.notices, log)
-	campaigns.Concurrency = o.concurrency
+	if o.concurrency > 0 {
+		campaigns.Concurrency = o.concurrency
+	}
 	if err := errors.Join(workflows.RegisterCampaigns(r), campaigns.Register(r)); err != nil {
 		return 0, err
 	}
@@ -174,22 +176,37 @@ func benchCampaign(ctx context.Context, cfg *config.Config, o benchOptions, log 
 	if err != nil {
 		return 0, err
 	}
+	// The parent's history, sampled while it runs (rarely: the engine reads and writes its
+	// store on one connection): ContinueAsNew must keep it short.
+	longest, sampled := 0, time.Now()
 	for !c.Status.Finished() {
 		time.Sleep(10 * time.Millisecond)
 		if c, err = store.GetCampaign(ctx, c.ID); err != nil {
 			return 0, err
+		}
+		if time.Since(sampled) < 250*time.Millisecond {
+			continue
+		}
+		sampled = time.Now()
+		if n, err := historyLength(ctx, hub, c.InstanceID); err == nil {
+			longest = max(longest, n)
 		}
 	}
 	took := time.Since(start)
 	if c.Status != members.CampaignCompleted || c.Counts.Sent != o.members {
 		return 0, fmt.Errorf("bench: the campaign ended %s with %+v (%s)", c.Status, c.Counts, c.Error)
 	}
-	state, err := hub.Backend().GetOrchestrationRuntimeState(ctx, &backend.OrchestrationWorkItem{InstanceID: api.InstanceID(c.InstanceID)})
+	fmt.Fprintf(out, "history: the campaign's orchestration held at most %d events at a time (sampled every 250 ms)\n", longest)
+	return took, nil
+}
+
+// historyLength is how many events the history of instance id holds now.
+func historyLength(ctx context.Context, hub *taskhub.Hub, id string) (int, error) {
+	state, err := hub.Backend().GetOrchestrationRuntimeState(ctx, &backend.OrchestrationWorkItem{InstanceID: api.InstanceID(id)})
 	if err != nil {
 		return 0, err
 	}
-	fmt.Fprintf(out, "history: the campaign's last generation holds %d events\n", len(state.OldEvents())+len(state.NewEvents()))
-	return took, nil
+	return len(state.OldEvents()) + len(state.NewEvents()), nil
 }
 
 // seedBenchClub adds a demo club of n members and makes every one of them a recipient: an

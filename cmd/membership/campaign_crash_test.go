@@ -97,6 +97,11 @@ func TestCampaignSurvivesKill(t *testing.T) {
 	if dup > inFlight {
 		t.Errorf("%d duplicates, but only %d sends were in flight at the kill", dup, inFlight)
 	}
+	// At most the outcomes a batch had not yet recorded and its sends in flight, per batch
+	// running: taskhub.parallelism × (8 + 1) on the outbox (activities.settleEvery).
+	if dup > 4*(8+1) {
+		t.Errorf("%d duplicates, more than 4 batches × (8 unrecorded + 1 in flight)", dup)
+	}
 }
 
 // seedCrashClub migrates the app database in dir, adds a demo club of n members who all
