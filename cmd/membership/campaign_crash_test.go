@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"math/rand/v2"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -15,12 +14,10 @@ import (
 
 	"gorm.io/gorm"
 
-	"membership"
 	"membership/config"
 	"membership/db"
 	"membership/db/dbtest"
 	"membership/members"
-	"membership/web/auth"
 )
 
 // crashSubject marks the campaign's e-mails in the outbox, apart from anything else the
@@ -34,7 +31,7 @@ const crashSubject = "Crash test: renew your membership"
 // kill, which the test counts from the notices left "sending".
 func TestCampaignSurvivesKill(t *testing.T) {
 	dir, addr := t.TempDir(), freeAddr(t)
-	token := seedCrashClub(t, dir, 2000)
+	token := seedClub(t, openCrashDB(t, dir), 2000)
 	// The process tests' own orchestration (CrashTest) runs in every child; let it finish.
 	if err := os.WriteFile(filepath.Join(dir, "release"), nil, 0o600); err != nil {
 		t.Fatal(err)
@@ -102,30 +99,6 @@ func TestCampaignSurvivesKill(t *testing.T) {
 	if dup > 4*(8+1) {
 		t.Errorf("%d duplicates, more than 4 batches × (8 unrecorded + 1 in flight)", dup)
 	}
-}
-
-// seedCrashClub migrates the app database in dir, adds a demo club of n members who all
-// consented to e-mail, and returns an admin API token.
-func seedCrashClub(t *testing.T, dir string, n int) string {
-	t.Helper()
-	gdb := openCrashDB(t, dir)
-	ctx := context.Background()
-	cfg, err := config.Load(membership.DefaultConfig, "", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	store := members.NewStore(gdb, membersOptions(cfg), dbtest.Log())
-	if err := store.SeedDemo(ctx, n, rand.New(rand.NewPCG(7, 7))); err != nil {
-		t.Fatal(err)
-	}
-	if err := gdb.Exec("UPDATE members SET email_consent = TRUE WHERE email <> ''").Error; err != nil {
-		t.Fatal(err)
-	}
-	token, _, err := auth.NewStore(gdb, authOptions(cfg), dbtest.Log()).CreateToken(ctx, "crash test", auth.RoleAdmin, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return token
 }
 
 // openCrashDB opens (and migrates) the app database in dir, closed when the test ends.
