@@ -2,6 +2,7 @@ package members
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"slices"
@@ -146,13 +147,14 @@ func (s *Store) byIDs(tx *gorm.DB, ids []int64) ([]Member, error) {
 	return items, nil
 }
 
-// iterateChunk is how many members Iterate reads at a time: large enough that the queries cost
-// little, small enough that memory stays flat for any number of members.
+// iterateChunk is how many members Iterate reads per query: large enough that the queries cost
+// little, small enough that no query holds the database for long.
 const iterateChunk = 1000
 
 // Iterate calls fn for every member q selects, in id order, reading them in chunks so that an
-// export of 100,000 members holds only one chunk in memory. Sort and paging are ignored. An
-// error from fn stops the iteration and is returned.
+// export of 100,000 members holds only one member in memory. Sort and paging are ignored. An
+// error from fn stops the iteration and is returned. The *Member is reused for the next row:
+// fn must copy what it keeps.
 func (s *Store) Iterate(ctx context.Context, q ListQuery, fn func(*Member) error) error {
 	tx := s.db.WithContext(ctx)
 	filtered, err := s.filter(tx, q)
@@ -163,24 +165,72 @@ func (s *Store) Iterate(ctx context.Context, q ListQuery, fn func(*Member) error
 	if size <= 0 { // a Store built as a literal (on a transaction) has none set
 		size = iterateChunk
 	}
-	chunk := make([]Member, 0, size)
 	var after int64
 	for {
-		chunk = chunk[:0]
-		err := s.members(filtered).Where("members.id > ?", after).Order("members.id").Limit(size).Find(&chunk).Error
+		n, last, err := s.iterateChunk(filtered, after, size, fn)
 		if err != nil {
-			return fmt.Errorf("read members after %d: %w", after, err)
+			return err
 		}
-		for i := range chunk {
-			if err := fn(&chunk[i]); err != nil {
-				return err
-			}
-		}
-		if len(chunk) < size {
+		if n < size {
 			return nil
 		}
-		after = chunk[len(chunk)-1].ID
+		after = last
 	}
+}
+
+// iterateColumns are the columns iterateChunk scans, in scanRow's order. Iterate reads every
+// row of a club (a CSV export of 100,000 members): scanning them by hand instead of through
+// GORM's reflection took most of its time away.
+const iterateColumns = `members.id, members.first_name, members.last_name, members.email, members.phone,
+	members.birth_date, members.street, members.postal_code, members.city, members.country,
+	members.joined_on, members.status, members.prior_status, members.archived_on, members.plan_id,
+	plans.name, members.rank, members.membership_ends_on, members.guardian_name, members.guardian_phone,
+	members.guardian_email, members.notes, members.sms_consent, members.sms_consent_at,
+	members.email_consent, members.email_consent_at, members.phone_verified_at,
+	members.email_verified_at, members.erased_at, members.name_key, members.created_at,
+	members.updated_at, members.version`
+
+// iterateChunk calls fn for up to size members with ids above after, in id order, and reports
+// how many it read and the last id.
+func (s *Store) iterateChunk(filtered *gorm.DB, after int64, size int, fn func(*Member) error) (int, int64, error) {
+	rows, err := filtered.Session(&gorm.Session{}).Select(iterateColumns).
+		Joins("LEFT JOIN plans ON plans.id = members.plan_id").
+		Where("members.id > ?", after).Order("members.id").Limit(size).Rows()
+	if err != nil {
+		return 0, 0, fmt.Errorf("read members after %d: %w", after, err)
+	}
+	defer rows.Close()
+	var n int
+	var m Member
+	for rows.Next() {
+		m = Member{}
+		if err := scanMember(rows, &m); err != nil {
+			return n, after, fmt.Errorf("read members after %d: %w", after, err)
+		}
+		n, after = n+1, m.ID
+		if err := fn(&m); err != nil {
+			return n, after, err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return n, after, fmt.Errorf("read members after %d: %w", after, err)
+	}
+	return n, after, nil
+}
+
+// scanMember reads one row of iterateColumns.
+func scanMember(rows *sql.Rows, m *Member) error {
+	var plan sql.NullString
+	err := rows.Scan(&m.ID, &m.FirstName, &m.LastName, &m.Email, &m.Phone,
+		&m.BirthDate, &m.Street, &m.PostalCode, &m.City, &m.Country,
+		&m.JoinedOn, &m.Status, &m.PriorStatus, &m.ArchivedOn, &m.PlanID,
+		&plan, &m.Rank, &m.MembershipEndsOn, &m.GuardianName, &m.GuardianPhone,
+		&m.GuardianEmail, &m.Notes, &m.SMSConsent, &m.SMSConsentAt,
+		&m.EmailConsent, &m.EmailConsentAt, &m.PhoneVerifiedAt,
+		&m.EmailVerifiedAt, &m.ErasedAt, &m.NameKey, &m.CreatedAt,
+		&m.UpdatedAt, &m.Version)
+	m.Plan = plan.String
+	return err
 }
 
 // filter applies q's conditions to the members table.
