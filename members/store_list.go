@@ -147,14 +147,14 @@ func (s *Store) byIDs(tx *gorm.DB, ids []int64) ([]Member, error) {
 	return items, nil
 }
 
-// iterateChunk is how many members Iterate reads per query: large enough that the queries cost
-// little, small enough that no query holds the database for long.
+// iterateChunk is how many members Iterate reads at a time: large enough that the queries cost
+// little, small enough that memory stays flat for any number of members.
 const iterateChunk = 1000
 
 // Iterate calls fn for every member q selects, in id order, reading them in chunks so that an
-// export of 100,000 members holds only one member in memory. Sort and paging are ignored. An
-// error from fn stops the iteration and is returned. The *Member is reused for the next row:
-// fn must copy what it keeps.
+// export of 100,000 members holds only one chunk in memory. Sort and paging are ignored. An
+// error from fn stops the iteration and is returned. The *Member's memory is reused for a later
+// chunk: fn must copy what it keeps.
 func (s *Store) Iterate(ctx context.Context, q ListQuery, fn func(*Member) error) error {
 	tx := s.db.WithContext(ctx)
 	filtered, err := s.filter(tx, q)
@@ -165,22 +165,31 @@ func (s *Store) Iterate(ctx context.Context, q ListQuery, fn func(*Member) error
 	if size <= 0 { // a Store built as a literal (on a transaction) has none set
 		size = iterateChunk
 	}
+	chunk := make([]Member, 0, size)
 	var after int64
 	for {
-		n, last, err := s.iterateChunk(filtered, after, size, fn)
-		if err != nil {
+		var err error
+		if chunk, err = s.readChunk(filtered, after, size, chunk[:0]); err != nil {
 			return err
 		}
-		if n < size {
+		// The whole chunk is read before fn runs: fn may write in the same transaction (a
+		// campaign freezing its audience), and PostgreSQL cannot run a statement on a
+		// connection whose result set is still open.
+		for i := range chunk {
+			if err := fn(&chunk[i]); err != nil {
+				return err
+			}
+		}
+		if len(chunk) < size {
 			return nil
 		}
-		after = last
+		after = chunk[len(chunk)-1].ID
 	}
 }
 
-// iterateColumns are the columns iterateChunk scans, in scanRow's order. Iterate reads every
+// iterateColumns are the columns readChunk scans, in scanMember's order. Iterate reads every
 // row of a club (a CSV export of 100,000 members): scanning them by hand instead of through
-// GORM's reflection took most of its time away.
+// GORM's reflection halved its time.
 const iterateColumns = `members.id, members.first_name, members.last_name, members.email, members.phone,
 	members.birth_date, members.street, members.postal_code, members.city, members.country,
 	members.joined_on, members.status, members.prior_status, members.archived_on, members.plan_id,
@@ -190,32 +199,25 @@ const iterateColumns = `members.id, members.first_name, members.last_name, membe
 	members.email_verified_at, members.erased_at, members.name_key, members.created_at,
 	members.updated_at, members.version`
 
-// iterateChunk calls fn for up to size members with ids above after, in id order, and reports
-// how many it read and the last id.
-func (s *Store) iterateChunk(filtered *gorm.DB, after int64, size int, fn func(*Member) error) (int, int64, error) {
+// readChunk appends up to size members with ids above after, in id order, to into.
+func (s *Store) readChunk(filtered *gorm.DB, after int64, size int, into []Member) ([]Member, error) {
 	rows, err := filtered.Session(&gorm.Session{}).Select(iterateColumns).
 		Joins("LEFT JOIN plans ON plans.id = members.plan_id").
 		Where("members.id > ?", after).Order("members.id").Limit(size).Rows()
 	if err != nil {
-		return 0, 0, fmt.Errorf("read members after %d: %w", after, err)
+		return into, fmt.Errorf("read members after %d: %w", after, err)
 	}
 	defer rows.Close()
-	var n int
-	var m Member
 	for rows.Next() {
-		m = Member{}
-		if err := scanMember(rows, &m); err != nil {
-			return n, after, fmt.Errorf("read members after %d: %w", after, err)
-		}
-		n, after = n+1, m.ID
-		if err := fn(&m); err != nil {
-			return n, after, err
+		into = append(into, Member{})
+		if err := scanMember(rows, &into[len(into)-1]); err != nil {
+			return into, fmt.Errorf("read members after %d: %w", after, err)
 		}
 	}
 	if err := rows.Err(); err != nil {
-		return n, after, fmt.Errorf("read members after %d: %w", after, err)
+		return into, fmt.Errorf("read members after %d: %w", after, err)
 	}
-	return n, after, nil
+	return into, nil
 }
 
 // scanMember reads one row of iterateColumns.
