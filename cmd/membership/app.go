@@ -43,6 +43,15 @@ func openAppDB(ctx context.Context, cfg *config.Config, log *slog.Logger) (*gorm
 }
 
 func migrate(ctx context.Context, e env) error {
+	return withAppDB(ctx, e, func(*config.Config, *slog.Logger, *gorm.DB) error {
+		fmt.Fprintln(e.stdout, "app database is up to date")
+		return nil
+	})
+}
+
+// withAppDB is what the maintenance subcommands share: load the configuration, open and migrate
+// the app database, run fn, close the database.
+func withAppDB(ctx context.Context, e env, fn func(*config.Config, *slog.Logger, *gorm.DB) error) error {
 	cfg, err := loadConfig(e)
 	if err != nil {
 		return err
@@ -53,8 +62,14 @@ func migrate(ctx context.Context, e env) error {
 		return err
 	}
 	defer db.Close(gdb)
-	fmt.Fprintln(e.stdout, "app database is up to date")
-	return nil
+	return fn(cfg, log, gdb)
+}
+
+// withMembers opens the app database and hands fn the members store and the configuration.
+func withMembers(ctx context.Context, e env, fn func(*members.Store, *config.Config) error) error {
+	return withAppDB(ctx, e, func(cfg *config.Config, log *slog.Logger, gdb *gorm.DB) error {
+		return fn(members.NewStore(gdb, membersOptions(cfg), log), cfg)
+	})
 }
 
 // membersOptions derives the members store's options from the club's configuration.

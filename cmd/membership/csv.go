@@ -12,7 +12,6 @@ import (
 	"strings"
 
 	"membership/config"
-	"membership/db"
 	"membership/members"
 )
 
@@ -167,19 +166,4 @@ func importProblemLine(p members.ImportError) string {
 		return p.Message
 	}
 	return strings.Join(where, ", ") + ": " + p.Message
-}
-
-// withMembers opens the app database and hands fn the members store and the configuration.
-func withMembers(ctx context.Context, e env, fn func(*members.Store, *config.Config) error) error {
-	cfg, err := loadConfig(e)
-	if err != nil {
-		return err
-	}
-	log := newLogger(e.stderr)
-	gdb, err := openAppDB(ctx, cfg, log)
-	if err != nil {
-		return err
-	}
-	defer db.Close(gdb)
-	return fn(members.NewStore(gdb, membersOptions(cfg), log), cfg)
 }

@@ -7,7 +7,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 
-	"membership/db"
+	"membership/config"
 	"membership/members"
 )
 
@@ -23,18 +23,10 @@ func seedDemo(ctx context.Context, e env) error {
 	if *n < 1 {
 		return errors.New("seed-demo: -members must be at least 1")
 	}
-	cfg, err := loadConfig(e)
+	err := withMembers(ctx, e, func(store *members.Store, _ *config.Config) error {
+		return store.SeedDemo(ctx, *n, rand.New(rand.NewPCG(*seed, *seed)))
+	})
 	if err != nil {
-		return err
-	}
-	log := newLogger(e.stderr)
-	gdb, err := openAppDB(ctx, cfg, log)
-	if err != nil {
-		return err
-	}
-	defer db.Close(gdb)
-	store := members.NewStore(gdb, membersOptions(cfg), log)
-	if err := store.SeedDemo(ctx, *n, rand.New(rand.NewPCG(*seed, *seed))); err != nil {
 		return fmt.Errorf("seed-demo: %w", err)
 	}
 	fmt.Fprintf(e.stdout, "added a demo club of %d members\n", *n)

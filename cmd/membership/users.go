@@ -6,10 +6,12 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"log/slog"
 	"strings"
 
+	"gorm.io/gorm"
+
 	"membership/config"
-	"membership/db"
 	"membership/web/auth"
 )
 
@@ -69,15 +71,7 @@ func tokenCmd(ctx context.Context, e env) error {
 }
 
 func withAuth(ctx context.Context, e env, fn func(*auth.Store) error) error {
-	cfg, err := loadConfig(e)
-	if err != nil {
-		return err
-	}
-	log := newLogger(e.stderr)
-	gdb, err := openAppDB(ctx, cfg, log)
-	if err != nil {
-		return err
-	}
-	defer db.Close(gdb)
-	return fn(auth.NewStore(gdb, authOptions(cfg), log))
+	return withAppDB(ctx, e, func(cfg *config.Config, log *slog.Logger, gdb *gorm.DB) error {
+		return fn(auth.NewStore(gdb, authOptions(cfg), log))
+	})
 }
