@@ -2,7 +2,6 @@ package activities
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"time"
@@ -62,25 +61,6 @@ func (f *Fees) RegisterWith(r *task.TaskRegistry, wrap func(name string, a task.
 		namedActivity{workflows.MarkFeeOverdueActivity, activity(f.markOverdue)},
 		namedActivity{workflows.TellAdminsFeeOverdueActivity, activity(f.tellAdmins)},
 	)
-}
-
-// namedActivity is an activity with the name it is registered under.
-type namedActivity struct {
-	name string
-	fn   task.Activity
-}
-
-// registerActivities adds acts to r, each passed through wrap first unless wrap is nil.
-func registerActivities(r *task.TaskRegistry, wrap func(name string, a task.Activity) task.Activity, acts ...namedActivity) error {
-	var errs []error
-	for _, a := range acts {
-		fn := a.fn
-		if wrap != nil {
-			fn = wrap(a.name, fn)
-		}
-		errs = append(errs, r.AddActivityN(a.name, fn))
-	}
-	return errors.Join(errs...)
 }
 
 // activity adapts a typed function to a task activity: it reads the input and hands over the

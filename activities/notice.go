@@ -5,11 +5,9 @@ package activities
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"sync"
-	"time"
 
 	"github.com/microsoft/durabletask-go/task"
 
@@ -119,18 +117,10 @@ func (n *Notices) Register(r *task.TaskRegistry) error {
 // RegisterWith is Register with each activity passed through wrap first (web.Metrics.Activity
 // times them); a nil wrap registers them as they are.
 func (n *Notices) RegisterWith(r *task.TaskRegistry, wrap func(name string, a task.Activity) task.Activity) error {
-	var errs []error
-	for _, a := range []struct {
-		name    string
-		channel string
-	}{{SendSMSActivity, ChannelSMS}, {SendEmailActivity, ChannelEmail}} {
-		act := n.sendActivity(a.channel)
-		if wrap != nil {
-			act = wrap(a.name, act)
-		}
-		errs = append(errs, r.AddActivityN(a.name, act))
-	}
-	return errors.Join(errs...)
+	return registerActivities(r, wrap,
+		namedActivity{SendSMSActivity, n.sendActivity(ChannelSMS)},
+		namedActivity{SendEmailActivity, n.sendActivity(ChannelEmail)},
+	)
 }
 
 // sendActivity is SendSMS or SendEmail: it takes a NoticeRequest and answers a
@@ -143,18 +133,5 @@ func (n *Notices) sendActivity(channel string) task.Activity {
 		}
 		req.Channel = channel
 		return n.Send(ctx.Context(), req)
-	}
-}
-
-// SendRetryPolicy is the retry policy orchestrators give SendSMS and SendEmail:
-// a transient provider error (a timeout, a 5xx, a 429) is retried with
-// backoff; a permanent one never reaches the policy, since Send answers it
-// as a "failed" result.
-func SendRetryPolicy() *task.RetryPolicy {
-	return &task.RetryPolicy{
-		MaxAttempts:          5,
-		InitialRetryInterval: time.Second,
-		BackoffCoefficient:   2,
-		MaxRetryInterval:     time.Minute,
 	}
 }

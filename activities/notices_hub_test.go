@@ -15,6 +15,7 @@ import (
 	"membership/members"
 	"membership/notify/notifytest"
 	"membership/taskhub"
+	"membership/workflows"
 )
 
 // sendOnce is a test orchestrator scheduling one SendSMS with the contract's retry policy.
@@ -25,7 +26,7 @@ func sendOnce(ctx *task.OrchestrationContext) (any, error) {
 	}
 	var res activities.NoticeResult
 	err := ctx.CallActivity(activities.SendSMSActivity, task.WithActivityInput(req),
-		task.WithActivityRetryPolicy(activities.SendRetryPolicy())).Await(&res)
+		task.WithActivityRetryPolicy(workflows.SendRetryPolicy())).Await(&res)
 	return res, err
 }
 

@@ -1,7 +1,6 @@
 package activities
 
 import (
-	"errors"
 	"fmt"
 	"log/slog"
 	"strconv"
@@ -46,30 +45,19 @@ func (a *Verification) Register(r *task.TaskRegistry) error { return a.RegisterW
 // RegisterWith is Register with each activity passed through wrap first (web.Metrics.Activity
 // times them); a nil wrap registers them as they are.
 func (a *Verification) RegisterWith(r *task.TaskRegistry, wrap func(name string, a task.Activity) task.Activity) error {
-	var errs []error
-	for _, act := range []struct {
-		name string
-		fn   task.Activity
-	}{
-		{workflows.IssuePhoneCodeActivity, a.issue(members.VerifyPhone)},
-		{workflows.IssueEmailLinkActivity, a.issue(members.VerifyEmail)},
-		{workflows.CheckPhoneCodeActivity, a.check},
-		{workflows.CheckEmailCodeActivity, a.check},
-		{workflows.MarkPhoneVerifiedActivity, a.mark},
-		{workflows.MarkEmailVerifiedActivity, a.mark},
-		{workflows.EndVerificationActivity, a.end},
-		{workflows.ActivateMemberActivity, a.activate},
-		{workflows.SendWelcomeActivity, a.sendWelcome},
-		{workflows.TellAdminsJoinedActivity, a.tellAdmins},
-		{workflows.RecordIncompleteActivity, a.recordIncomplete},
-	} {
-		fn := act.fn
-		if wrap != nil {
-			fn = wrap(act.name, fn)
-		}
-		errs = append(errs, r.AddActivityN(act.name, fn))
-	}
-	return errors.Join(errs...)
+	return registerActivities(r, wrap,
+		namedActivity{workflows.IssuePhoneCodeActivity, a.issue(members.VerifyPhone)},
+		namedActivity{workflows.IssueEmailLinkActivity, a.issue(members.VerifyEmail)},
+		namedActivity{workflows.CheckPhoneCodeActivity, a.check},
+		namedActivity{workflows.CheckEmailCodeActivity, a.check},
+		namedActivity{workflows.MarkPhoneVerifiedActivity, a.mark},
+		namedActivity{workflows.MarkEmailVerifiedActivity, a.mark},
+		namedActivity{workflows.EndVerificationActivity, a.end},
+		namedActivity{workflows.ActivateMemberActivity, a.activate},
+		namedActivity{workflows.SendWelcomeActivity, a.sendWelcome},
+		namedActivity{workflows.TellAdminsJoinedActivity, a.tellAdmins},
+		namedActivity{workflows.RecordIncompleteActivity, a.recordIncomplete},
+	)
 }
 
 // issue makes a challenge's code and sends it, once: a challenge already sent is answered

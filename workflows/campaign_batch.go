@@ -18,7 +18,7 @@ func CampaignBatch(ctx *task.OrchestrationContext) (any, error) {
 	for {
 		var res CampaignBatchResult
 		err := ctx.CallActivity(SendCampaignNoticesActivity, task.WithActivityInput(in),
-			task.WithActivityRetryPolicy(sendRetry())).Await(&res)
+			task.WithActivityRetryPolicy(SendRetryPolicy())).Await(&res)
 		if err != nil {
 			in.Reason = "gave up after retries: " + err.Error()
 			if err := call(ctx, FailCampaignBatchActivity, in, &res); err != nil {

@@ -105,11 +105,11 @@ func RegisterCampaigns(r *task.TaskRegistry) error {
 	)
 }
 
-// sendRetry is the retry policy of a batch's sends: a transient provider error (a timeout, a
-// 5xx, a 429) is retried with backoff — only the notices still pending, so the retries cost
-// what failed; a permanent one never reaches it (the send settles it as failed). It is
-// activities.SendRetryPolicy, which this package cannot import.
-func sendRetry() *task.RetryPolicy {
+// SendRetryPolicy is the retry policy orchestrators give activities that send (SendSMS,
+// SendEmail, a campaign batch's sends): a transient provider error (a timeout, a 5xx, a 429) is
+// retried with backoff — for a batch, only the notices still pending; a permanent one never
+// reaches it, since the send settles it as a "failed" result.
+func SendRetryPolicy() *task.RetryPolicy {
 	return &task.RetryPolicy{
 		MaxAttempts:          5,
 		InitialRetryInterval: time.Second,
