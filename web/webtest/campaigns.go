@@ -33,38 +33,19 @@ func StartSending(t testing.TB, opts Options) (*App, *Sending) {
 	t.Helper()
 	s := &Sending{Twilio: notifytest.NewTwilio(t), SendGrid: notifytest.NewSendGrid(t),
 		Notices: &activities.Notices{}, Fees: &activities.Fees{}, Campaigns: &activities.Campaigns{}}
-	register, deps := opts.Register, opts.Deps
-	// The task hub starts before the stores exist: the activities are registered now and get
-	// their dependencies in Deps, before any workflow can run them.
-	opts.Register = func(r *task.TaskRegistry) {
-		err := errors.Join(s.Notices.Register(r), s.Fees.Register(r), s.Campaigns.Register(r),
+	register := func(r *task.TaskRegistry) error {
+		return errors.Join(s.Notices.Register(r), s.Fees.Register(r), s.Campaigns.Register(r),
 			workflows.RegisterFees(r), workflows.RegisterCampaigns(r))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if register != nil {
-			register(r)
-		}
 	}
-	opts.Deps = func(d *web.Deps) {
-		texts, err := activities.LoadTexts(d.Config.Club.Name, d.Config.Club.Language, "")
-		if err != nil {
-			t.Fatal(err)
-		}
-		log := dbtest.Log()
-		*s.Notices = activities.Notices{
-			Members: d.Members, Texts: texts, Log: log, Admins: Admins(d.Auth),
-			SMS: twilio.New(twilio.Config{AccountSID: s.Twilio.AccountSID, AuthToken: s.Twilio.AuthToken,
+	opts = withArea(t, opts, register, func(d *web.Deps) {
+		fillNotices(t, d, s.Notices,
+			twilio.New(twilio.Config{AccountSID: s.Twilio.AccountSID, AuthToken: s.Twilio.AuthToken,
 				From: "+15005550006", BaseURL: s.Twilio.URL}, nil),
-			Email:       sendgrid.New(sendgrid.Config{APIKey: s.SendGrid.APIKey, BaseURL: s.SendGrid.URL}, nil),
-			SMSProvider: "twilio", EmailProvider: "sendgrid",
-			EmailFrom: d.Config.Club.Name + " <" + d.Config.Notify.Email.From + ">",
-		}
+			sendgrid.New(sendgrid.Config{APIKey: s.SendGrid.APIKey, BaseURL: s.SendGrid.URL}, nil),
+			"twilio", "sendgrid")
+		log := dbtest.Log()
 		*s.Fees = *activities.NewFees(d.Config, d.Members, s.Notices, d.Hub.Client(), log)
 		*s.Campaigns = *activities.NewCampaigns(d.Config, d.Members, s.Notices, log)
-		if deps != nil {
-			deps(d)
-		}
-	}
+	})
 	return Start(t, opts), s
 }

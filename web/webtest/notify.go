@@ -4,10 +4,9 @@ import (
 	"context"
 	"testing"
 
-	"github.com/microsoft/durabletask-go/task"
-
 	"membership/activities"
 	"membership/db/dbtest"
+	"membership/notify"
 	"membership/notify/outbox"
 	"membership/web"
 	"membership/web/auth"
@@ -25,35 +24,29 @@ type Notifying struct {
 func StartNotifying(t testing.TB, opts Options) (*App, *Notifying) {
 	t.Helper()
 	n := &Notifying{Outbox: outbox.New(outbox.NewMemoryStore()), Notices: &activities.Notices{}}
-	register, deps := opts.Register, opts.Deps
-	// The task hub starts before the stores exist: the activities are registered now and get
-	// their dependencies in Deps, before any run can start.
-	opts.Register = func(r *task.TaskRegistry) {
-		if err := n.Notices.Register(r); err != nil {
-			t.Fatal(err)
-		}
-		if register != nil {
-			register(r)
-		}
-	}
-	opts.Deps = func(d *web.Deps) {
-		texts, err := activities.LoadTexts(d.Config.Club.Name, d.Config.Club.Language, "")
-		if err != nil {
-			t.Fatal(err)
-		}
-		ns := n.Notices
-		ns.Members, ns.Texts, ns.Log, ns.Admins = d.Members, texts, dbtest.Log(), Admins(d.Auth)
-		ns.SMS, ns.Email, ns.SMSProvider, ns.EmailProvider = n.Outbox, n.Outbox, "outbox", "outbox"
-		ns.EmailFrom = d.Config.Club.Name + " <" + d.Config.Notify.Email.From + ">"
+	opts = withArea(t, opts, n.Notices.Register, func(d *web.Deps) {
+		fillNotices(t, d, n.Notices, n.Outbox, n.Outbox, "outbox", "outbox")
 		d.Outbox = n.Outbox
-		if deps != nil {
-			deps(d)
-		}
-	}
+	})
 	return Start(t, opts), n
 }
 
 // Admins is web.Admins, for the areas' test set-ups.
 func Admins(users *auth.Store) func(ctx context.Context) ([]activities.Admin, error) {
 	return web.Admins(users)
+}
+
+// fillNotices gives ns what cmd gives it: the members store, the texts, the admins to tell,
+// the sender address, and the two providers.
+func fillNotices(t testing.TB, d *web.Deps, ns *activities.Notices, sms notify.SMSSender, email notify.EmailSender, smsProvider, emailProvider string) {
+	t.Helper()
+	texts, err := activities.LoadTexts(d.Config.Club.Name, d.Config.Club.Language, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	*ns = activities.Notices{
+		Members: d.Members, Texts: texts, Log: dbtest.Log(), Admins: Admins(d.Auth),
+		SMS: sms, Email: email, SMSProvider: smsProvider, EmailProvider: emailProvider,
+		EmailFrom: d.Config.Club.Name + " <" + d.Config.Notify.Email.From + ">",
+	}
 }

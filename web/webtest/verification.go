@@ -103,33 +103,22 @@ func StartVerifyingOnOutbox(t testing.TB, opts Options) (*App, *Verifying, *Noti
 	return app, v, n
 }
 
-// wrap adds the area to opts. The task hub starts before the stores exist: the activities are
-// registered now and get their dependencies in Deps, before any run can start.
+// wrap adds the area to opts (see withArea); notices, when given, also fills the senders.
 func (v *Verifying) wrap(t testing.TB, opts Options, notices func(d *web.Deps)) Options {
-	register, deps := opts.Register, opts.Deps
-	opts.Register = func(r *task.TaskRegistry) {
+	register := func(r *task.TaskRegistry) error {
 		err := errors.Join(workflows.RegisterVerification(r), v.Activities.Register(r))
 		if notices != nil {
 			err = errors.Join(err, v.Notices.Register(r))
 		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		if register != nil {
-			register(r)
-		}
+		return err
 	}
-	opts.Deps = func(d *web.Deps) {
+	return withArea(t, opts, register, func(d *web.Deps) {
 		if notices != nil {
 			notices(d)
 		}
 		v.fillArea(t, d.Config, d.Members)
 		d.Verifications = v.Verifications
-		if deps != nil {
-			deps(d)
-		}
-	}
-	return opts
+	})
 }
 
 var (

@@ -147,3 +147,25 @@ func writeEmpty(t testing.TB) string {
 func MembersOptions(cfg *config.Config) members.Options {
 	return members.Options{Region: cfg.Club.DefaultRegion, AllowedRegions: cfg.Club.AllowedRegions, Location: cfg.Club.Location()}
 }
+
+// withArea adds an area's workflows and activities to opts. The task hub starts before the
+// stores exist, so the area registers now and fill gives its activities their dependencies in
+// Deps, before any workflow can run them; opts' own Register and Deps still run after.
+func withArea(t testing.TB, opts Options, register func(*task.TaskRegistry) error, fill func(*web.Deps)) Options {
+	outerRegister, outerDeps := opts.Register, opts.Deps
+	opts.Register = func(r *task.TaskRegistry) {
+		if err := register(r); err != nil {
+			t.Fatal(err)
+		}
+		if outerRegister != nil {
+			outerRegister(r)
+		}
+	}
+	opts.Deps = func(d *web.Deps) {
+		fill(d)
+		if outerDeps != nil {
+			outerDeps(d)
+		}
+	}
+	return opts
+}
