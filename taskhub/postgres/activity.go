@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"sync"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/microsoft/durabletask-go/api"
@@ -28,7 +29,12 @@ RETURNING SequenceNumber, InstanceID, EventPayload`
 // GetActivityWorkItem implements backend.Backend. It waits until a task is
 // queued or ctx ends (see longPoll); it never returns backend.ErrNoWorkItems.
 func (b *Backend) GetActivityWorkItem(ctx context.Context) (*backend.ActivityWorkItem, error) {
-	return longPoll(ctx, b, b.activities, 0, b.claimActivity, nil)
+	return longPoll(ctx, b, b.activities, 0, func(ctx context.Context) (*backend.ActivityWorkItem, time.Duration, error) {
+		// No task is queued to become visible later: only a write, which
+		// signals, or a lock's expiry, which the poll notices, makes one.
+		wi, err := b.claimActivity(ctx)
+		return wi, b.opts.PollInterval, err
+	})
 }
 
 // claimActivity hands out a task claimed earlier, or claims up to

@@ -26,7 +26,12 @@ const maxEventsPerStep = 1000
 // claimInstance locks the instance of the oldest visible event among those
 // whose instance is not locked, and takes up to $3 of its visible events, in
 // one statement. SKIP LOCKED lets concurrent claims pass each other's
-// candidates instead of queueing behind them.
+// candidates instead of queueing behind them. When it locks nothing it
+// returns instead one row without instance: the milliseconds until the next
+// event that is not yet visible (a durable timer, an abandoned step) becomes
+// visible, NULL when there is none. Measured from the same now() and
+// snapshot as the claim, that row leaves no gap for a timer to fall due
+// unseen between the two (see longPoll).
 //
 // The statement sees the tables as they were when it began. When another
 // process completes a step of the instance meanwhile, the instance is
@@ -56,63 +61,73 @@ WITH next AS (
 	)
 	RETURNING SequenceNumber, EventPayload, DequeueCount
 )
-SELECT L.InstanceID, T.SequenceNumber, T.EventPayload, T.DequeueCount
-FROM locked L LEFT JOIN taken T ON true`
-
-// nextTimer is how many milliseconds remain until the next event that is
-// not yet visible (a durable timer, an abandoned step) becomes visible.
-const nextTimer = `
-SELECT ceil(EXTRACT(EPOCH FROM min(VisibleTime) - now()) * 1000)::bigint
-FROM NewEvents WHERE VisibleTime > now()`
+SELECT L.InstanceID, T.SequenceNumber, T.EventPayload, T.DequeueCount, NULL::bigint
+FROM locked L LEFT JOIN taken T ON true
+UNION ALL
+SELECT NULL, NULL, NULL, NULL, (
+	SELECT ceil(EXTRACT(EPOCH FROM min(VisibleTime) - now()) * 1000)::bigint
+	FROM NewEvents WHERE VisibleTime > now())
+WHERE NOT EXISTS (SELECT FROM locked)`
 
 // GetOrchestrationWorkItem implements backend.Backend. It waits until an
 // instance has work or ctx ends (see longPoll); it never returns
 // backend.ErrNoWorkItems.
 func (b *Backend) GetOrchestrationWorkItem(ctx context.Context) (*backend.OrchestrationWorkItem, error) {
-	return longPoll(ctx, b, b.orchestrations, settle, b.claimOrchestration, b.untilNextTimer)
+	return longPoll(ctx, b, b.orchestrations, settle, b.claimOrchestration)
 }
 
 // claimOrchestration locks one instance that has visible events and takes up
-// to maxEventsPerStep of them, or returns backend.ErrNoWorkItems.
-func (b *Backend) claimOrchestration(ctx context.Context) (*backend.OrchestrationWorkItem, error) {
+// to maxEventsPerStep of them, or returns backend.ErrNoWorkItems and how long
+// until the next timer is due (the poll interval when none is).
+func (b *Backend) claimOrchestration(ctx context.Context) (*backend.OrchestrationWorkItem, time.Duration, error) {
 	// A claim that raced a step's completion (see claimInstance) lets the
-	// instance go and tries again with a fresh view, a few times.
+	// instance go and tries again with a fresh view, a few times. After the
+	// last, the completion that made it stale wakes this fetch: it signals
+	// after its commit, which came after this fetch took its wake channel.
 	for range 3 {
-		wi, err := b.claimOrchestrationOnce(ctx)
+		wi, due, err := b.claimOrchestrationOnce(ctx)
 		if !errors.Is(err, errStaleClaim) {
-			return wi, err
+			return wi, due, err
 		}
 	}
-	return nil, backend.ErrNoWorkItems
+	return nil, b.opts.PollInterval, backend.ErrNoWorkItems
 }
 
 // errStaleClaim reports a claim that locked an instance without events.
 var errStaleClaim = errors.New("claimed an instance whose events were consumed meanwhile")
 
 // claimOrchestrationOnce makes one claim; see claimOrchestration.
-func (b *Backend) claimOrchestrationOnce(ctx context.Context) (*backend.OrchestrationWorkItem, error) {
+func (b *Backend) claimOrchestrationOnce(ctx context.Context) (*backend.OrchestrationWorkItem, time.Duration, error) {
 	rows, err := b.pool.Query(ctx, claimInstance, b.workerName, b.opts.LockTimeout.Milliseconds(), maxEventsPerStep)
 	if err != nil {
-		return nil, fmt.Errorf("claim orchestration work item: %w", err)
+		return nil, 0, fmt.Errorf("claim orchestration work item: %w", err)
 	}
 	type row struct {
-		id      string
+		id      *string
 		seq     *int64
 		payload []byte
 		dequeue *int32
+		dueMS   *int64
 	}
 	claimed, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (row, error) {
 		var x row
-		err := r.Scan(&x.id, &x.seq, &x.payload, &x.dequeue)
+		err := r.Scan(&x.id, &x.seq, &x.payload, &x.dequeue, &x.dueMS)
 		return x, err
 	})
 	if err != nil {
-		return nil, fmt.Errorf("claim orchestration work item: %w", err)
+		return nil, 0, fmt.Errorf("claim orchestration work item: %w", err)
 	}
 	if len(claimed) == 0 {
-		return nil, backend.ErrNoWorkItems
+		return nil, 0, errors.New("claim orchestration work item: no row, not even the next timer's")
 	}
-	id := claimed[0].id
+	if claimed[0].id == nil {
+		due := b.opts.PollInterval
+		if ms := claimed[0].dueMS; ms != nil {
+			due = min(due, time.Duration(max(*ms, 0))*time.Millisecond)
+		}
+		return nil, due, backend.ErrNoWorkItems
+	}
+	id := *claimed[0].id
 	wi := &backend.OrchestrationWorkItem{
 		InstanceID: api.InstanceID(id),
 		NewEvents:  make([]*backend.HistoryEvent, 0, len(claimed)),
@@ -121,9 +136,12 @@ func (b *Backend) claimOrchestrationOnce(ctx context.Context) (*backend.Orchestr
 	if claimed[0].seq == nil {
 		if _, err := b.pool.Exec(ctx, "UPDATE Instances SET LockedBy = NULL, LockExpiration = NULL WHERE InstanceID = $1 AND LockedBy = $2",
 			id, b.workerName); err != nil {
-			return nil, fmt.Errorf("let go of instance %s claimed without events: %w", id, err)
+			return nil, 0, fmt.Errorf("let go of instance %s claimed without events: %w", id, err)
 		}
-		return nil, errStaleClaim
+		// Claims that passed the instance while it was locked found
+		// nothing and sleep; it has new events.
+		b.announce(orchestrationWork)
+		return nil, 0, errStaleClaim
 	}
 	// RETURNING keeps no order; the executor needs them first in, first out.
 	slices.SortFunc(claimed, func(a, b row) int { return cmp.Compare(*a.seq, *b.seq) })
@@ -131,7 +149,7 @@ func (b *Backend) claimOrchestrationOnce(ctx context.Context) (*backend.Orchestr
 	for _, c := range claimed {
 		e, err := backend.UnmarshalHistoryEvent(c.payload)
 		if err != nil {
-			return nil, fmt.Errorf("event %d of %s: %w", *c.seq, id, err)
+			return nil, 0, fmt.Errorf("event %d of %s: %w", *c.seq, id, err)
 		}
 		wi.NewEvents = append(wi.NewEvents, e)
 		maxDequeue = max(maxDequeue, *c.dequeue)
@@ -140,20 +158,7 @@ func (b *Backend) claimOrchestrationOnce(ctx context.Context) (*backend.Orchestr
 	// Held, and so renewed, only once it is handed out: a lock on events
 	// that cannot be read must run out.
 	b.held.addInstance(id)
-	return wi, nil
-}
-
-// untilNextTimer is how long until the next invisible event becomes visible,
-// or a day when there is none (the poll interval is shorter anyway).
-func (b *Backend) untilNextTimer(ctx context.Context) (time.Duration, error) {
-	var ms *int64
-	if err := b.pool.QueryRow(ctx, nextTimer).Scan(&ms); err != nil {
-		return 0, fmt.Errorf("find next timer: %w", err)
-	}
-	if ms == nil {
-		return 24 * time.Hour, nil
-	}
-	return time.Duration(max(*ms, 0)) * time.Millisecond, nil
+	return wi, 0, nil
 }
 
 // AbandonOrchestrationWorkItem implements backend.Backend: it unlocks the

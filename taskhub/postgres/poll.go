@@ -11,10 +11,19 @@ import (
 	"membership/taskhub"
 )
 
-// longPoll asks fetch for a work item until it finds one. Between attempts
-// it waits until wake is signalled (and then settle more), the delay that
-// next returns elapses (nil next: no such delay), the poll interval elapses,
-// or ctx ends.
+// longPoll asks fetch for a work item until it finds one. When fetch finds
+// none it also says how long until stored work becomes claimable by the
+// passing of time alone (a durable timer falls due), or the poll interval
+// when nothing is scheduled. Between attempts longPoll waits until wake is
+// signalled (and then settle more), that delay elapses, the poll interval
+// elapses, or ctx ends.
+//
+// The delay must come from the same look at the tables as the "none": found
+// by a second query, a timer that fell due between the two was neither
+// claimable at the first nor still ahead at the second, and the fetch slept
+// through the whole poll interval (seen as a retry's 10 ms timer waiting 5 s;
+// TestShortTimersFireOnTime). What commits after the look is no such gap: its
+// writer signals wake afterwards, and wake's channel is taken before it.
 //
 // It never returns backend.ErrNoWorkItems: the engine's worker answers that
 // with a backoff that grows to 5 s and that nothing interrupts; waiting here
@@ -24,25 +33,18 @@ import (
 // fetch just as its shutdown waits for the last (a WaitGroup reuse panic in
 // the engine, seen under -race).
 func longPoll[T any](ctx context.Context, b *Backend, wake taskhub.Waker, settle time.Duration,
-	fetch func(context.Context) (T, error),
-	next func(context.Context) (time.Duration, error),
+	fetch func(context.Context) (T, time.Duration, error),
 ) (T, error) {
 	var none T
 	for {
 		woken := wake.Changed()
 		wait := b.opts.PollInterval
 		if !b.stopped.Load() {
-			wi, err := fetch(ctx)
+			wi, due, err := fetch(ctx)
 			if !errors.Is(err, backend.ErrNoWorkItems) {
 				return wi, err
 			}
-			if next != nil {
-				d, err := next(ctx)
-				if err != nil {
-					return none, err
-				}
-				wait = min(wait, d)
-			}
+			wait = min(wait, due)
 		}
 		if err := sleep(ctx, woken, wait, settle); err != nil {
 			return none, err
