@@ -86,6 +86,13 @@ func New(ctx context.Context, dsn string, opts Options, log *slog.Logger) (*Back
 	// Readers and writers outside the engine's calls keep the DSN's own
 	// commit durability.
 	sqlConfig := cfg.ConnConfig.Copy()
+	// pgx prepares and caches their statements, and after five runs
+	// PostgreSQL would plan a cached one for any status alike: the instance
+	// list then walked the CreatedTime index past tens of thousands of rows
+	// for a rare status, which the (RuntimeStatus, CreatedTime, InstanceID)
+	// index answers reading a page. Management reads are few; a plan of
+	// their own each costs well under a millisecond.
+	sqlConfig.RuntimeParams["plan_cache_mode"] = "force_custom_plan"
 	// Commits do not wait for the WAL flush, except those of inDurableTx:
 	// see Durability in the package documentation.
 	cfg.ConnConfig.RuntimeParams["synchronous_commit"] = "off"
@@ -220,7 +227,8 @@ func (b *Backend) Close() error {
 // DB returns a database/sql handle on the task hub's database, with the
 // schema of Options.Schema on its search path, for readers of its tables
 // (instance listing, rewind). Its commits wait for the disk unless the DSN
-// says otherwise. Close closes it.
+// says otherwise, and it plans every query for its own arguments. Close
+// closes it.
 func (b *Backend) DB() *sql.DB {
 	return b.db
 }
