@@ -55,7 +55,7 @@ type fakeTimers struct {
 	err error
 }
 
-func (f fakeTimers) NextDue(context.Context) (time.Time, bool, error) {
+func (f fakeTimers) NextDue(context.Context, time.Time) (time.Time, bool, error) {
 	return time.Now().Add(f.in), f.err == nil && f.in > 0, f.err
 }
 

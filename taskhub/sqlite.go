@@ -116,15 +116,15 @@ func engineDB(be backend.Backend) (*sql.DB, error) {
 	return db, nil
 }
 
-// nextDueSQL finds the earliest future VisibleTime: durable timers, and
+// nextDueSQL finds the earliest VisibleTime after a time: durable timers, and
 // orchestration work items abandoned with a retry delay. The engine writes
 // every time in UTC through the same driver, so its text compares in order.
 const nextDueSQL = `SELECT [VisibleTime] FROM NewEvents WHERE [VisibleTime] > ? ORDER BY [VisibleTime] LIMIT 1`
 
 // NextDue implements TimerSource.
-func (s *sqliteStore) NextDue(ctx context.Context) (time.Time, bool, error) {
+func (s *sqliteStore) NextDue(ctx context.Context, after time.Time) (time.Time, bool, error) {
 	var due time.Time
-	err := s.db.QueryRowContext(ctx, nextDueSQL, time.Now().UTC()).Scan(&due)
+	err := s.db.QueryRowContext(ctx, nextDueSQL, after.UTC()).Scan(&due)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return time.Time{}, false, nil

@@ -42,9 +42,11 @@ type Waker interface {
 // a delay may be retried. Without it a fetch only notices such work at its
 // next poll.
 type TimerSource interface {
-	// NextDue returns the earliest time after now at which a stored event
-	// becomes visible; ok is false when none is scheduled.
-	NextDue(ctx context.Context) (due time.Time, ok bool, err error)
+	// NextDue returns the earliest time after after at which a stored event
+	// becomes visible; ok is false when none is scheduled. A fetch passes
+	// the time it began its question, so that a timer falling due while it
+	// asked is still found, though no longer in the future.
+	NextDue(ctx context.Context, after time.Time) (due time.Time, ok bool, err error)
 }
 
 // Broadcast is the in-process Waker. Its zero value is not usable: call
