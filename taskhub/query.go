@@ -85,27 +85,7 @@ func (x *Instances) List(ctx context.Context, q Query) (Page, error) {
 		}
 		after = &c
 	}
-	st := newStatement(x.pg)
-	// One status is read in order from the (RuntimeStatus, CreatedTime) index and stops after
-	// the page. An IN list cannot be (the database would sort every match), so several
-	// statuses are read that way one by one and the pages merged.
-	switch len(q.Statuses) {
-	case 0:
-		st.selectPage(q, nil, after, top)
-	case 1:
-		st.selectPage(q, &q.Statuses[0], after, top)
-	default:
-		st.add("SELECT * FROM (")
-		for i := range q.Statuses {
-			if i > 0 {
-				st.add(" UNION ALL ")
-			}
-			st.add("SELECT * FROM (")
-			st.selectPage(q, &q.Statuses[i], after, top)
-			st.add(") AS s" + strconv.Itoa(i))
-		}
-		st.add(") AS merged ORDER BY CreatedTime DESC, InstanceID DESC LIMIT ", st.arg(top+1))
-	}
+	st := listStatement(q, after, top, x.pg)
 	rows, err := x.db.QueryContext(ctx, st.String(), st.args...)
 	if err != nil {
 		return Page{}, fmt.Errorf("list instances: %w", err)
@@ -128,6 +108,33 @@ func (x *Instances) List(ctx context.Context, q Query) (Page, error) {
 		page.Next = cursor{Created: last.CreatedAt, ID: last.ID}.token()
 	}
 	return page, nil
+}
+
+// listStatement is the SELECT of a List page: the instances q selects after the cursor (nil:
+// from the newest), one more than top.
+func listStatement(q Query, after *cursor, top int, pg bool) *statement {
+	st := newStatement(pg)
+	// One status is read in order from the (RuntimeStatus, CreatedTime) index and stops after
+	// the page. An IN list cannot be (the database would sort every match), so several
+	// statuses are read that way one by one and the pages merged.
+	switch len(q.Statuses) {
+	case 0:
+		st.selectPage(q, nil, after, top)
+	case 1:
+		st.selectPage(q, &q.Statuses[0], after, top)
+	default:
+		st.add("SELECT * FROM (")
+		for i := range q.Statuses {
+			if i > 0 {
+				st.add(" UNION ALL ")
+			}
+			st.add("SELECT * FROM (")
+			st.selectPage(q, &q.Statuses[i], after, top)
+			st.add(") AS s" + strconv.Itoa(i))
+		}
+		st.add(") AS merged ORDER BY CreatedTime DESC, InstanceID DESC LIMIT ", st.arg(top+1))
+	}
+	return st
 }
 
 // selectPage adds a SELECT of the instances that q selects, in status (nil: any), after the
@@ -167,7 +174,14 @@ func (st *statement) selectPage(q Query, status *api.OrchestrationStatus, after 
 		st.add(" AND Name = ", st.arg(q.Name))
 	}
 	if after != nil {
-		st.add(" AND (CreatedTime < ", st.time(after.Created), " OR (CreatedTime = ", st.time(after.Created), " AND InstanceID < ", st.arg(string(after.ID)), "))")
+		// A row value, unlike the same test spelled with OR, bounds the index scan, so a deep page
+		// no longer reads every newer instance of its status: 42,900 rows (3,440 buffers, 11 ms)
+		// on PostgreSQL, 11 ms on SQLite, for the page 30,000 deep into 35,000 of 50,000. The
+		// redundant CreatedTime bound is for PostgreSQL, which misjudges how many rows a row value
+		// selects: without it, a rare status's deep page walked the CreatedTime index instead of
+		// the status index (3 times the buffers).
+		st.add(" AND CreatedTime <= ", st.time(after.Created),
+			" AND (CreatedTime, InstanceID) < (", st.time(after.Created), ", ", st.arg(string(after.ID)), ")")
 	}
 	st.add(" ORDER BY CreatedTime DESC, InstanceID DESC LIMIT ", st.arg(top+1))
 }
