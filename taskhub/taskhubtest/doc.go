@@ -1,7 +1,7 @@
 // Package taskhubtest checks that a durabletask-go backend.Backend behaves
 // like the engine's own SQLite backend, end to end through the engine's
-// workers and client, and provides the workloads the task hub benchmarks
-// share.
+// workers (run by taskhub.Hub, as the application runs them) and client, and
+// provides the workloads the task hub benchmarks share.
 //
 // A backend package runs the suite from its own tests:
 //

@@ -32,8 +32,9 @@ func TestConformanceSQLite(t *testing.T) {
 }
 
 // sqliteBackends opens n backends on one new SQLite file: the engine's
-// backend as it is, or with longPoll as the application runs it, through
-// taskhub.Open (which adds long-polling fetches).
+// backend as it is (an idle worker asks it again every 50 ms), or with
+// longPoll as the application runs it, through taskhub.Open (which adds
+// long-polling fetches).
 func sqliteBackends(b *testing.B, n int, longPoll bool) []backend.Backend {
 	path := filepath.Join(b.TempDir(), "taskhub.db")
 	var out []backend.Backend
