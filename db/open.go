@@ -37,7 +37,8 @@ func Open(ctx context.Context, cfg config.Database, log *slog.Logger) (*gorm.DB,
 		if err != nil {
 			return nil, err
 		}
-		dial = sqlite.Open(dsn)
+		// The busy timeout bounds the wait at the gate too.
+		dial = sqlite.New(sqlite.Config{DSN: dsn, Conn: openGatedSQLite(dsn, 5*time.Second)})
 	case "postgres":
 		dial = postgres.Open(cfg.DSN)
 	default:
