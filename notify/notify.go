@@ -16,6 +16,9 @@ type SMS struct {
 	// StatusCallback is the URL the provider reports delivery to; empty
 	// means the provider's configured default.
 	StatusCallback string
+	// IdempotencyKey, when set, names the message: a provider that is
+	// IdempotentByKey sends a message under one key at most once.
+	IdempotencyKey string
 }
 
 // Email is one e-mail to one recipient.
@@ -31,6 +34,8 @@ type Email struct {
 	HTML string
 	// Headers are extra headers such as List-Unsubscribe.
 	Headers map[string]string
+	// IdempotencyKey is as for SMS.
+	IdempotencyKey string
 }
 
 // SMSSender sends text messages. The returned providerID is the provider's

@@ -3,9 +3,12 @@ package outbox
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"time"
 
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 )
 
 // GormStore keeps messages in the app database's outbox_messages table
@@ -27,6 +30,7 @@ type row struct {
 	Subject   string    `gorm:"column:subject"`
 	Body      string    `gorm:"column:body"`
 	HTML      string    `gorm:"column:html"`
+	Key       *string   `gorm:"column:idempotency_key"`
 	CreatedAt time.Time `gorm:"column:created_at"`
 }
 
@@ -34,12 +38,66 @@ type row struct {
 func (row) TableName() string { return "outbox_messages" }
 
 // Add implements Store.
-func (s *GormStore) Add(ctx context.Context, m Message) (int64, error) {
-	r := row{Channel: m.Channel, ToAddr: m.To, Subject: m.Subject, Body: m.Body, HTML: m.HTML, CreatedAt: m.CreatedAt}
-	if err := s.db.WithContext(ctx).Create(&r).Error; err != nil {
-		return 0, fmt.Errorf("insert outbox message: %w", err)
+// One transaction, one multi-row INSERT for the messages without a key and one for those with:
+// a batch costs the database's single writer one commit instead of one per message. A keyed
+// message whose key is kept already is not inserted; the kept one's id answers it.
+func (s *GormStore) Add(ctx context.Context, ms ...Message) ([]int64, error) {
+	if len(ms) == 0 {
+		return nil, nil
 	}
-	return r.ID, nil
+	var plain, keyed []row
+	var plainAt []int
+	keys := map[string]int64{}
+	for i, m := range ms {
+		r := row{Channel: m.Channel, ToAddr: m.To, Subject: m.Subject, Body: m.Body, HTML: m.HTML, CreatedAt: m.CreatedAt}
+		if m.Key == "" {
+			plain, plainAt = append(plain, r), append(plainAt, i)
+			continue
+		}
+		if _, dup := keys[m.Key]; !dup {
+			r.Key = &ms[i].Key
+			keyed = append(keyed, r)
+			keys[m.Key] = 0
+		}
+	}
+	ids := make([]int64, len(ms))
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if len(plain) > 0 {
+			if err := tx.Create(&plain).Error; err != nil {
+				return fmt.Errorf("insert: %w", err)
+			}
+			for j, i := range plainAt {
+				ids[i] = plain[j].ID
+			}
+		}
+		if len(keyed) == 0 {
+			return nil
+		}
+		// The ids an INSERT … ON CONFLICT DO NOTHING returns do not say which rows they
+		// belong to; the keys do.
+		err := tx.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "idempotency_key"}}, DoNothing: true}).
+			Omit("ID").Create(&keyed).Error
+		if err != nil {
+			return fmt.Errorf("insert keyed: %w", err)
+		}
+		var kept []row
+		if err := tx.Select("id", "idempotency_key").Where("idempotency_key IN ?", slices.Collect(maps.Keys(keys))).Find(&kept).Error; err != nil {
+			return fmt.Errorf("read keys: %w", err)
+		}
+		for _, r := range kept {
+			keys[*r.Key] = r.ID
+		}
+		for i, m := range ms {
+			if m.Key != "" {
+				ids[i] = keys[m.Key]
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("keep %d outbox messages: %w", len(ms), err)
+	}
+	return ids, nil
 }
 
 // List implements Store.

@@ -10,6 +10,7 @@ import (
 type MemoryStore struct {
 	mu   sync.Mutex
 	msgs []Message // oldest first; msgs[i].ID == i+1
+	keys map[string]int64
 }
 
 // NewMemoryStore returns an empty MemoryStore.
@@ -18,12 +19,26 @@ func NewMemoryStore() *MemoryStore {
 }
 
 // Add implements Store.
-func (s *MemoryStore) Add(_ context.Context, m Message) (int64, error) {
+func (s *MemoryStore) Add(_ context.Context, ms ...Message) ([]int64, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	m.ID = int64(len(s.msgs)) + 1
-	s.msgs = append(s.msgs, m)
-	return m.ID, nil
+	ids := make([]int64, len(ms))
+	for i, m := range ms {
+		if id, ok := s.keys[m.Key]; ok && m.Key != "" {
+			ids[i] = id
+			continue
+		}
+		m.ID = int64(len(s.msgs)) + 1
+		if m.Key != "" {
+			if s.keys == nil {
+				s.keys = map[string]int64{}
+			}
+			s.keys[m.Key] = m.ID
+		}
+		s.msgs = append(s.msgs, m)
+		ids[i] = m.ID
+	}
+	return ids, nil
 }
 
 // List implements Store.

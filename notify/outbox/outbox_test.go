@@ -127,6 +127,53 @@ func TestOutboxRefusesNoRecipient(t *testing.T) {
 	}
 }
 
+// TestOutboxKeepsBatches: a batch is kept in one go, its ids in order, a message without a
+// recipient is refused on its own while the rest are kept, and a message sent again under its
+// idempotency key is the one kept before.
+func TestOutboxKeepsBatches(t *testing.T) {
+	for _, st := range stores() {
+		t.Run(st.name, func(t *testing.T) {
+			ob := outbox.New(st.new(t))
+			ctx := t.Context()
+			batch := []notify.Email{
+				{To: "a@example.org", Subject: "1", Text: "one", IdempotencyKey: "k1"},
+				{Subject: "2", Text: "nobody", IdempotencyKey: "k2"},
+				{To: "c@example.org", Subject: "3", Text: "three"},
+			}
+			sent := ob.SendEmailBatch(ctx, batch)
+			if len(sent) != 3 || sent[0].Err != nil || sent[2].Err != nil || !notify.IsPermanent(sent[1].Err) {
+				t.Fatalf("SendEmailBatch = %+v, want two kept and the one without recipient refused for good", sent)
+			}
+			sms := ob.SendSMSBatch(ctx, []notify.SMS{{To: "+4915123456789", Body: "four", IdempotencyKey: "k4"}})
+			if len(sms) != 1 || sms[0].Err != nil {
+				t.Fatalf("SendSMSBatch = %+v", sms)
+			}
+			// Again, as after a crash: the keyed messages are the ones kept, one by one or in a
+			// batch mixing old and new.
+			if id, err := ob.SendSMS(ctx, notify.SMS{To: "+4915123456789", Body: "four", IdempotencyKey: "k4"}); err != nil || id != sms[0].ProviderID {
+				t.Errorf("SMS sent again = %q, %v; want the kept %q", id, err, sms[0].ProviderID)
+			}
+			again := ob.SendEmailBatch(ctx, []notify.Email{batch[0], {To: "e@example.org", Subject: "5", Text: "five", IdempotencyKey: "k5"}})
+			if again[0].Err != nil || again[0].ProviderID != sent[0].ProviderID || again[1].Err != nil || again[1].ProviderID == sent[0].ProviderID {
+				t.Errorf("batch sent again = %+v, want the kept %q and a new one", again, sent[0].ProviderID)
+			}
+			msgs, total, err := ob.List(ctx, 0, 0)
+			if err != nil || total != 4 {
+				t.Fatalf("List = %d messages, total %d, %v; want 4", len(msgs), total, err)
+			}
+			kept := map[string]string{}
+			for _, m := range msgs {
+				kept[strconv.FormatInt(m.ID, 10)] = m.Body
+			}
+			for _, want := range []struct{ id, body string }{{again[1].ProviderID, "five"}, {sms[0].ProviderID, "four"}, {sent[2].ProviderID, "three"}, {sent[0].ProviderID, "one"}} {
+				if kept[want.id] != want.body {
+					t.Errorf("message %s = %q, want %q", want.id, kept[want.id], want.body)
+				}
+			}
+		})
+	}
+}
+
 func TestStoreList(t *testing.T) {
 	// Seven messages, ids 1..7; the list runs newest first.
 	tests := []struct {

@@ -5,5 +5,6 @@ CREATE TABLE outbox_messages (
     subject    TEXT NOT NULL DEFAULT '',
     body       TEXT NOT NULL DEFAULT '',
     html       TEXT NOT NULL DEFAULT '',
+    idempotency_key TEXT UNIQUE,
     created_at TIMESTAMPTZ NOT NULL
 );
