@@ -9,7 +9,10 @@ import (
 	"log"
 	"net"
 	"net/mail"
+	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/emersion/go-sasl"
 	"github.com/emersion/go-smtp"
@@ -37,6 +40,8 @@ type SMTPSink struct {
 	script
 	clientTLS *tls.Config
 	msgs      record[SMTPMessage]
+	conns     atomic.Int64 // accepted
+	open      atomic.Int64 // accepted and not yet closed
 }
 
 // SMTPOption configures an SMTPSink.
@@ -45,6 +50,7 @@ type SMTPOption func(*smtpOptions)
 type smtpOptions struct {
 	user, pass         string
 	startTLS, implicit bool
+	idleTimeout        time.Duration
 }
 
 // SMTPAuth makes the sink require AUTH PLAIN with user and pass.
@@ -59,6 +65,12 @@ func SMTPStartTLS() SMTPOption { return func(o *smtpOptions) { o.startTLS = true
 // SMTPImplicitTLS makes the sink speak TLS from the first byte, as on port
 // 465, with a self-signed certificate that ClientTLS trusts.
 func SMTPImplicitTLS() SMTPOption { return func(o *smtpOptions) { o.implicit = true } }
+
+// SMTPIdleTimeout makes the sink drop a connection that has sent nothing for
+// d, as servers drop idle clients.
+func SMTPIdleTimeout(d time.Duration) SMTPOption {
+	return func(o *smtpOptions) { o.idleTimeout = d }
+}
 
 // NewSMTPSink starts an SMTP sink that lives until the test ends.
 func NewSMTPSink(t testing.TB, opts ...SMTPOption) *SMTPSink {
@@ -77,6 +89,7 @@ func NewSMTPSink(t testing.TB, opts ...SMTPOption) *SMTPSink {
 	// The sink runs on loopback, where credentials in clear text are no
 	// exposure; the client side is what decides whether to send them.
 	srv.AllowInsecureAuth = true
+	srv.ReadTimeout = o.idleTimeout
 
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -90,6 +103,7 @@ func NewSMTPSink(t testing.TB, opts ...SMTPOption) *SMTPSink {
 			l = tls.NewListener(l, serverTLS)
 		}
 	}
+	l = countingListener{Listener: l, accepted: &s.conns, open: &s.open}
 	addr := l.Addr().(*net.TCPAddr)
 	s.Host, s.Port = addr.IP.String(), addr.Port
 	go func() {
@@ -105,6 +119,39 @@ func NewSMTPSink(t testing.TB, opts ...SMTPOption) *SMTPSink {
 	t.Cleanup(s.stop)
 	return s
 }
+
+// countingListener counts the connections it accepts and those still open.
+type countingListener struct {
+	net.Listener
+	accepted, open *atomic.Int64
+}
+
+func (l countingListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	l.accepted.Add(1)
+	l.open.Add(1)
+	return &countedConn{Conn: c, open: l.open}, nil
+}
+
+type countedConn struct {
+	net.Conn
+	open *atomic.Int64
+	once sync.Once
+}
+
+func (c *countedConn) Close() error {
+	c.once.Do(func() { c.open.Add(-1) })
+	return c.Conn.Close()
+}
+
+// Connections returns how many connections clients have opened.
+func (s *SMTPSink) Connections() int { return int(s.conns.Load()) }
+
+// Open returns how many connections are open now.
+func (s *SMTPSink) Open() int { return int(s.open.Load()) }
 
 // Addr returns host:port.
 func (s *SMTPSink) Addr() string { return net.JoinHostPort(s.Host, fmt.Sprint(s.Port)) }

@@ -77,6 +77,104 @@ func TestSendEmail(t *testing.T) {
 	}
 }
 
+// TestSendEmailKeepsConnections: e-mails in a row share one connection — a refusal with a
+// reply code, permanent or transient, leaves it usable — and an e-mail that cannot be built
+// never reaches the server.
+func TestSendEmailKeepsConnections(t *testing.T) {
+	sink := notifytest.NewSMTPSink(t, notifytest.SMTPStartTLS(), notifytest.SMTPAuth("club", "s3cret"))
+	sink.FailNth(2, notifytest.Failure{Permanent: true})
+	sink.FailNth(3, notifytest.Failure{})
+	c, err := smtp.New(config(sink, smtp.StartTLS))
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	want := []struct {
+		to            string
+		ok, permanent bool
+	}{
+		{"member0@example.org", true, false},
+		{"member1@example.org", false, true},
+		{"member2@example.org", false, false},
+		{"", false, true},
+		{"member4@example.org", true, false},
+	}
+	var ids []string
+	for i, w := range want {
+		m := email()
+		m.To = w.to
+		id, err := c.SendEmail(t.Context(), m)
+		switch {
+		case w.ok && (err != nil || id == ""):
+			t.Errorf("e-mail %d: %q, %v; want sent", i, id, err)
+		case !w.ok && (err == nil || notify.IsPermanent(err) != w.permanent):
+			t.Errorf("e-mail %d: %v, want an error, permanent %v", i, err, w.permanent)
+		}
+		if err == nil {
+			ids = append(ids, id)
+		}
+	}
+	msgs := sink.Messages()
+	if len(msgs) != 2 || msgs[0].To[0] != "member0@example.org" || msgs[1].To[0] != "member4@example.org" {
+		t.Fatalf("sink got %d messages (%v), want those to member0 and member4", len(msgs), msgs)
+	}
+	if got := msgs[1].Header.Get("Message-Id"); len(ids) != 2 || got != ids[1] {
+		t.Errorf("Message-ID %q, returned %q", got, ids)
+	}
+	if n := sink.Connections(); n != 1 {
+		t.Errorf("%d connections for five e-mails in a row, want 1", n)
+	}
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	waitOpen(t, sink, 0)
+}
+
+// TestSendEmailStaleConnection: a kept connection the server has dropped meanwhile is
+// replaced without the caller noticing, and connections unused for the idle timeout are
+// closed.
+func TestSendEmailStaleConnection(t *testing.T) {
+	sink := notifytest.NewSMTPSink(t, notifytest.SMTPIdleTimeout(100*time.Millisecond))
+	cfg := config(sink, smtp.NoTLS)
+	cfg.IdleTimeout = time.Hour
+	c, err := smtp.New(cfg)
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	t.Cleanup(func() { c.Close() })
+	for i := range 2 {
+		if _, err := c.SendEmail(t.Context(), email()); err != nil {
+			t.Fatalf("send %d: %v", i, err)
+		}
+		// The sink drops the connection the client keeps.
+		waitOpen(t, sink, 0)
+	}
+	if n, m := sink.Connections(), len(sink.Messages()); n != 2 || m != 2 {
+		t.Errorf("%d connections, %d messages; want 2 of each", n, m)
+	}
+
+	// The client's own idle timeout.
+	cfg.IdleTimeout = 50 * time.Millisecond
+	sink = notifytest.NewSMTPSink(t)
+	cfg.Host, cfg.Port = sink.Host, sink.Port
+	if c, err = smtp.New(cfg); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.SendEmail(t.Context(), email()); err != nil {
+		t.Fatal(err)
+	}
+	waitOpen(t, sink, 0)
+}
+
+// waitOpen waits up to 5 s for the sink to have n connections open.
+func waitOpen(t *testing.T, sink *notifytest.SMTPSink, n int) {
+	t.Helper()
+	for deadline := time.Now().Add(5 * time.Second); sink.Open() != n; time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d connections open, want %d", sink.Open(), n)
+		}
+	}
+}
+
 func TestSendEmailErrors(t *testing.T) {
 	tests := []struct {
 		name      string
