@@ -4,18 +4,20 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 
 	"membership/members"
 	"membership/notify"
 )
 
-// settleEvery is how many outcomes a batch collects before it records them. A crash loses the
-// outcomes not yet recorded — those notices stay "sending" and go out once more on the retry —
-// so a crash duplicates at most settleEvery plus the sends in flight per running batch
-// (taskhub.parallelism of them): 4 × (8 + 1) on the outbox, 4 × (8 + 8) with a provider on the
-// network. Recording each outcome alone would make that one per send in flight, at the price
-// of a transaction per notice.
+// settleEvery is how many outcomes a batch collects before it records them, with a provider
+// that is not idempotent by key (SMTP, SendGrid, Twilio). A crash loses the outcomes not yet
+// recorded — those notices stay "sending" and go out once more on the retry — so a crash
+// duplicates at most settleEvery plus the sends in flight per running batch
+// (taskhub.parallelism of them): 4 × (8 + 8) with eight in flight. Recording each outcome
+// alone would make that one per send in flight, at the price of a transaction per notice. The
+// outbox, idempotent by key, repeats none.
 const settleEvery = 8
 
 // sendBatch is Notices.Send for the notices of one campaign batch, with the same guarantees —
@@ -78,6 +80,7 @@ type noticeDraft struct {
 	skip    string
 	notice  *members.Notice
 	outcome members.NoticeOutcome
+	result  NoticeResult
 	err     error
 }
 
@@ -141,17 +144,89 @@ func (n *Notices) provider(channel string) string {
 	return n.SMSProvider
 }
 
-// deliverAll hands the drafts at todo to their providers, concurrency at a time, records the
-// outcomes settleEvery at a time, fills in results and returns the first transient error
-// (after waiting out its Retry-After, at most maxRetryAfterWait).
+// deliverAll hands the drafts at todo to their providers, records the outcomes, fills in
+// results and returns the first transient error (after waiting out its Retry-After, at most
+// maxRetryAfterWait). A provider that takes batches and keeps each key once (the outbox) gets
+// all of its channel's drafts in one call, their outcomes recorded together: a send repeated
+// after a crash finds the message kept before. The others get them one by one, concurrency in
+// flight, the outcomes recorded settleEvery at a time.
 func (n *Notices) deliverAll(ctx context.Context, drafts []*noticeDraft, todo []int, results []NoticeResult, concurrency int) error {
+	var each []int
+	for _, channel := range []string{ChannelSMS, ChannelEmail} {
+		at := slices.DeleteFunc(slices.Clone(todo), func(i int) bool { return drafts[i].notice.Channel != channel })
+		if len(at) == 0 {
+			continue
+		}
+		if !n.keepsOnce(channel) {
+			each = append(each, at...)
+			continue
+		}
+		n.deliverAtOnce(ctx, channel, drafts, at)
+		outcomes := make([]members.NoticeOutcome, len(at))
+		for j, i := range at {
+			outcomes[j] = drafts[i].outcome
+		}
+		if err := n.Members.SettleNotices(context.WithoutCancel(ctx), outcomes); err != nil {
+			return err
+		}
+	}
+	if err := n.deliverEach(ctx, drafts, each, concurrency); err != nil {
+		return err
+	}
+	var firstErr error
+	for _, i := range todo {
+		results[i] = drafts[i].result
+		if err := drafts[i].err; err != nil && firstErr == nil {
+			firstErr = err
+		}
+	}
+	if firstErr != nil {
+		_ = sleep(ctx, min(notify.RetryAfterOf(firstErr), maxRetryAfterWait))
+	}
+	return firstErr
+}
+
+// keepsOnce reports whether the provider of channel takes batches and is idempotent by key.
+func (n *Notices) keepsOnce(channel string) bool {
+	if channel == ChannelSMS {
+		_, batches := n.SMS.(notify.SMSBatchSender)
+		return batches && notify.Idempotent(n.SMS)
+	}
+	_, batches := n.Email.(notify.EmailBatchSender)
+	return batches && notify.Idempotent(n.Email)
+}
+
+// deliverAtOnce sends the drafts at `at`, all of channel, in one batch, each under its
+// notice's key, and settles each draft.
+func (n *Notices) deliverAtOnce(ctx context.Context, channel string, drafts []*noticeDraft, at []int) {
+	var sent []notify.Sent
+	if channel == ChannelSMS {
+		sms := make([]notify.SMS, len(at))
+		for j, i := range at {
+			sms[j] = n.sms(drafts[i])
+		}
+		sent = n.SMS.(notify.SMSBatchSender).SendSMSBatch(ctx, sms)
+	} else {
+		emails := make([]notify.Email, len(at))
+		for j, i := range at {
+			emails[j] = n.email(drafts[i])
+		}
+		sent = n.Email.(notify.EmailBatchSender).SendEmailBatch(ctx, emails)
+	}
+	for j, i := range at {
+		n.settle(drafts[i], sent[j])
+	}
+}
+
+// deliverEach sends the drafts at `at` one by one, concurrency at a time, and records the
+// outcomes settleEvery at a time; it returns only an error recording them.
+func (n *Notices) deliverEach(ctx context.Context, drafts []*noticeDraft, at []int, concurrency int) error {
 	var (
-		mu       sync.Mutex
-		pending  []members.NoticeOutcome
-		settled  error
-		firstErr error
-		wg       sync.WaitGroup
-		jobs     = make(chan int)
+		mu      sync.Mutex
+		pending []members.NoticeOutcome
+		settled error
+		wg      sync.WaitGroup
+		jobs    = make(chan int)
 	)
 	// flush records the outcomes collected so far; called with mu held.
 	flush := func() {
@@ -162,15 +237,18 @@ func (n *Notices) deliverAll(ctx context.Context, drafts []*noticeDraft, todo []
 		settled = n.Members.SettleNotices(context.WithoutCancel(ctx), pending)
 		pending = pending[:0]
 	}
-	for range min(max(concurrency, 1), len(todo)) {
+	for range min(max(concurrency, 1), len(at)) {
 		wg.Go(func() {
 			for i := range jobs {
 				d := drafts[i]
-				results[i], d.err = n.deliverOne(ctx, d)
-				mu.Lock()
-				if d.err != nil && firstErr == nil {
-					firstErr = d.err
+				var sent notify.Sent
+				if d.notice.Channel == ChannelSMS {
+					sent.ProviderID, sent.Err = n.SMS.SendSMS(ctx, n.sms(d))
+				} else {
+					sent.ProviderID, sent.Err = n.Email.SendEmail(ctx, n.email(d))
 				}
+				n.settle(d, sent)
+				mu.Lock()
 				pending = append(pending, d.outcome)
 				if len(pending) >= settleEvery {
 					flush()
@@ -179,45 +257,43 @@ func (n *Notices) deliverAll(ctx context.Context, drafts []*noticeDraft, todo []
 			}
 		})
 	}
-	for _, i := range todo {
+	for _, i := range at {
 		jobs <- i
 	}
 	close(jobs)
 	wg.Wait()
 	flush()
-	if settled != nil {
-		return settled
-	}
-	if firstErr != nil {
-		_ = sleep(ctx, min(notify.RetryAfterOf(firstErr), maxRetryAfterWait))
-	}
-	return firstErr
+	return settled
 }
 
-// deliverOne sends one draft and sets its outcome for the ledger: sent, failed for good, or
-// back to queued with the error, which it returns for the retry.
-func (n *Notices) deliverOne(ctx context.Context, d *noticeDraft) (NoticeResult, error) {
+// sms and email are the messages of d, under its notice's key.
+func (n *Notices) sms(d *noticeDraft) notify.SMS {
+	return notify.SMS{To: d.to.phone, Body: d.msg.Text, IdempotencyKey: d.notice.Key}
+}
+
+func (n *Notices) email(d *noticeDraft) notify.Email {
+	return notify.Email{To: d.to.email, ToName: d.to.name, From: n.EmailFrom,
+		Subject: d.msg.Subject, Text: d.msg.Text, HTML: d.msg.HTML, IdempotencyKey: d.notice.Key}
+}
+
+// settle sets d's outcome for the ledger from what its send came to — sent, failed for good,
+// or back to queued with the error, kept in d.err for the retry — and its result.
+func (n *Notices) settle(d *noticeDraft, sent notify.Sent) {
 	id := d.notice.ID
-	var providerID string
-	var err error
-	switch d.notice.Channel {
-	case ChannelSMS:
-		providerID, err = n.SMS.SendSMS(ctx, notify.SMS{To: d.to.phone, Body: d.msg.Text})
-	default:
-		providerID, err = n.Email.SendEmail(ctx, notify.Email{To: d.to.email, ToName: d.to.name, From: n.EmailFrom,
-			Subject: d.msg.Subject, Text: d.msg.Text, HTML: d.msg.HTML})
+	if sent.Err == nil {
+		d.outcome = members.NoticeOutcome{ID: id, Status: members.NoticeSent, ProviderMessageID: sent.ProviderID}
+		d.result = NoticeResult{NoticeID: id, Status: ResultSent}
+		return
 	}
-	if err == nil {
-		d.outcome = members.NoticeOutcome{ID: id, Status: members.NoticeSent, ProviderMessageID: providerID}
-		return NoticeResult{NoticeID: id, Status: ResultSent}, nil
-	}
-	code, message := errorFields(err)
-	if notify.IsPermanent(err) {
+	code, message := errorFields(sent.Err)
+	if notify.IsPermanent(sent.Err) {
 		d.outcome = members.NoticeOutcome{ID: id, Status: members.NoticeFailed, ErrorCode: code, ErrorMessage: message}
+		d.result = NoticeResult{NoticeID: id, Status: ResultFailed, Reason: reasonOf(code, message)}
 		n.log().Warn("notice failed", slog.Int64("notice_id", id), slog.String("key", d.notice.Key), slog.String("code", code))
-		return NoticeResult{NoticeID: id, Status: ResultFailed, Reason: reasonOf(code, message)}, nil
+		return
 	}
 	d.outcome = members.NoticeOutcome{ID: id, Status: members.NoticeQueued, ErrorCode: code, ErrorMessage: message}
-	n.log().Warn("notice send failed, will retry", slog.Int64("notice_id", id), slog.String("key", d.notice.Key), slog.Any("error", err))
-	return NoticeResult{NoticeID: id}, fmt.Errorf("send notice %s: %w", d.notice.Key, err)
+	d.result = NoticeResult{NoticeID: id}
+	d.err = fmt.Errorf("send notice %s: %w", d.notice.Key, sent.Err)
+	n.log().Warn("notice send failed, will retry", slog.Int64("notice_id", id), slog.String("key", d.notice.Key), slog.Any("error", sent.Err))
 }

@@ -131,16 +131,17 @@ func (n *Notices) dispatch(ctx context.Context, notice *members.Notice, to recip
 	var err error
 	switch notice.Channel {
 	case ChannelSMS:
-		providerID, err = n.SMS.SendSMS(ctx, notify.SMS{To: to.phone, Body: msg.Text})
+		providerID, err = n.SMS.SendSMS(ctx, notify.SMS{To: to.phone, Body: msg.Text, IdempotencyKey: notice.Key})
 	default:
 		providerID, err = n.Email.SendEmail(ctx, notify.Email{To: to.email, ToName: to.name, From: n.EmailFrom,
-			Subject: msg.Subject, Text: msg.Text, HTML: msg.HTML})
+			Subject: msg.Subject, Text: msg.Text, HTML: msg.HTML, IdempotencyKey: notice.Key})
 	}
 	if err != nil {
 		return n.sendFailed(ctx, notice, err)
 	}
 	// The provider has the message. A crash from here until the row says "sent" makes the
-	// retry send it once more: the one duplicate the ledger allows.
+	// retry send it once more: the one duplicate the ledger allows (none with a provider that
+	// is idempotent by key, such as the outbox).
 	if err := n.Members.MarkNoticeSent(ctx, notice.ID, providerID); errors.Is(err, members.ErrConflict) {
 		return n.current(ctx, notice.Key)
 	} else if err != nil {

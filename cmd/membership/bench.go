@@ -80,32 +80,24 @@ func bench(ctx context.Context, e env) error {
 	benchConfig(cfg, dir, o)
 	// Errors only: under load the app database logs every write that waited as a slow query.
 	log := slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelError}))
+	var sink *smtpSink
 	if o.provider == "smtp" {
-		sink, err := startSMTPSink()
-		if err != nil {
+		if sink, err = startSMTPSink(); err != nil {
 			return err
 		}
 		defer sink.close()
 		cfg.Notify.Email.SMTP = config.SMTP{Host: sink.host, Port: sink.port, TLS: "none"}
 	}
 
-	if o.cpuProfile != "" {
-		f, err := os.Create(o.cpuProfile)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return err
-		}
-	}
 	took, err := benchCampaign(ctx, cfg, o, log, e.stdout)
-	pprof.StopCPUProfile()
 	if err != nil {
 		return err
 	}
 	rate := float64(o.members) / took.Seconds()
 	fmt.Fprintf(e.stdout, "campaign: %d e-mails through %s, start to final report %s: %.0f/s\n", o.members, o.provider, took.Round(time.Millisecond), rate)
+	if sink != nil {
+		fmt.Fprintf(e.stdout, "smtp sink: %d e-mails received over %d connections\n", sink.received.Load(), sink.sessions.Load())
+	}
 	fmt.Fprintf(e.stdout, "peak RSS (VmHWM): %s\n", peakRSS())
 	if !o.baseline {
 		return nil
@@ -170,6 +162,12 @@ func benchCampaign(ctx context.Context, cfg *config.Config, o benchOptions, log 
 	if err != nil {
 		return 0, err
 	}
+	// The profile covers the campaign alone, not the seeding before it.
+	stopProfile, err := startCPUProfile(o.cpuProfile)
+	if err != nil {
+		return 0, err
+	}
+	defer stopProfile()
 	start := time.Now()
 	_, err = hub.Client().ScheduleNewOrchestration(ctx, workflows.RenewalCampaignName, api.WithInstanceID(api.InstanceID(c.InstanceID)),
 		api.WithInput(workflows.RenewalCampaignInput{CampaignID: c.ID, StartAt: c.StartAt}))
@@ -198,6 +196,26 @@ func benchCampaign(ctx context.Context, cfg *config.Config, o benchOptions, log 
 	}
 	fmt.Fprintf(out, "history: the campaign's orchestration held at most %d events at a time (sampled every 250 ms)\n", longest)
 	return took, nil
+}
+
+// startCPUProfile writes a CPU profile to path until the returned stop is called; an empty
+// path profiles nothing.
+func startCPUProfile(path string) (stop func(), err error) {
+	if path == "" {
+		return func() {}, nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("bench: cpu profile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("bench: cpu profile: %w", err)
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
+	}, nil
 }
 
 // historyLength is how many events the history of instance id holds now.

@@ -17,11 +17,15 @@ type smtpSink struct {
 	host     string
 	port     int
 	received atomic.Int64
+	sessions atomic.Int64 // one per connection: the sink offers no STARTTLS
 }
 
 func startSMTPSink() (*smtpSink, error) {
 	s := &smtpSink{}
-	s.srv = smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) { return sinkSession{s}, nil }))
+	s.srv = smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) {
+		s.sessions.Add(1)
+		return sinkSession{s}, nil
+	}))
 	s.srv.Domain = "localhost"
 	s.srv.ErrorLog = log.New(io.Discard, "", 0)
 	l, err := net.Listen("tcp", "127.0.0.1:0")
