@@ -73,14 +73,16 @@ func (c *Client) Close() error {
 
 // open dials, greets, upgrades and authenticates a new connection.
 func (c *Client) open(ctx context.Context) (*conn, error) {
-	cn := &conn{}
+	// Set by go-mail's dial, read by the AfterFunc below on another goroutine.
+	var dialed atomic.Pointer[watchedConn]
 	dial := func(dctx context.Context, network, addr string) (net.Conn, error) {
 		nc, err := c.dial(dctx, network, addr)
 		if err != nil {
 			return nil, err
 		}
-		cn.net = &watchedConn{Conn: nc}
-		return cn.net, nil
+		w := &watchedConn{Conn: nc}
+		dialed.Store(w)
+		return w, nil
 	}
 	mc, err := mail.NewClient(c.cfg.Host, c.options(dial)...)
 	if err != nil {
@@ -89,19 +91,20 @@ func (c *Client) open(ctx context.Context) (*conn, error) {
 	// go-mail's context bounds only the dial; closing the connection when
 	// ctx ends makes the rest of the set-up honour ctx too.
 	stop := context.AfterFunc(ctx, func() {
-		if cn.net != nil {
-			cn.net.Close()
+		if w := dialed.Load(); w != nil {
+			w.Close()
 		}
 	})
 	sc, err := mc.DialToSMTPClientWithContext(ctx)
 	stop()
+	cn := &conn{net: dialed.Load(), timeout: c.cfg.Timeout}
 	if err != nil {
 		if cn.net != nil {
 			cn.net.Close()
 		}
 		return nil, classify(ctx, cn.explain(err))
 	}
-	cn.mc, cn.sc, cn.timeout = mc, sc, c.cfg.Timeout
+	cn.mc, cn.sc = mc, sc
 	return cn, nil
 }
 
