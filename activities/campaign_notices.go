@@ -11,13 +11,13 @@ import (
 	"membership/notify"
 )
 
-// settleEvery is how many outcomes a batch collects before it records them, with a provider
-// that is not idempotent by key (SMTP, SendGrid, Twilio). A crash loses the outcomes not yet
-// recorded — those notices stay "sending" and go out once more on the retry — so a crash
-// duplicates at most settleEvery plus the sends in flight per running batch
-// (taskhub.parallelism of them): 4 × (8 + 8) with eight in flight. Recording each outcome
-// alone would make that one per send in flight, at the price of a transaction per notice. The
-// outbox, idempotent by key, repeats none.
+// settleEvery bounds the outcomes of sends a batch has not recorded yet, with a provider that
+// is not idempotent by key (SMTP, SendGrid, Twilio): up to settleEvery queued and as many
+// being written. A crash loses the outcomes not yet recorded — those notices stay "sending"
+// and go out once more on the retry — so a crash duplicates at most 2 × settleEvery plus the
+// sends in flight per running batch (taskhub.parallelism of them): 4 × (16 + 8) with eight in
+// flight. Recording each outcome alone would make that one per send in flight, at the price
+// of a transaction per notice. The outbox, idempotent by key, repeats none.
 const settleEvery = 8
 
 // sendBatch is Notices.Send for the notices of one campaign batch, with the same guarantees —
@@ -218,25 +218,39 @@ func (n *Notices) deliverAtOnce(ctx context.Context, channel string, drafts []*n
 	}
 }
 
-// deliverEach sends the drafts at `at` one by one, concurrency at a time, and records the
-// outcomes settleEvery at a time; it returns only an error recording them.
+// deliverEach sends the drafts at `at` one by one, concurrency at a time, while one goroutine
+// records the outcomes as they come, those that came while it wrote the last ones together —
+// up to settleEvery in a transaction. The senders never wait for the database unless
+// settleEvery outcomes are queued already. It returns only an error recording them.
 func (n *Notices) deliverEach(ctx context.Context, drafts []*noticeDraft, at []int, concurrency int) error {
-	var (
-		mu      sync.Mutex
-		pending []members.NoticeOutcome
-		settled error
-		wg      sync.WaitGroup
-		jobs    = make(chan int)
-	)
-	// flush records the outcomes collected so far; called with mu held.
-	flush := func() {
-		if len(pending) == 0 || settled != nil {
-			return
-		}
-		// The provider has these messages: record them even when ctx has ended.
-		settled = n.Members.SettleNotices(context.WithoutCancel(ctx), pending)
-		pending = pending[:0]
+	if len(at) == 0 {
+		return nil
 	}
+	outcomes := make(chan members.NoticeOutcome, settleEvery)
+	settled := make(chan error, 1)
+	go func() {
+		var err error
+		for o := range outcomes {
+			group := append(make([]members.NoticeOutcome, 0, settleEvery), o)
+			for queued := true; queued && len(group) < settleEvery; {
+				select {
+				case o, ok := <-outcomes:
+					if queued = ok; ok {
+						group = append(group, o)
+					}
+				default:
+					queued = false
+				}
+			}
+			if err == nil {
+				// The provider has these messages: record them even when ctx has ended.
+				err = n.Members.SettleNotices(context.WithoutCancel(ctx), group)
+			}
+		}
+		settled <- err
+	}()
+	jobs := make(chan int)
+	var wg sync.WaitGroup
 	for range min(max(concurrency, 1), len(at)) {
 		wg.Go(func() {
 			for i := range jobs {
@@ -248,12 +262,7 @@ func (n *Notices) deliverEach(ctx context.Context, drafts []*noticeDraft, at []i
 					sent.ProviderID, sent.Err = n.Email.SendEmail(ctx, n.email(d))
 				}
 				n.settle(d, sent)
-				mu.Lock()
-				pending = append(pending, d.outcome)
-				if len(pending) >= settleEvery {
-					flush()
-				}
-				mu.Unlock()
+				outcomes <- d.outcome
 			}
 		})
 	}
@@ -262,8 +271,8 @@ func (n *Notices) deliverEach(ctx context.Context, drafts []*noticeDraft, at []i
 	}
 	close(jobs)
 	wg.Wait()
-	flush()
-	return settled
+	close(outcomes)
+	return <-settled
 }
 
 // sms and email are the messages of d, under its notice's key.
