@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"text/template"
 
 	"membership/members"
@@ -52,6 +53,9 @@ type Texts struct {
 	sms        map[string]*template.Template
 	email      map[string]emailTemplate
 	layout     *htmltemplate.Template
+	// free holds campaigns' parsed free texts: a campaign renders the same two for every
+	// recipient, and parsing them each time was a tenth of a batch's work.
+	free freeTexts
 }
 
 type emailTemplate struct {
@@ -171,6 +175,41 @@ func parseText(name, src string) (*template.Template, error) {
 
 // parseFree parses a campaign's free text, in which an unknown field is an error, so a typo
 // ({{.Fistname}}) shows in the preview instead of vanishing.
+func (t *Texts) parseFree(name, src string) (*template.Template, error) {
+	if tpl := t.free.get(name, src); tpl != nil {
+		return tpl, nil
+	}
+	tpl, err := parseFree(name, src)
+	if err == nil {
+		t.free.put(name, src, tpl)
+	}
+	return tpl, err
+}
+
+// freeTexts caches parsed free texts by name and source. It forgets them all when it holds
+// maxFreeTexts: the live preview parses every draft an admin types.
+type freeTexts struct {
+	mu   sync.Mutex
+	byID map[[2]string]*template.Template
+}
+
+const maxFreeTexts = 64
+
+func (f *freeTexts) get(name, src string) *template.Template {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.byID[[2]string{name, src}]
+}
+
+func (f *freeTexts) put(name, src string, tpl *template.Template) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.byID == nil || len(f.byID) >= maxFreeTexts {
+		f.byID = map[[2]string]*template.Template{}
+	}
+	f.byID[[2]string{name, src}] = tpl
+}
+
 func parseFree(name, src string) (*template.Template, error) {
 	tpl, err := template.New(name).Option("missingkey=error").Parse(src)
 	if err != nil {
@@ -188,11 +227,11 @@ func (t *Texts) Render(channel string, req NoticeRequest, data map[string]string
 	var html *htmltemplate.Template
 	if req.Template == TemplateCampaign {
 		var err error
-		if text, err = parseFree("message", req.Body); err != nil {
+		if text, err = t.parseFree("message", req.Body); err != nil {
 			return Message{}, err
 		}
 		if channel == ChannelEmail {
-			if subject, err = parseFree("subject", req.Subject); err != nil {
+			if subject, err = t.parseFree("subject", req.Subject); err != nil {
 				return Message{}, err
 			}
 		}
