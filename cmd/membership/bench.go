@@ -147,6 +147,7 @@ func benchCampaign(ctx context.Context, cfg *config.Config, o benchOptions, log 
 	if err != nil {
 		return 0, err
 	}
+	defer notices.close()
 	campaigns := activities.NewCampaigns(cfg, store, notices.notices, log)
 	if o.concurrency > 0 {
 		campaigns.Concurrency = o.concurrency

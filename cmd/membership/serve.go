@@ -150,6 +150,9 @@ func serveWith(ctx context.Context, e env, extra func(r *task.TaskRegistry), sta
 	if err := hub.Shutdown(shutdownCtx); err != nil {
 		errs = append(errs, fmt.Errorf("stop task hub: %w", err))
 	}
+	if err := notices.close(); err != nil {
+		errs = append(errs, fmt.Errorf("close notification providers: %w", err))
+	}
 	if err := errors.Join(errs...); err != nil {
 		return err
 	}

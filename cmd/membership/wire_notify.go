@@ -35,6 +35,9 @@ type notifyWiring struct {
 	notices *activities.Notices
 	// outbox lists what the outbox provider kept; nil unless a provider is the outbox.
 	outbox web.OutboxLister
+	// close lets go of the providers' connections (SMTP keeps some open); call it after the
+	// task hub has stopped sending.
+	close func() error
 }
 
 // wireNotify builds the providers the configuration names, rate-limited (across processes on
@@ -47,7 +50,7 @@ func wireNotify(cfg *config.Config, gdb *gorm.DB, users *auth.Store, log *slog.L
 	if err != nil {
 		return nil, err
 	}
-	w := &notifyWiring{}
+	w := &notifyWiring{close: func() error { return nil }}
 	var box *outbox.Outbox
 	theOutbox := func() *outbox.Outbox {
 		if box == nil {
@@ -75,10 +78,12 @@ func wireNotify(cfg *config.Config, gdb *gorm.DB, users *auth.Store, log *slog.L
 	case "sendgrid":
 		email = sendgrid.New(sendgrid.Config{APIKey: n.SendGrid.APIKey, BaseURL: n.SendGrid.BaseURL, WebhookPublicKey: n.SendGrid.WebhookPublicKey}, hc)
 	case "smtp":
-		if email, err = smtp.New(smtp.Config{Host: n.SMTP.Host, Port: n.SMTP.Port, Username: n.SMTP.Username,
-			Password: n.SMTP.Password, TLS: n.SMTP.TLS, From: from, Timeout: providerTimeout}); err != nil {
+		c, err := smtp.New(smtp.Config{Host: n.SMTP.Host, Port: n.SMTP.Port, Username: n.SMTP.Username,
+			Password: n.SMTP.Password, TLS: n.SMTP.TLS, From: from, Timeout: providerTimeout})
+		if err != nil {
 			return nil, fmt.Errorf("notify.email.smtp: %w", err)
 		}
+		email, w.close = c, c.Close
 	default:
 		email = theOutbox()
 	}
