@@ -78,8 +78,11 @@ func wireNotify(cfg *config.Config, gdb *gorm.DB, users *auth.Store, log *slog.L
 	case "sendgrid":
 		email = sendgrid.New(sendgrid.Config{APIKey: n.SendGrid.APIKey, BaseURL: n.SendGrid.BaseURL, WebhookPublicKey: n.SendGrid.WebhookPublicKey}, hc)
 	case "smtp":
+		// Connections are kept for as many sends as the task hub's campaign batches make at
+		// once; with notify.email.rate_limit (10/s by default) only a few are ever open.
 		c, err := smtp.New(smtp.Config{Host: n.SMTP.Host, Port: n.SMTP.Port, Username: n.SMTP.Username,
-			Password: n.SMTP.Password, TLS: n.SMTP.TLS, From: from, Timeout: providerTimeout})
+			Password: n.SMTP.Password, TLS: n.SMTP.TLS, From: from, Timeout: providerTimeout,
+			MaxIdle: cfg.TaskHub.Parallelism * activities.DefaultSendConcurrency})
 		if err != nil {
 			return nil, fmt.Errorf("notify.email.smtp: %w", err)
 		}
