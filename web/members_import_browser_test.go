@@ -30,7 +30,7 @@ func TestImportInChromium(t *testing.T) {
 	if err := chromedp.Do(ctx, chromedp.SetUploadFiles(chromedp.CSS(`#file`), []string{file})); err != nil {
 		t.Fatal(err)
 	}
-	browsertest.Click(ctx, t, `[data-testid="import-form"] button[type="submit"]`)
+	browsertest.Submit(ctx, t, `[data-testid="import-form"] button[type="submit"]`)
 	browsertest.WaitFor(ctx, t, `[data-testid="import-mapping"]`, browsertest.Timeout)
 	if got := browsertest.Text(ctx, t, `[data-testid="count-created"] .card-value`); got != "2" {
 		t.Fatalf("preview counts %s new members, want 2", got)
@@ -41,9 +41,8 @@ func TestImportInChromium(t *testing.T) {
 	); err != nil {
 		t.Fatal(err)
 	}
-	browsertest.Click(ctx, t, `button[value="check"]`)
-	browsertest.WaitFor(ctx, t, `[data-testid="import-go"]`, browsertest.Timeout)
-	browsertest.Click(ctx, t, `[data-testid="import-go"]`)
+	browsertest.Submit(ctx, t, `button[value="check"]`)
+	browsertest.Submit(ctx, t, `[data-testid="import-go"]`)
 	if got := browsertest.Text(ctx, t, `[data-testid="count-created"] .card-value`); got != "2" {
 		t.Fatalf("result counts %s added, want 2", got)
 	}

@@ -113,6 +113,32 @@ func Click(ctx context.Context, t testing.TB, css string) {
 	}
 }
 
+// Submit clicks the first element matching css — a button that loads another page — and
+// waits until that page has loaded. Without the wait, the next step may find its element on
+// the page being left (the form's own buttons are on both) and lose it mid-step.
+func Submit(ctx context.Context, t testing.TB, css string) {
+	t.Helper()
+	err := chromedp.Do(ctx,
+		// A mark on the page being left; the page that replaces it has none.
+		chromedp.Evaluate[chromedp.Void](`window.__leaving = true`),
+		chromedp.Click(chromedp.CSS(css), chromedp.NodeVisible),
+	)
+	if err != nil {
+		t.Fatalf("submit with %s: %v", css, err)
+	}
+	// Asked while the page changes, the question may fail with the page it was put to.
+	for {
+		loaded, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`window.__leaving === undefined && document.readyState === "complete"`))
+		if err == nil && loaded {
+			return
+		}
+		if ctx.Err() != nil {
+			t.Fatalf("submit with %s: the next page did not load: %v", css, err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
 // WaitFor waits until an element matching css is visible, up to within.
 func WaitFor(ctx context.Context, t testing.TB, css string, within time.Duration) {
 	t.Helper()
