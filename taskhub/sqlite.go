@@ -72,7 +72,46 @@ func openSQLite(ctx context.Context, dsn string, lockTimeout time.Duration, logg
 	if err := db.PingContext(ctx); err != nil {
 		return nil, nil, errors.Join(fmt.Errorf("open task hub file: %w", err), db.Close(), engine.Close())
 	}
-	return be, &sqliteStore{db: db, engine: engine}, nil
+	return wholeFetches{be}, &sqliteStore{db: db, engine: engine}, nil
+}
+
+// wholeFetches runs the engine's fetches to their end once begun, whatever
+// happens to their context meanwhile.
+//
+// The engine fetches an orchestration in a transaction begun on the fetch's
+// context. When Shutdown cancels that context mid-transaction, database/sql
+// rolls back on a goroutine of its own (Tx.awaitDone), the engine's deferred
+// Rollback returns ErrTxDone at once, and the fetch returns while that
+// goroutine still holds the engine's connection. DB.Close leaves a
+// connection in use open (despite its doc, it only closes the idle ones), so
+// Shutdown returned with the file still open and its WAL still there
+// (TestShutdownClosesStore, flaky under load). A fetch is a few short
+// statements; Shutdown waits for it instead.
+type wholeFetches struct {
+	backend.Backend
+}
+
+// GetOrchestrationWorkItem implements backend.Backend.
+func (w wholeFetches) GetOrchestrationWorkItem(ctx context.Context) (*backend.OrchestrationWorkItem, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("fetch orchestration work item: %w", err)
+	}
+	return w.Backend.GetOrchestrationWorkItem(context.WithoutCancel(ctx))
+}
+
+// GetActivityWorkItem implements backend.Backend. The engine fetches an
+// activity in one statement, without a transaction; it is detached all the
+// same, so that no fetch of the engine's is cut short.
+func (w wholeFetches) GetActivityWorkItem(ctx context.Context) (*backend.ActivityWorkItem, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("fetch activity work item: %w", err)
+	}
+	return w.Backend.GetActivityWorkItem(context.WithoutCancel(ctx))
+}
+
+// String names the decorated backend in the engine's logs.
+func (w wholeFetches) String() string {
+	return fmt.Sprint(w.Backend)
 }
 
 // createTaskHub runs the engine's CreateTaskHub, which opens the database
