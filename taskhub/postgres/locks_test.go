@@ -32,8 +32,19 @@ func queueActivities(t *testing.T, be backend.Backend, n int) *task.TaskRegistry
 	if err != nil {
 		t.Fatalf("start: %v", err)
 	}
+	// The worker is fed by hand, not by its Start: that loop may still be
+	// fetching, and so adding to the WaitGroup, while StopAndDrain waits on
+	// it (a data race in durabletask-go v0.6.0, backend/worker.go:111 against
+	// backend/taskhub.go:66). The start event is the only orchestration work
+	// there is. StopAndDrain comes after the step is saved, because a work
+	// item that has not begun when it is called is abandoned.
 	w := backend.NewOrchestrationWorker(be, task.NewTaskExecutor(r), taskhubtest.EngineLogger(taskhubtest.Logger()))
-	w.Start(context.Background())
+	ctx := within(t, 30*time.Second)
+	for ok := false; !ok; {
+		if ok, err = w.ProcessNext(ctx); err != nil {
+			t.Fatalf("run the first orchestration step: %v", err)
+		}
+	}
 	taskhubtest.WaitStatus(t, c, id, 30*time.Second, api.RUNTIME_STATUS_RUNNING)
 	w.StopAndDrain()
 	return r
