@@ -105,9 +105,11 @@ func newestFirst(rows []seedRow) []seedRow {
 	return out
 }
 
-// TestListDeepPageReadsIndex: SQLite reads a deep page of one status off the (RuntimeStatus,
-// CreatedTime) index from the cursor's time on. With the next-page condition spelled with OR,
-// the index bounded only the status, and every newer instance of it was read and sorted.
+// TestListDeepPageReadsIndex: SQLite reads a page of one status off the (RuntimeStatus,
+// CreatedTime, InstanceID) index, a deep one from the cursor's time on, in the list's order.
+// With the next-page condition spelled with OR, the index bounded only the status, and every
+// newer instance of it was read and sorted; without InstanceID in the index, the instances of
+// one creation time were sorted by id (USE TEMP B-TREE FOR LAST TERM OF ORDER BY).
 func TestListDeepPageReadsIndex(t *testing.T) {
 	s := openStore(t, false, nil)
 	rows := tiedRows(300)
@@ -116,10 +118,12 @@ func TestListDeepPageReadsIndex(t *testing.T) {
 		name string
 		q    taskhub.Query
 		want string
+		// sorts: the plan may sort; the engine's CreatedTime index has no InstanceID.
+		sorts bool
 	}{
 		{"one status", taskhub.Query{Statuses: []api.OrchestrationStatus{api.RUNTIME_STATUS_COMPLETED}},
-			"SEARCH Instances USING INDEX IX_Instances_RuntimeStatus_CreatedTime (RuntimeStatus=? AND CreatedTime<?)"},
-		{"any status", taskhub.Query{}, "SEARCH Instances USING INDEX IX_Instances_CreatedTime (CreatedTime<?)"},
+			"SEARCH Instances USING INDEX IX_Instances_RuntimeStatus_CreatedTime_InstanceID (RuntimeStatus=? AND CreatedTime<?)", false},
+		{"any status", taskhub.Query{}, "SEARCH Instances USING INDEX IX_Instances_CreatedTime (CreatedTime<?)", true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -130,32 +134,74 @@ func TestListDeepPageReadsIndex(t *testing.T) {
 				t.Fatal(err)
 			}
 			q.After = page.Next
-			query, args, err := taskhub.ListSQL(q, false)
-			if err != nil {
-				t.Fatal(err)
-			}
-			// Through List's own handle: another connection plans with the schema it last
-			// read, which may predate the status index.
-			r, err := s.x.DBForTest().QueryContext(t.Context(), "EXPLAIN QUERY PLAN "+query, args...)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer r.Close()
-			var plan []string
-			for r.Next() {
-				var id, parent, unused int
-				var detail string
-				if err := r.Scan(&id, &parent, &unused, &detail); err != nil {
-					t.Fatal(err)
-				}
-				plan = append(plan, detail)
-			}
-			if err := r.Err(); err != nil {
-				t.Fatal(err)
-			}
+			plan := listPlan(t, s, q)
 			if !slices.Contains(plan, tc.want) {
 				t.Errorf("plan:\n  %s\nwant the step %q", strings.Join(plan, "\n  "), tc.want)
 			}
+			if sorted := slices.ContainsFunc(plan, func(step string) bool { return strings.Contains(step, "TEMP B-TREE") }); sorted && !tc.sorts {
+				t.Errorf("plan:\n  %s\nwant no sort", strings.Join(plan, "\n  "))
+			}
 		})
 	}
+}
+
+// TestListReplacesOldStatusIndex: a task hub file indexed before the status index had
+// InstanceID gets the new index and loses the old one at its first list.
+func TestListReplacesOldStatusIndex(t *testing.T) {
+	s := openStore(t, false, nil)
+	if _, err := s.db.ExecContext(t.Context(), `CREATE INDEX IX_Instances_RuntimeStatus_CreatedTime ON Instances (RuntimeStatus, CreatedTime)`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.x.List(t.Context(), taskhub.Query{}); err != nil {
+		t.Fatal(err)
+	}
+	r, err := s.x.DBForTest().QueryContext(t.Context(),
+		`SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'Instances' AND name LIKE 'IX_Instances_RuntimeStatus_%' ORDER BY name`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	var got []string
+	for r.Next() {
+		var name string
+		if err := r.Scan(&name); err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, name)
+	}
+	if err := r.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"IX_Instances_RuntimeStatus_CreatedTime_InstanceID"}; !slices.Equal(got, want) {
+		t.Errorf("status indexes = %q, want %q", got, want)
+	}
+}
+
+// listPlan is SQLite's plan of the statement List runs for q, one detail a step.
+func listPlan(t *testing.T, s *store, q taskhub.Query) []string {
+	t.Helper()
+	query, args, err := taskhub.ListSQL(q, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Through List's own handle: another connection plans with the schema it last read, which
+	// may predate the status index.
+	r, err := s.x.DBForTest().QueryContext(t.Context(), "EXPLAIN QUERY PLAN "+query, args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	var plan []string
+	for r.Next() {
+		var id, parent, unused int
+		var detail string
+		if err := r.Scan(&id, &parent, &unused, &detail); err != nil {
+			t.Fatal(err)
+		}
+		plan = append(plan, detail)
+	}
+	if err := r.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return plan
 }
