@@ -19,6 +19,7 @@ type Verifications struct {
 	opts    VerificationOptions
 	keys    keyring
 	log     *slog.Logger
+	changes runChanges
 }
 
 // NewVerifications opens the verification store on the members store's database, making the

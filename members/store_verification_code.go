@@ -122,6 +122,7 @@ func (v *Verifications) MarkSent(ctx context.Context, instanceID string, challen
 	if err != nil {
 		return fmt.Errorf("mark challenge %d of %s sent: %w", challenge, instanceID, err)
 	}
+	v.changed()
 	return nil
 }
 
@@ -164,6 +165,7 @@ func (v *Verifications) Check(ctx context.Context, instanceID, checkID, hash str
 	if err != nil {
 		return CheckResult{}, fmt.Errorf("check code of %s: %w", instanceID, err)
 	}
+	v.changed()
 	return out, nil
 }
 
@@ -221,6 +223,7 @@ func (v *Verifications) MarkVerified(ctx context.Context, actor, instanceID stri
 	if err != nil {
 		return false, fmt.Errorf("mark %s verified: %w", instanceID, err)
 	}
+	v.changed()
 	return false, nil
 }
 
@@ -250,5 +253,6 @@ func (v *Verifications) End(ctx context.Context, actor, instanceID, status, reas
 	if err != nil {
 		return fmt.Errorf("end verification %s: %w", instanceID, err)
 	}
+	v.changed()
 	return nil
 }

@@ -396,3 +396,53 @@ func TestVerificationOnboarding(t *testing.T) {
 		t.Errorf("status %s, want active", m.Status)
 	}
 }
+
+// TestVerificationChanged: a waiter taken before a change is woken by it — a check, the run
+// verified, the run ended — and one taken after waits for the next.
+func TestVerificationChanged(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, gdb *gorm.DB) {
+		ctx := context.Background()
+		f := newVerifyFixture(t, gdb)
+		run, iss := f.issue(t, members.VerifyPhone)
+		woken := func(ch <-chan struct{}) bool {
+			select {
+			case <-ch:
+				return true
+			default:
+				return false
+			}
+		}
+		steps := []struct {
+			name   string
+			change func() error
+		}{
+			{"check", func() error {
+				_, err := f.v.Check(ctx, run.InstanceID, "c1", f.v.HashCode(run.InstanceID, 1, iss.Code))
+				return err
+			}},
+			{"verified", func() error { _, err := f.v.MarkVerified(ctx, actor, run.InstanceID); return err }},
+			{"ended", func() error {
+				other, err := f.v.Begin(ctx, actor, f.member.ID, members.VerifyEmail)
+				if err != nil {
+					return err
+				}
+				return f.v.End(ctx, actor, other.InstanceID, members.VerificationCancelled, "test")
+			}},
+		}
+		for _, s := range steps {
+			ch := f.v.Changed()
+			if woken(ch) {
+				t.Fatalf("%s: woken before the change", s.name)
+			}
+			if err := s.change(); err != nil {
+				t.Fatalf("%s: %v", s.name, err)
+			}
+			if !woken(ch) {
+				t.Errorf("%s: not woken", s.name)
+			}
+			if woken(f.v.Changed()) {
+				t.Errorf("%s: a waiter taken after the change is woken too", s.name)
+			}
+		}
+	})
+}

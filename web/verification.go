@@ -143,8 +143,12 @@ func (s *Server) raise(ctx context.Context, instanceID, event string, ev wf.Chal
 	return nil
 }
 
-// codeWait bounds how long a code submission waits for the run to react.
-const codeWait = 10 * time.Second
+// codeWait bounds how long a code submission waits for the run to react; codePoll is how often
+// it looks at the run unwoken, for a run another process (PostgreSQL) moves on.
+const (
+	codeWait = 10 * time.Second
+	codePoll = 100 * time.Millisecond
+)
 
 // CodeResult answers a code submission: verified, wrong, expired or locked (pending when the
 // run did not react in time), with the attempts left.
@@ -190,16 +194,18 @@ func (s *Server) submitCode(ctx context.Context, instanceID string, challenge in
 	return s.awaitCheck(ctx, instanceID, checkID)
 }
 
-// awaitCheck polls the run until it has checked the entry checkID (and, for a right code,
-// stamped the member), or ended. The run's row is the one place both the orchestration and
-// this handler see, and reading it costs a primary-key lookup.
+// awaitCheck waits until the run has checked the entry checkID (and, for a right code, stamped
+// the member), or ended. The run's row is the one place both the orchestration and this
+// handler see; the store wakes the handler when a run of this process changes, and the
+// handler looks at the row every codePoll as well, for a run another process moves on.
 func (s *Server) awaitCheck(ctx context.Context, instanceID, checkID string) (CodeResult, error) {
 	ctx, cancel := context.WithTimeout(ctx, codeWait)
 	defer cancel()
-	poll := time.NewTicker(5 * time.Millisecond)
+	poll := time.NewTicker(codePoll)
 	defer poll.Stop()
 	left := 0
 	for {
+		changed := s.verifications.Changed()
 		run, err := s.verifications.Get(ctx, instanceID)
 		if err != nil && ctx.Err() == nil {
 			return CodeResult{}, err
@@ -218,6 +224,7 @@ func (s *Server) awaitCheck(ctx context.Context, instanceID, checkID string) (Co
 		select {
 		case <-ctx.Done():
 			return CodeResult{Result: resultPending, AttemptsLeft: left}, nil
+		case <-changed:
 		case <-poll.C:
 		}
 	}
