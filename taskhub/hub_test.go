@@ -122,6 +122,33 @@ func TestPlainPathGetsFolderAndWAL(t *testing.T) {
 	}
 }
 
+// TestCloseWaitsForConnectionsInUse: a connection still in use when the store closes (a
+// rollback a cancelled context started on its own goroutine) is waited for, so that the file
+// is closed when Close returns — database/sql's Close would return at once.
+func TestCloseWaitsForConnectionsInUse(t *testing.T) {
+	dsn := testDSN(t)
+	h, err := Open(t.Context(), Options{DSN: dsn}, testLog(t))
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	tx, err := h.store.engine.BeginTx(t.Context(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const held = 100 * time.Millisecond
+	time.AfterFunc(held, func() { tx.Rollback() })
+	start := time.Now()
+	if err := h.Shutdown(t.Context()); err != nil {
+		t.Fatalf("Shutdown: %v", err)
+	}
+	if took := time.Since(start); took < held {
+		t.Errorf("Shutdown returned after %s, before the connection in use was handed back", took)
+	}
+	if _, err := os.Stat(dsn + "-wal"); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("WAL file after Shutdown: %v, want it gone", err)
+	}
+}
+
 func TestShutdownClosesStore(t *testing.T) {
 	dsn := testDSN(t)
 	h, err := Open(t.Context(), Options{DSN: dsn}, testLog(t))

@@ -173,7 +173,26 @@ func (s *sqliteStore) NextDue(ctx context.Context, after time.Time) (time.Time, 
 	return due, true, nil
 }
 
-// Close closes both handles on the file.
+// closeWait bounds how long Close waits for connections still in use.
+const closeWait = 5 * time.Second
+
+// Close closes both handles on the file and waits, up to closeWait, for connections still in
+// use to be handed back and closed: database/sql's Close closes only the idle ones, and a
+// rollback that a cancelled context started on a goroutine of its own (a request cancelled
+// during shutdown) may hold one a moment longer. After Close the file is no longer open.
 func (s *sqliteStore) Close() error {
-	return errors.Join(s.db.Close(), s.engine.Close())
+	if err := errors.Join(s.db.Close(), s.engine.Close()); err != nil {
+		return err
+	}
+	deadline := time.Now().Add(closeWait)
+	for {
+		open := s.db.Stats().OpenConnections + s.engine.Stats().OpenConnections
+		if open == 0 {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("task hub file still held by %d connections %s after closing", open, closeWait)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
 }
