@@ -151,6 +151,13 @@ func inputOf(m *Member) MemberInput {
 	}
 }
 
+// patched is m's input with patch applied: what an update of m validates.
+func patched(m *Member, patch MemberPatch) MemberInput {
+	in := inputOf(m)
+	patch.applyTo(&in)
+	return in
+}
+
 // applyTo overwrites in's fields with the patch's non-nil ones. A consent that changes drops
 // its old time, so the change is stamped now.
 func (p *MemberPatch) applyTo(in *MemberInput) {

@@ -81,8 +81,7 @@ func (s *Store) Create(ctx context.Context, actor string, in MemberInput) (*Memb
 		if err != nil {
 			return err
 		}
-		s.fill(&m, &in, plan)
-		m.CreatedAt, m.UpdatedAt, m.Version = s.now(), s.now(), 1
+		m = s.newMember(&in, plan)
 		if err := tx.Omit("ID").Create(&m).Error; err != nil {
 			return s.writeError(tx, err, &m)
 		}
@@ -112,21 +111,35 @@ func (s *Store) Update(ctx context.Context, actor string, id int64, patch Member
 		if ifVersion != nil && *ifVersion != m.Version {
 			return fmt.Errorf("member %d is at version %d, not %d: %w", id, m.Version, *ifVersion, ErrConflict)
 		}
-		in := inputOf(m)
-		patch.applyTo(&in)
-		plan, err := s.validate(tx, &in, id)
-		if err != nil {
-			return err
-		}
-		next := *m
-		s.fill(&next, &in, plan)
-		out, err = s.save(tx, actor, ActionUpdate, m, &next)
+		out, err = s.updateTx(tx, actor, m, patch)
 		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("update member %d: %w", id, err)
 	}
 	return out, nil
+}
+
+// newMember is the member validated input makes, not yet stored: Create and Import build
+// their new members with it.
+func (s *Store) newMember(in *MemberInput, plan *Plan) Member {
+	var m Member
+	s.fill(&m, in, plan)
+	m.CreatedAt, m.UpdatedAt, m.Version = s.now(), s.now(), 1
+	return m
+}
+
+// updateTx is Update of a loaded member inside the caller's transaction, as Import also uses
+// it; it returns m itself when the patch changes nothing.
+func (s *Store) updateTx(tx *gorm.DB, actor string, m *Member, patch MemberPatch) (*Member, error) {
+	in := patched(m, patch)
+	plan, err := s.validate(tx, &in, m.ID)
+	if err != nil {
+		return nil, err
+	}
+	next := *m
+	s.fill(&next, &in, plan)
+	return s.save(tx, actor, ActionUpdate, m, &next)
 }
 
 // save writes the fields that differ between before and after, guarded by before's version,
@@ -234,16 +247,21 @@ func (s *Store) writeTerms(tx *gorm.DB, m *Member) error {
 	if err := tx.Where("member_id = ?", m.ID).Delete(&memberTerm{}).Error; err != nil {
 		return fmt.Errorf("clear search terms of member %d: %w", m.ID, err)
 	}
-	terms := searchTerms(m.FirstName, m.LastName, m.Email, m.Phone)
-	if len(terms) == 0 {
+	rows := appendTerms(nil, m)
+	if len(rows) == 0 {
 		return nil
-	}
-	rows := make([]memberTerm, len(terms))
-	for i, t := range terms {
-		rows[i] = memberTerm{Term: t, MemberID: m.ID, Status: m.Status, NameKey: m.NameKey}
 	}
 	if err := tx.Create(&rows).Error; err != nil {
 		return fmt.Errorf("write search terms of member %d: %w", m.ID, err)
 	}
 	return nil
+}
+
+// appendTerms appends m's rows of member_terms to rows: writeTerms writes one member's, Import
+// a chunk's at once.
+func appendTerms(rows []memberTerm, m *Member) []memberTerm {
+	for _, t := range searchTerms(m.FirstName, m.LastName, m.Email, m.Phone) {
+		rows = append(rows, memberTerm{Term: t, MemberID: m.ID, Status: m.Status, NameKey: m.NameKey})
+	}
+	return rows
 }
