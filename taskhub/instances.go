@@ -59,20 +59,20 @@ type Instances struct {
 	wake   func() // tells idle workers that work may exist after a write of our own
 	log    *slog.Logger
 
-	indexOnce sync.Once // SQLite: statusIndexSQL has run
+	indexOnce sync.Once // SQLite: statusIndexSQL and createdIndexSQL have run
 	indexErr  error
 }
 
-// index makes sure, once, that the SQLite file has the index List needs.
+// index makes sure, once, that the SQLite file has the indexes List needs.
 func (x *Instances) index(ctx context.Context) error {
 	if x.pg {
 		return nil
 	}
 	x.indexOnce.Do(func() {
-		// The new index first, so that a list never goes without one.
-		for _, q := range []string{statusIndexSQL, dropOldStatusIndexSQL} {
+		// The new status index first, so that a list never goes without one.
+		for _, q := range []string{statusIndexSQL, dropOldStatusIndexSQL, createdIndexSQL} {
 			if _, err := x.db.ExecContext(ctx, q); err != nil {
-				x.indexErr = fmt.Errorf("index instances by status: %w", err)
+				x.indexErr = fmt.Errorf("index instances for lists: %w", err)
 				return
 			}
 		}
@@ -106,9 +106,18 @@ const statusIndexSQL = `CREATE INDEX IF NOT EXISTS IX_Instances_RuntimeStatus_Cr
 // files made then: the new one answers all it did.
 const dropOldStatusIndexSQL = `DROP INDEX IF EXISTS IX_Instances_RuntimeStatus_CreatedTime`
 
+// createdIndexSQL adds the index that lists any status newest first without sorting: the
+// engine's IX_Instances_CreatedTime lacks InstanceID, the list's tie-break, so SQLite sorted
+// the instances of each creation time (USE TEMP B-TREE FOR LAST TERM OF ORDER BY), and with
+// a name filter it sorted the whole table: 96 ms for the first page of 50,000 instances, 0.4
+// ms with this index. The engine's index stays, as its schema would make it again at the next
+// start. PostgreSQL needs no such index: its incremental sort orders only the instances of
+// one creation time, and it keeps to the CreatedTime index even when this one exists.
+const createdIndexSQL = `CREATE INDEX IF NOT EXISTS IX_Instances_CreatedTime_InstanceID ON Instances (CreatedTime, InstanceID)`
+
 // Instances returns the hub's instance reader. For SQLite it reads through the hub's own
 // handle on the task hub file (modernc's driver, the copy of SQLite the engine links), and
-// adds an index of its own to the file before its first list; a PostgreSQL backend must
+// adds indexes of its own to the file before its first list; a PostgreSQL backend must
 // implement DB() *sql.DB.
 func (h *Hub) Instances() (*Instances, error) {
 	x := &Instances{be: h.be, client: h.client, wake: h.waker(), log: h.log}

@@ -115,8 +115,9 @@ func (x *Instances) List(ctx context.Context, q Query) (Page, error) {
 func listStatement(q Query, after *cursor, top int, pg bool) *statement {
 	st := newStatement(pg)
 	// One status is read in order from the (RuntimeStatus, CreatedTime, InstanceID) index and
-	// stops after the page. An IN list cannot be (the database would sort every match), so
-	// several statuses are read that way one by one and the pages merged.
+	// stops after the page; any status likewise from the (CreatedTime, InstanceID) one. An IN
+	// list cannot be (the database would sort every match), so several statuses are read that
+	// way one by one and the pages merged.
 	switch len(q.Statuses) {
 	case 0:
 		st.selectPage(q, nil, after, top)
