@@ -49,11 +49,7 @@ func (s *Server) apiMembersList(c echo.Context) error {
 }
 
 func (s *Server) apiMemberGet(c echo.Context) error {
-	id, err := idParam(c)
-	if err != nil {
-		return err
-	}
-	m, err := s.members.Get(c.Request().Context(), id)
+	m, err := s.memberParam(c)
 	if err != nil {
 		return err
 	}

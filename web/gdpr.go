@@ -74,15 +74,6 @@ func (s *Server) eraseForm(c echo.Context) error {
 	return s.renderErase(c, http.StatusOK, m, "")
 }
 
-// memberParam loads the member the path's :id names.
-func (s *Server) memberParam(c echo.Context) (*members.Member, error) {
-	id, err := idParam(c)
-	if err != nil {
-		return nil, err
-	}
-	return s.members.Get(c.Request().Context(), id)
-}
-
 func (s *Server) renderErase(c echo.Context, status int, m *members.Member, problem string) error {
 	title := "Erase " + m.FullName()
 	return s.page(c, status, title, "members", templates.EraseForm(s.ctx(c, title, "members"), m, problem))

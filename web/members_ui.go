@@ -57,15 +57,11 @@ func (s *Server) membersList(c echo.Context) error {
 }
 
 func (s *Server) memberShow(c echo.Context) error {
-	id, err := idParam(c)
+	m, err := s.memberParam(c)
 	if err != nil {
 		return err
 	}
-	ctx := c.Request().Context()
-	m, err := s.members.Get(ctx, id)
-	if err != nil {
-		return err
-	}
+	ctx, id := c.Request().Context(), m.ID
 	fees, err := s.members.Fees(ctx, id)
 	if err != nil {
 		return err
@@ -115,11 +111,7 @@ func (s *Server) memberCreate(c echo.Context) error {
 }
 
 func (s *Server) memberEdit(c echo.Context) error {
-	id, err := idParam(c)
-	if err != nil {
-		return err
-	}
-	m, err := s.members.Get(c.Request().Context(), id)
+	m, err := s.memberParam(c)
 	if err != nil {
 		return err
 	}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"membership/members"
 	"membership/web/auth"
 	"membership/web/templates"
 )
@@ -113,4 +114,13 @@ func idParam(c echo.Context) (int64, error) {
 		return 0, echo.NewHTTPError(http.StatusNotFound, "No such record.")
 	}
 	return id, nil
+}
+
+// memberParam loads the member the path's :id names.
+func (s *Server) memberParam(c echo.Context) (*members.Member, error) {
+	id, err := idParam(c)
+	if err != nil {
+		return nil, err
+	}
+	return s.members.Get(c.Request().Context(), id)
 }

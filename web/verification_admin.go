@@ -57,11 +57,7 @@ func verificationRow(kind, label, address string, verifiedAt *time.Time, run *me
 
 // verificationFragment answers the fragment alone, for htmx to refresh it.
 func (s *Server) verificationFragment(c echo.Context) error {
-	id, err := idParam(c)
-	if err != nil {
-		return err
-	}
-	m, err := s.members.Get(c.Request().Context(), id)
+	m, err := s.memberParam(c)
 	if err != nil {
 		return err
 	}
