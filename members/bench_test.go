@@ -48,15 +48,15 @@ func BenchmarkStore100k(b *testing.B) {
 		name string
 		q    members.ListQuery
 	}{
-		{"search+status", members.ListQuery{Q: "müll", Status: "active"}},
-		{"search two words", members.ListQuery{Q: "anna schm"}},
-		{"search phone digits", members.ListQuery{Q: "0151 12"}},
-		{"search common prefix", members.ListQuery{Q: "s", Status: "active"}},
-		{"status only", members.ListQuery{Status: "active"}},
-		{"status, plan and verified", members.ListQuery{Status: "active", Plan: "Erwachsene", Verified: ptr(true)}},
-		{"fee overdue", members.ListQuery{FeeOverdue: ptr(true)}},
-		{"ends within 60 days by end", members.ListQuery{EndsWithinDays: ptr(60), Sort: "membership_ends_on"}},
-		{"all sorted by -created_at page 100", members.ListQuery{Status: "all", Sort: "-created_at", Page: 100}},
+		{"search+status", members.ListQuery{Filter: members.Filter{Q: "müll", Status: "active"}}},
+		{"search two words", members.ListQuery{Filter: members.Filter{Q: "anna schm"}}},
+		{"search phone digits", members.ListQuery{Filter: members.Filter{Q: "0151 12"}}},
+		{"search common prefix", members.ListQuery{Filter: members.Filter{Q: "s", Status: "active"}}},
+		{"status only", members.ListQuery{Filter: members.Filter{Status: "active"}}},
+		{"status, plan and verified", members.ListQuery{Filter: members.Filter{Status: "active", Plan: "Erwachsene", Verified: ptr(true)}}},
+		{"fee overdue", members.ListQuery{Filter: members.Filter{FeeOverdue: ptr(true)}}},
+		{"ends within 60 days by end", members.ListQuery{Filter: members.Filter{EndsWithinDays: ptr(60)}, Sort: "membership_ends_on"}},
+		{"all sorted by -created_at page 100", members.ListQuery{Filter: members.Filter{Status: "all"}, Sort: "-created_at", Page: 100}},
 	}
 	for _, l := range lists {
 		b.Run("List/"+l.name, func(b *testing.B) {
@@ -79,7 +79,7 @@ func BenchmarkStore100k(b *testing.B) {
 		cpu0 := cpuTime()
 		for b.Loop() {
 			n := 0
-			if err := s.Iterate(ctx, members.ListQuery{Status: "all"}, func(*members.Member) error { n++; return nil }); err != nil {
+			if err := s.Iterate(ctx, members.ListQuery{Filter: members.Filter{Status: "all"}}, func(*members.Member) error { n++; return nil }); err != nil {
 				b.Fatal(err)
 			}
 			if n != 100_000 {

@@ -132,21 +132,13 @@ func (c *CampaignChannels) Scan(src any) error {
 	return nil
 }
 
-// CampaignAudience selects a campaign's members with the member list's filters. It is frozen
-// into recipients when the campaign starts, so ends_within_days counts from the start.
-type CampaignAudience struct {
-	Status         string `json:"status,omitempty"`
-	Plan           string `json:"plan,omitempty"`
-	Rank           string `json:"rank,omitempty"`
-	FeeOverdue     *bool  `json:"fee_overdue,omitempty"`
-	Verified       *bool  `json:"verified,omitempty"`
-	EndsWithinDays *int   `json:"ends_within_days,omitempty"`
-}
+// CampaignAudience selects a campaign's members with the member list's filters — the one
+// Filter type, so every list filter works in an audience. It is frozen into recipients when the
+// campaign starts, so ends_within_days counts from the start.
+type CampaignAudience Filter
 
 // Query is the member-list query of the audience.
-func (a CampaignAudience) Query() ListQuery {
-	return ListQuery{Status: a.Status, Plan: a.Plan, Rank: a.Rank, FeeOverdue: a.FeeOverdue, Verified: a.Verified, EndsWithinDays: a.EndsWithinDays}
-}
+func (a CampaignAudience) Query() ListQuery { return ListQuery{Filter: Filter(a)} }
 
 // Value stores the audience as JSON.
 func (a CampaignAudience) Value() (driver.Value, error) {

@@ -60,7 +60,7 @@ func BenchmarkExportCSV(b *testing.B) {
 			cpu0 := cpuTime()
 			for b.Loop() {
 				w := newHeapSampler()
-				if err := members.WriteCSV(ctx, w, s, members.ListQuery{Status: "all"}, members.CSVOptions{Excel: true}); err != nil {
+				if err := members.WriteCSV(ctx, w, s, members.ListQuery{Filter: members.Filter{Status: "all"}}, members.CSVOptions{Excel: true}); err != nil {
 					b.Fatal(err)
 				}
 				peak = max(peak, w.peak)

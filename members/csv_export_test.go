@@ -164,10 +164,10 @@ func TestWriteCSVSelects(t *testing.T) {
 		want []string
 	}{
 		{"default leaves out archived", members.ListQuery{}, []string{itoa(a.ID), itoa(p.ID)}},
-		{"all", members.ListQuery{Status: "all"}, []string{itoa(a.ID), itoa(p.ID), itoa(c.ID)}},
-		{"status", members.ListQuery{Status: "paused"}, []string{itoa(p.ID)}},
-		{"search", members.ListQuery{Q: "ann"}, []string{itoa(a.ID)}},
-		{"selected rows", members.ListQuery{Status: "all", IDs: []int64{a.ID, c.ID}}, []string{itoa(a.ID), itoa(c.ID)}},
+		{"all", members.ListQuery{Filter: members.Filter{Status: "all"}}, []string{itoa(a.ID), itoa(p.ID), itoa(c.ID)}},
+		{"status", members.ListQuery{Filter: members.Filter{Status: "paused"}}, []string{itoa(p.ID)}},
+		{"search", members.ListQuery{Filter: members.Filter{Q: "ann"}}, []string{itoa(a.ID)}},
+		{"selected rows", members.ListQuery{Filter: members.Filter{Status: "all"}, IDs: []int64{a.ID, c.ID}}, []string{itoa(a.ID), itoa(c.ID)}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -193,8 +193,8 @@ func TestWriteCSVRefusesBeforeWriting(t *testing.T) {
 		field string
 	}{
 		{"unknown column", members.ListQuery{}, members.CSVOptions{Columns: []string{"id", "password"}}, "columns"},
-		{"bad status", members.ListQuery{Status: "gone"}, members.CSVOptions{}, "status"},
-		{"unknown plan", members.ListQuery{Plan: "Nope"}, members.CSVOptions{Excel: true}, "plan"},
+		{"bad status", members.ListQuery{Filter: members.Filter{Status: "gone"}}, members.CSVOptions{}, "status"},
+		{"unknown plan", members.ListQuery{Filter: members.Filter{Plan: "Nope"}}, members.CSVOptions{Excel: true}, "plan"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

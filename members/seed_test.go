@@ -25,7 +25,7 @@ func TestSeedDemoWritesAValidClub(t *testing.T) {
 		}
 		byStatus := map[members.Status]int{}
 		ranked, minors := 0, 0
-		err = s.Iterate(ctx, members.ListQuery{Status: "all"}, func(m *members.Member) error {
+		err = s.Iterate(ctx, members.ListQuery{Filter: members.Filter{Status: "all"}}, func(m *members.Member) error {
 			byStatus[m.Status]++
 			if m.Rank != "" {
 				ranked++
@@ -62,7 +62,7 @@ func TestSeedDemoWritesAValidClub(t *testing.T) {
 		if st.Active+st.Pending+st.Paused+st.Archived != 300 || st.OverdueFees == 0 {
 			t.Errorf("stats = %+v, want 300 members and some overdue fees", st)
 		}
-		if _, total, err := s.List(ctx, members.ListQuery{FeeOverdue: ptr(true)}); err != nil || total == 0 {
+		if _, total, err := s.List(ctx, members.ListQuery{Filter: members.Filter{FeeOverdue: ptr(true)}}); err != nil || total == 0 {
 			t.Errorf("members with overdue fees = %d, %v; want some", total, err)
 		}
 	})
@@ -77,7 +77,7 @@ func TestSeedDemoIsDeterministic(t *testing.T) {
 		if err := s.SeedDemo(ctx, 120, rand.New(rand.NewPCG(7, 7))); err != nil {
 			t.Fatalf("SeedDemo: %v", err)
 		}
-		items, _, err := s.List(ctx, members.ListQuery{Status: "all", Sort: "id", PerPage: 500})
+		items, _, err := s.List(ctx, members.ListQuery{Filter: members.Filter{Status: "all"}, Sort: "id", PerPage: 500})
 		if err != nil {
 			t.Fatalf("List: %v", err)
 		}

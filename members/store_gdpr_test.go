@@ -141,7 +141,7 @@ func TestErase(t *testing.T) {
 		if got.Plan != "Erwachsene" || got.JoinedOn != m.JoinedOn {
 			t.Errorf("plan %q joined %s: the books need them kept", got.Plan, got.JoinedOn)
 		}
-		if hits, _, _ := s.List(ctx, members.ListQuery{Q: "jürgen", Status: "all"}); len(hits) != 0 {
+		if hits, _, _ := s.List(ctx, members.ListQuery{Filter: members.Filter{Q: "jürgen", Status: "all"}}); len(hits) != 0 {
 			t.Errorf("search still finds the erased member by name")
 		}
 

@@ -33,7 +33,7 @@ func importCSV(t *testing.T, s *members.Store, data string, opts members.ImportO
 func snapshot(t *testing.T, s *members.Store) string {
 	t.Helper()
 	var b strings.Builder
-	err := s.Iterate(context.Background(), members.ListQuery{Status: "all"}, func(m *members.Member) error {
+	err := s.Iterate(context.Background(), members.ListQuery{Filter: members.Filter{Status: "all"}}, func(m *members.Member) error {
 		return json.NewEncoder(&b).Encode(m)
 	})
 	if err != nil {
@@ -88,7 +88,7 @@ func TestImportRoundTripChangesNothing(t *testing.T) {
 			t.Run(tc.name, func(t *testing.T) {
 				before, audits := snapshot(t, s), auditCount(t, s)
 				var buf bytes.Buffer
-				if err := members.WriteCSV(ctx, &buf, s, members.ListQuery{Status: "all"}, tc.opts); err != nil {
+				if err := members.WriteCSV(ctx, &buf, s, members.ListQuery{Filter: members.Filter{Status: "all"}}, tc.opts); err != nil {
 					t.Fatal(err)
 				}
 				rep := importCSV(t, s, buf.String(), members.ImportOptions{OnExisting: members.OnExistingUpdate})
@@ -138,7 +138,7 @@ func TestImportCreatesAndUpdates(t *testing.T) {
 				t.Errorf("update: status %s (empty cell keeps it), phone %q (empty cell clears it), version %d, want active, \"\", 2", got.Status, got.Phone, got.Version)
 			}
 		}
-		ms, _, err := s.List(ctx, members.ListQuery{Q: "jürgen", Status: "all"})
+		ms, _, err := s.List(ctx, members.ListQuery{Filter: members.Filter{Q: "jürgen", Status: "all"}})
 		if err != nil || len(ms) != 1 {
 			t.Fatalf("imported member: %v, %v", ms, err)
 		}
@@ -279,7 +279,7 @@ func TestImportAcrossChunks(t *testing.T) {
 			t.Fatalf("report %+v", rep)
 		}
 		for _, q := range []string{"first0", "last1099", "m777@example.org"} {
-			if ms, _, err := s.List(ctx, members.ListQuery{Q: q}); err != nil || len(ms) != 1 {
+			if ms, _, err := s.List(ctx, members.ListQuery{Filter: members.Filter{Q: q}}); err != nil || len(ms) != 1 {
 				t.Errorf("search %q: %d members, %v", q, len(ms), err)
 			}
 		}
@@ -326,13 +326,13 @@ func TestImportWritesAsCreateAndUpdateDo(t *testing.T) {
 			t.Errorf("imported member\n got %s\nwant %s", g, w)
 		}
 		for _, q := range []string{"meier", "jurgen", "0151 2345", "+49151"} {
-			ms, _, err := s.List(ctx, members.ListQuery{Q: q, Status: string(members.StatusArchived)})
+			ms, _, err := s.List(ctx, members.ListQuery{Filter: members.Filter{Q: q, Status: string(members.StatusArchived)}})
 			if err != nil || len(ms) != 2 {
 				t.Errorf("search %q among the archived: %d members, %v; want both", q, len(ms), err)
 			}
 		}
 		for _, q := range []string{"form@example.org", "file@example.org"} {
-			if ms, _, err := s.List(ctx, members.ListQuery{Q: q, Status: "all"}); err != nil || len(ms) != 1 {
+			if ms, _, err := s.List(ctx, members.ListQuery{Filter: members.Filter{Q: q, Status: "all"}}); err != nil || len(ms) != 1 {
 				t.Errorf("search %q: %d members, %v; want one", q, len(ms), err)
 			}
 		}
@@ -345,7 +345,7 @@ func TestImportWritesAsCreateAndUpdateDo(t *testing.T) {
 // onlyMember is the one member a search for q finds.
 func onlyMember(t *testing.T, s *members.Store, q string) *members.Member {
 	t.Helper()
-	ms, _, err := s.List(context.Background(), members.ListQuery{Q: q, Status: "all"})
+	ms, _, err := s.List(context.Background(), members.ListQuery{Filter: members.Filter{Q: q, Status: "all"}})
 	if err != nil || len(ms) != 1 {
 		t.Fatalf("search %q: %d members, %v; want one", q, len(ms), err)
 	}

@@ -11,23 +11,30 @@ import (
 	"gorm.io/gorm"
 )
 
-// ListQuery selects members for the list, the CSV export and a campaign's audience. Its JSON
-// names are the list's query parameters.
-type ListQuery struct {
+// Filter is the member list's filters: the same in the list, the CSV export and a campaign's
+// audience, so that an audience selects exactly the members the list shows for it. Its JSON
+// names are the list's query parameters; a campaign stores its audience as this JSON.
+type Filter struct {
 	// Q searches names, e-mail and phone: every word must start a word of one of them, in any
 	// case and with or without accents; digits also match the phone number as dialled at home
 	// or abroad ("0151 234", "+49151234").
-	Q string `json:"q"`
+	Q string `json:"q,omitempty"`
 	// Status is one status, several separated by commas, or "all"; empty means every member
 	// who is not archived.
-	Status string `json:"status"`
+	Status string `json:"status,omitempty"`
 	// Plan is a plan's name or id.
-	Plan           string  `json:"plan"`
-	Rank           string  `json:"rank"`
-	FeeOverdue     *bool   `json:"fee_overdue"`
-	Verified       *bool   `json:"verified"` // phone and e-mail both confirmed
-	EndsWithinDays *int    `json:"ends_within_days"`
-	IDs            []int64 `json:"ids"` // a selection
+	Plan           string `json:"plan,omitempty"`
+	Rank           string `json:"rank,omitempty"`
+	FeeOverdue     *bool  `json:"fee_overdue,omitempty"`
+	Verified       *bool  `json:"verified,omitempty"` // phone and e-mail both confirmed
+	EndsWithinDays *int   `json:"ends_within_days,omitempty"`
+}
+
+// ListQuery selects members for the list and the CSV export: the filters, a selection of ids,
+// the order and the page.
+type ListQuery struct {
+	Filter
+	IDs []int64 `json:"ids"` // a selection
 	// Sort is one of SortFields, with a leading "-" for descending; empty sorts by name.
 	Sort    string `json:"sort"`
 	Page    int    `json:"page"`

@@ -75,30 +75,30 @@ func TestListFiltersSortsAndPages(t *testing.T) {
 			want string // last names in order
 		}{
 			{"default: live members by last name, umlauts folded", members.ListQuery{}, "Becker Müller Ott Özdemir Schmidt Zimmermann"},
-			{"all statuses", members.ListQuery{Status: "all", Sort: "first_name"}, "Becker Schmidt Ott Müller Mustermann-Lüdenscheidt Zimmermann Özdemir"},
-			{"archived", members.ListQuery{Status: "archived"}, "Mustermann-Lüdenscheidt"},
-			{"several statuses", members.ListQuery{Status: "paused, pending"}, "Özdemir Zimmermann"},
-			{"search transliterated", members.ListQuery{Q: "mueller"}, "Müller"},
-			{"search without accents", members.ListQuery{Q: "MULL"}, "Müller"},
-			{"search with umlaut", members.ListQuery{Q: "öz"}, "Özdemir"},
-			{"search first name", members.ListQuery{Q: "anna"}, "Becker Schmidt"},
-			{"search two words", members.ListQuery{Q: "anna schm"}, "Schmidt"},
-			{"search phone as dialled at home", members.ListQuery{Q: "0151 234"}, "Müller"},
-			{"search phone international", members.ListQuery{Q: "+49 151-23"}, "Müller"},
-			{"search austrian phone", members.ListQuery{Q: "0664 123"}, "Özdemir"},
-			{"search e-mail domain", members.ListQuery{Q: "example.com"}, "Özdemir"},
-			{"search e-mail prefix", members.ListQuery{Q: "anna.b"}, "Becker"},
-			{"search respects status", members.ListQuery{Q: "lüdenscheidt"}, ""},
-			{"search archived", members.ListQuery{Q: "lüdenscheidt", Status: "archived"}, "Mustermann-Lüdenscheidt"},
-			{"search misses", members.ListQuery{Q: "nobody"}, ""},
-			{"plan by name", members.ListQuery{Plan: "Kinder"}, "Schmidt"},
-			{"plan by id", members.ListQuery{Plan: itoa(erw.ID)}, "Müller"},
-			{"rank", members.ListQuery{Rank: "1. Dan"}, "Müller"},
-			{"verified", members.ListQuery{Verified: ptr(true)}, "Müller"},
-			{"not verified", members.ListQuery{Verified: ptr(false), Status: "active"}, "Becker Ott Schmidt"},
-			{"ends within 30 days", members.ListQuery{EndsWithinDays: ptr(30)}, "Becker"},
-			{"ends within 90 days", members.ListQuery{EndsWithinDays: ptr(90), Sort: "-membership_ends_on"}, "Ott Becker"},
-			{"empty dates last", members.ListQuery{Sort: "membership_ends_on", Status: "active"}, "Becker Ott Müller Schmidt"},
+			{"all statuses", members.ListQuery{Filter: members.Filter{Status: "all"}, Sort: "first_name"}, "Becker Schmidt Ott Müller Mustermann-Lüdenscheidt Zimmermann Özdemir"},
+			{"archived", members.ListQuery{Filter: members.Filter{Status: "archived"}}, "Mustermann-Lüdenscheidt"},
+			{"several statuses", members.ListQuery{Filter: members.Filter{Status: "paused, pending"}}, "Özdemir Zimmermann"},
+			{"search transliterated", members.ListQuery{Filter: members.Filter{Q: "mueller"}}, "Müller"},
+			{"search without accents", members.ListQuery{Filter: members.Filter{Q: "MULL"}}, "Müller"},
+			{"search with umlaut", members.ListQuery{Filter: members.Filter{Q: "öz"}}, "Özdemir"},
+			{"search first name", members.ListQuery{Filter: members.Filter{Q: "anna"}}, "Becker Schmidt"},
+			{"search two words", members.ListQuery{Filter: members.Filter{Q: "anna schm"}}, "Schmidt"},
+			{"search phone as dialled at home", members.ListQuery{Filter: members.Filter{Q: "0151 234"}}, "Müller"},
+			{"search phone international", members.ListQuery{Filter: members.Filter{Q: "+49 151-23"}}, "Müller"},
+			{"search austrian phone", members.ListQuery{Filter: members.Filter{Q: "0664 123"}}, "Özdemir"},
+			{"search e-mail domain", members.ListQuery{Filter: members.Filter{Q: "example.com"}}, "Özdemir"},
+			{"search e-mail prefix", members.ListQuery{Filter: members.Filter{Q: "anna.b"}}, "Becker"},
+			{"search respects status", members.ListQuery{Filter: members.Filter{Q: "lüdenscheidt"}}, ""},
+			{"search archived", members.ListQuery{Filter: members.Filter{Q: "lüdenscheidt", Status: "archived"}}, "Mustermann-Lüdenscheidt"},
+			{"search misses", members.ListQuery{Filter: members.Filter{Q: "nobody"}}, ""},
+			{"plan by name", members.ListQuery{Filter: members.Filter{Plan: "Kinder"}}, "Schmidt"},
+			{"plan by id", members.ListQuery{Filter: members.Filter{Plan: itoa(erw.ID)}}, "Müller"},
+			{"rank", members.ListQuery{Filter: members.Filter{Rank: "1. Dan"}}, "Müller"},
+			{"verified", members.ListQuery{Filter: members.Filter{Verified: ptr(true)}}, "Müller"},
+			{"not verified", members.ListQuery{Filter: members.Filter{Verified: ptr(false), Status: "active"}}, "Becker Ott Schmidt"},
+			{"ends within 30 days", members.ListQuery{Filter: members.Filter{EndsWithinDays: ptr(30)}}, "Becker"},
+			{"ends within 90 days", members.ListQuery{Filter: members.Filter{EndsWithinDays: ptr(90)}, Sort: "-membership_ends_on"}, "Ott Becker"},
+			{"empty dates last", members.ListQuery{Filter: members.Filter{Status: "active"}, Sort: "membership_ends_on"}, "Becker Ott Müller Schmidt"},
 			{"descending", members.ListQuery{Sort: "-last_name"}, "Zimmermann Schmidt Özdemir Ott Müller Becker"},
 			{"selection", members.ListQuery{IDs: []int64{ids["Ott"], ids["Müller"], 99999}}, "Müller Ott"},
 			{"empty selection", members.ListQuery{IDs: []int64{}}, ""},
@@ -126,7 +126,7 @@ func TestListFiltersSortsAndPages(t *testing.T) {
 		if items, total, _ := s.List(ctx, members.ListQuery{PerPage: 2, Page: 2}); total != 6 || len(items) != 2 {
 			t.Errorf("page 2 of 2: %d items of %d, want 2 of 6", len(items), total)
 		}
-		if items, _, _ := s.List(ctx, members.ListQuery{Plan: "Erwachsene"}); len(items) != 1 || items[0].Plan != "Erwachsene" {
+		if items, _, _ := s.List(ctx, members.ListQuery{Filter: members.Filter{Plan: "Erwachsene"}}); len(items) != 1 || items[0].Plan != "Erwachsene" {
 			t.Errorf("listed member's plan = %+v, want Erwachsene", items)
 		}
 	})
@@ -140,10 +140,10 @@ func TestListRejectsBadQueries(t *testing.T) {
 		field string
 	}{
 		{members.ListQuery{Sort: "password"}, "sort"},
-		{members.ListQuery{Status: "active,gone"}, "status"},
-		{members.ListQuery{Plan: "Senioren"}, "plan"},
-		{members.ListQuery{EndsWithinDays: ptr(-1)}, "ends_within_days"},
-		{members.ListQuery{Q: "a b c d e f"}, "q"},
+		{members.ListQuery{Filter: members.Filter{Status: "active,gone"}}, "status"},
+		{members.ListQuery{Filter: members.Filter{Plan: "Senioren"}}, "plan"},
+		{members.ListQuery{Filter: members.Filter{EndsWithinDays: ptr(-1)}}, "ends_within_days"},
+		{members.ListQuery{Filter: members.Filter{Q: "a b c d e f"}}, "q"},
 		{members.ListQuery{IDs: make([]int64, 10001)}, "ids"},
 	}
 	for _, tc := range tests {
@@ -162,12 +162,12 @@ func TestIterateStreamsInIDOrder(t *testing.T) {
 	if err := s.SeedDemo(ctx, 100, rand.New(rand.NewPCG(3, 4))); err != nil {
 		t.Fatal(err)
 	}
-	_, want, err := s.List(ctx, members.ListQuery{Status: "active"})
+	_, want, err := s.List(ctx, members.ListQuery{Filter: members.Filter{Status: "active"}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	var got []int64
-	err = s.Iterate(ctx, members.ListQuery{Status: "active", Sort: "-last_name", Page: 3}, func(m *members.Member) error {
+	err = s.Iterate(ctx, members.ListQuery{Filter: members.Filter{Status: "active"}, Sort: "-last_name", Page: 3}, func(m *members.Member) error {
 		if m.Status != members.StatusActive {
 			t.Fatalf("member %d is %s", m.ID, m.Status)
 		}

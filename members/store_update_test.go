@@ -162,7 +162,7 @@ func TestArchiveRestoreAndEmailReuse(t *testing.T) {
 		if _, err := s.RestoreMany(ctx, actor, ids); fieldErrors(t, err)["email"] == "" {
 			t.Errorf("RestoreMany with one taken address: %v, want an e-mail field error", err)
 		}
-		if _, total, _ := s.List(ctx, members.ListQuery{IDs: ids, Status: "archived"}); total != 3 {
+		if _, total, _ := s.List(ctx, members.ListQuery{Filter: members.Filter{Status: "archived"}, IDs: ids}); total != 3 {
 			t.Errorf("after the refused RestoreMany %d of 3 are archived, want all", total)
 		}
 		if _, err := s.ArchiveMany(ctx, actor, []int64{ids[0], 999999}); !errors.Is(err, members.ErrNotFound) {

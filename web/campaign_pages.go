@@ -1,7 +1,9 @@
 package web
 
 import (
+	"log/slog"
 	"net/http"
+	"net/url"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -32,9 +34,20 @@ func (s *Server) campaignsList(c echo.Context) error {
 	return s.page(c, http.StatusOK, "Campaigns", "campaigns", templates.Campaigns(s.ctx(c, "Campaigns", "campaigns"), v))
 }
 
+// campaignNew shows the form. The member list links here with its filters in the query, so a
+// campaign "to everyone this search shows" starts from exactly that audience.
 func (s *Server) campaignNew(c echo.Context) error {
-	form := templates.CampaignForm{When: "now", Channels: []string{members.CampaignEmail}, Status: string(members.StatusActive)}
+	form := templates.CampaignForm{When: "now", Channels: []string{members.CampaignEmail}, Audience: templates.AudienceForm{Status: string(members.StatusActive)}}
+	if q := c.QueryParams(); len(q) > 0 {
+		form.Audience = audienceForm(q)
+	}
 	return s.campaignForm(c, http.StatusOK, templates.CampaignNewView{Form: form})
+}
+
+// audienceForm is the audience part of the campaign form as typed (or as the list passed it).
+func audienceForm(v url.Values) templates.AudienceForm {
+	return templates.AudienceForm{Q: v.Get("q"), Status: v.Get("status"), Plan: v.Get("plan"), Rank: v.Get("rank"),
+		FeeOverdue: v.Get("fee_overdue"), Verified: v.Get("verified"), EndsWithin: strings.TrimSpace(v.Get("ends_within_days"))}
 }
 
 // campaignForm renders the new-campaign page.
@@ -87,32 +100,26 @@ func (s *Server) campaignCreate(c echo.Context) error {
 }
 
 // campaignInput reads the form into the form as typed and the campaign input; errs holds what
-// cannot be read at all (a number that is none, a date without a time).
+// cannot be read at all (a number that is none, a date without a time). The audience is read
+// by the member list's own filter reader.
 func (s *Server) campaignInput(c echo.Context) (templates.CampaignForm, members.CampaignInput, templates.FieldErrors) {
+	params, err := c.FormParams()
+	if err != nil {
+		// A body that is no form at all: read nothing, so every required field says so.
+		s.log.Warn("campaign form unreadable", slog.Any("error", err))
+		params = url.Values{}
+	}
 	f := templates.CampaignForm{
-		Name: c.FormValue("name"), Subject: c.FormValue("subject"), Message: c.FormValue("message"),
-		Status: c.FormValue("status"), Plan: c.FormValue("plan"), Rank: c.FormValue("rank"),
-		FeeOverdue: c.FormValue("fee_overdue"), Verified: c.FormValue("verified"), EndsWithin: strings.TrimSpace(c.FormValue("ends_within_days")),
-		When: c.FormValue("when"), StartDate: c.FormValue("start_date"), StartTime: c.FormValue("start_time"),
+		Name: params.Get("name"), Subject: params.Get("subject"), Message: params.Get("message"),
+		Channels: params["channels"], Audience: audienceForm(params),
+		When: params.Get("when"), StartDate: params.Get("start_date"), StartTime: params.Get("start_time"),
 	}
-	if params, err := c.FormParams(); err == nil {
-		f.Channels = params["channels"]
-	}
+	filter, bad := readFilter(params)
 	in := members.CampaignInput{Name: f.Name, Channels: f.Channels, Subject: f.Subject, Message: f.Message,
-		Audience: members.CampaignAudience{Status: f.Status, Plan: f.Plan, Rank: f.Rank}}
+		Audience: members.CampaignAudience(filter)}
 	errs := templates.FieldErrors{}
-	if b, err := strconv.ParseBool(f.FeeOverdue); err == nil {
-		in.Audience.FeeOverdue = &b
-	}
-	if b, err := strconv.ParseBool(f.Verified); err == nil {
-		in.Audience.Verified = &b
-	}
-	if f.EndsWithin != "" {
-		n, err := strconv.Atoi(f.EndsWithin)
-		if err != nil {
-			errs["ends_within_days"] = "must be a whole number of days"
-		}
-		in.Audience.EndsWithinDays = &n
+	for _, e := range bad {
+		errs[e.Field] = e.Message
 	}
 	if f.When == "later" {
 		at, err := time.ParseInLocation("2006-01-02 15:04", f.StartDate+" "+f.StartTime, s.cfg.Club.Location())

@@ -276,3 +276,62 @@ func TestCampaignPages(t *testing.T) {
 		t.Errorf("cancel of a finished campaign: %d, want a redirect with the reason", resp.StatusCode)
 	}
 }
+
+// TestCampaignFormAudienceIsTheList: the campaign form takes every member-list filter, and
+// its audience is the members the list counts for the same filters; the list's link to a
+// campaign carries its filters into the form.
+func TestCampaignFormAudienceIsTheList(t *testing.T) {
+	app, _ := campaignApp(t)
+	ctx := context.Background()
+	if _, err := app.Members.Create(ctx, "user:1", members.MemberInput{FirstName: "Ada", LastName: "Lindqvist", Email: "ada.l@example.org",
+		Status: members.StatusPaused, Rank: "1. Dan", EmailConsent: true}); err != nil {
+		t.Fatal(err)
+	}
+	admin := app.Login(t, webtest.AdminEmail, webtest.AdminPassword)
+	api := app.API(t, "admin")
+	tests := []struct {
+		name   string
+		filter url.Values
+		want   int
+	}{
+		{"search", url.Values{"q": {"ada"}}, 2},
+		{"search and status", url.Values{"q": {"ada"}, "status": {"active"}}, 1},
+		{"two words", url.Values{"q": {"ada lind"}}, 1},
+		{"rank", url.Values{"rank": {"1. Dan"}}, 1},
+		{"status list", url.Values{"status": {"active,paused"}}, 6},
+		{"not verified", url.Values{"verified": {"false"}, "status": {"active"}}, 5},
+		{"no overdue fee", url.Values{"fee_overdue": {"false"}, "q": {"okafor"}}, 5},
+		{"ends within", url.Values{"ends_within_days": {"30"}}, 0},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var list struct{ Total int }
+			_, body := api.Do(t, http.MethodGet, "/api/v1/members?"+tc.filter.Encode(), nil)
+			webtest.DecodeJSON(t, body, &list)
+			if list.Total != tc.want {
+				t.Fatalf("the list counts %d, want %d", list.Total, tc.want)
+			}
+			form := url.Values{"name": {"Audience"}, "channels": {"email"}, "subject": {"Hi"}, "message": {"Hello"}, "when": {"now"}, "action": {"preview"}}
+			for k, v := range tc.filter {
+				form[k] = v
+			}
+			resp, page := admin.PostFormBody(t, "/campaigns", form)
+			if want := fmt.Sprintf(`data-testid="audience-size">%d<`, tc.want); resp.StatusCode != http.StatusOK || !strings.Contains(page, want) {
+				t.Errorf("preview: %d, want %s", resp.StatusCode, want)
+			}
+		})
+	}
+
+	_, body := admin.Get(t, "/members?q=ada")
+	if !strings.Contains(body, `href="/campaigns/new?q=ada"`) {
+		t.Error("the member list has no link to a campaign to its members")
+	}
+	if resp, body := admin.Get(t, "/campaigns/new?q=ada&status=paused"); resp.StatusCode != http.StatusOK ||
+		!strings.Contains(body, `name="q" type="search" value="ada"`) || !strings.Contains(body, `<option value="paused" selected>`) {
+		t.Errorf("the form does not take the list's filters: %d", resp.StatusCode)
+	}
+	if resp, body := admin.PostFormBody(t, "/campaigns", url.Values{"name": {"Bad"}, "channels": {"email"}, "subject": {"Hi"}, "message": {"Hello"},
+		"when": {"now"}, "action": {"preview"}, "ends_within_days": {"soon"}}); resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "whole number") {
+		t.Errorf("a bad number of days: %d", resp.StatusCode)
+	}
+}

@@ -85,7 +85,7 @@ func TestJoinInBrowser(t *testing.T) {
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
-	ms, _, err := app.Members.List(context.Background(), members.ListQuery{Q: "Mori"})
+	ms, _, err := app.Members.List(context.Background(), members.ListQuery{Filter: members.Filter{Q: "Mori"}})
 	if err != nil || len(ms) != 1 || ms[0].Status != members.StatusActive || !ms[0].Verified() {
 		t.Fatalf("member after joining: %+v %v", ms, err)
 	}

@@ -173,7 +173,7 @@ func TestJoinEndToEnd(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	ms, _, err := a.Members.List(context.Background(), members.ListQuery{Q: "Sato"})
+	ms, _, err := a.Members.List(context.Background(), members.ListQuery{Filter: members.Filter{Q: "Sato"}})
 	if err != nil || len(ms) != 1 || ms[0].Status != members.StatusActive || !ms[0].Verified() {
 		t.Fatalf("member after joining: %+v %v", ms, err)
 	}

@@ -46,7 +46,7 @@ func TestImportInChromium(t *testing.T) {
 	if got := browsertest.Text(ctx, t, `[data-testid="count-created"] .card-value`); got != "2" {
 		t.Fatalf("result counts %s added, want 2", got)
 	}
-	ms, _, err := app.Members.List(context.Background(), members.ListQuery{Q: "zeller"})
+	ms, _, err := app.Members.List(context.Background(), members.ListQuery{Filter: members.Filter{Q: "zeller"}})
 	if err != nil || len(ms) != 1 || ms[0].FullName() != "Anna Zeller" || ms[0].BirthDate.String() != "1990-02-01" {
 		t.Fatalf("imported %+v, %v", ms, err)
 	}

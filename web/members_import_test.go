@@ -31,7 +31,7 @@ type importReport struct {
 
 func memberCount(t *testing.T, app *webtest.App) int64 {
 	t.Helper()
-	_, n, err := app.Members.List(context.Background(), members.ListQuery{Status: "all"})
+	_, n, err := app.Members.List(context.Background(), members.ListQuery{Filter: members.Filter{Status: "all"}})
 	if err != nil {
 		t.Fatal(err)
 	}
