@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strconv"
+	"strings"
 	"time"
 
 	"membership/members"
@@ -171,17 +172,31 @@ func (n *Notices) sendFailed(ctx context.Context, notice *members.Notice, err er
 	return NoticeResult{}, fmt.Errorf("send notice %s: %w", notice.Key, err)
 }
 
-// errorFields is what the ledger keeps of a send error.
+// errorFields is what the ledger keeps of a send error: the provider's code, and a message
+// that names the provider and ends with the provider's hint. The ledger's message is what the
+// member's timeline, the campaign's report and a verification's status show an admin, so it
+// must say who refused and what to change, not only what the log says.
 func errorFields(err error) (code, message string) {
 	var ne *notify.Error
-	if errors.As(err, &ne) {
-		code = ne.Code
-		if code == "" && ne.Status != 0 {
-			code = strconv.Itoa(ne.Status)
-		}
-		return cmp.Or(code, "error"), cmp.Or(ne.Message, err.Error())
+	if !errors.As(err, &ne) {
+		return "error", err.Error()
 	}
-	return "error", err.Error()
+	code = ne.Code
+	if code == "" && ne.Status != 0 {
+		code = strconv.Itoa(ne.Status)
+	}
+	message = ne.Message
+	if message == "" && ne.Err != nil {
+		message = ne.Err.Error() // the server's reply (SMTP) or why the provider was not reached
+	}
+	message = cmp.Or(message, "refused")
+	if ne.Provider != "" {
+		message = ne.Provider + ": " + message
+	}
+	if ne.Hint != "" {
+		message = strings.TrimRight(message, ". ") + ". Hint: " + ne.Hint
+	}
+	return cmp.Or(code, "error"), message
 }
 
 func (n *Notices) skip(ctx context.Context, notice *members.Notice, reason string) (NoticeResult, error) {

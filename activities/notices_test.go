@@ -15,6 +15,7 @@ import (
 	"membership/notify"
 	"membership/notify/notifytest"
 	"membership/notify/outbox"
+	"membership/notify/twilio"
 )
 
 func TestSendIsIdempotent(t *testing.T) {
@@ -112,8 +113,8 @@ func TestSendProviderErrors(t *testing.T) {
 			if err != nil {
 				t.Fatalf("permanent refusal returned error %v, want a failed result", err)
 			}
-			if got.Status != activities.ResultFailed || !strings.HasPrefix(got.Reason, p.permCode+": ") {
-				t.Errorf("result %+v, want failed with code %s", got, p.permCode)
+			if got.Status != activities.ResultFailed || !strings.HasPrefix(got.Reason, p.permCode+": "+p.name+": ") || !strings.Contains(got.Reason, ". Hint: ") {
+				t.Errorf("result %+v, want failed with code %s, the provider's name and a hint", got, p.permCode)
 			}
 			// A failed notice is done: sending it again asks no provider.
 			again, err := w.notices.Send(t.Context(), req)
@@ -373,5 +374,35 @@ func TestSendWaitsOutRetryAfter(t *testing.T) {
 	}
 	if n := w.notice(t, "429"); n.Status != members.NoticeQueued || n.ErrorCode != "20429" || count() != 0 {
 		t.Errorf("notice %s %s, twilio has %d; want queued 20429, none", n.Status, n.ErrorCode, count())
+	}
+}
+
+// TestSendCredentialsRefused: twilio-go refuses credentials with characters Twilio never issues
+// before it sends anything; the notice fails for good, and its reason — what the timeline and
+// the workflow's status show — names the provider, its code and the key to fix.
+func TestSendCredentialsRefused(t *testing.T) {
+	f := notifytest.NewTwilio(t)
+	tests := []struct {
+		name, sid, token, code, key string
+	}{
+		{"account sid", "AC not/a sid", f.AuthToken, "21222", "notify.sms.twilio.account_sid"},
+		{"auth token", f.AccountSID, "token with spaces", "21224", "notify.sms.twilio.auth_token"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			c := twilio.New(twilio.Config{AccountSID: tc.sid, AuthToken: tc.token, From: "+15005550006", BaseURL: f.URL}, nil)
+			w := newWorld(t, c, nil)
+			req := request("creds-"+tc.code, w.member(t, "ada", nil), activities.ChannelSMS)
+			got, err := w.notices.Send(t.Context(), req)
+			if err != nil {
+				t.Fatalf("refused credentials returned error %v, want a failed result", err)
+			}
+			if got.Status != activities.ResultFailed || !strings.HasPrefix(got.Reason, tc.code+": twilio: ") || !strings.Contains(got.Reason, tc.key) {
+				t.Errorf("reason %q, want code %s, twilio and a hint naming %s", got.Reason, tc.code, tc.key)
+			}
+			if len(f.Messages()) != 0 {
+				t.Errorf("the fake got %d messages, want none", len(f.Messages()))
+			}
+		})
 	}
 }

@@ -29,6 +29,9 @@ type Error struct {
 	Permanent bool
 	// RetryAfter is how long the provider asked us to wait (429 Retry-After).
 	RetryAfter time.Duration
+	// Hint tells an admin what to do about it, naming the configuration key or the member's
+	// field to fix; empty when there is nothing better to say than Message.
+	Hint string
 	// Err is the underlying error, if any.
 	Err error
 }
@@ -58,6 +61,11 @@ func (e *Error) Error() string {
 	if e.Err != nil {
 		b.WriteString(": ")
 		b.WriteString(e.Err.Error())
+	}
+	if e.Hint != "" {
+		b.WriteString(" (hint: ")
+		b.WriteString(e.Hint)
+		b.WriteString(")")
 	}
 	return b.String()
 }
@@ -125,7 +133,8 @@ func TransportError(provider string, err error) *Error {
 	if errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()) {
 		code = "timeout"
 	}
-	return &Error{Provider: provider, Code: code, Err: err}
+	return &Error{Provider: provider, Code: code, Err: err,
+		Hint: provider + " could not be reached; the send is retried. If it persists, check the provider's base_url and this server's network."}
 }
 
 // Invalid returns a permanent *Error for a message that a provider refuses

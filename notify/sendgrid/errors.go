@@ -45,6 +45,7 @@ func classify(resp *rest.Response, now time.Time) *notify.Error {
 	if !e.Permanent {
 		e.RetryAfter = retryAfter(http.Header(resp.Headers), now)
 	}
+	e.Hint = hint(e.Status, e.Code)
 	return e
 }
 
@@ -60,4 +61,19 @@ func retryAfter(h http.Header, now time.Time) time.Duration {
 		return 0
 	}
 	return max(time.Unix(reset, 0).Sub(now), 0)
+}
+
+// hint says what an admin can do about a SendGrid refusal.
+func hint(status int, field string) string {
+	switch {
+	case status == http.StatusUnauthorized:
+		return "SendGrid did not accept the API key: check notify.email.sendgrid.api_key (a key with the Mail Send permission)."
+	case status == http.StatusForbidden || strings.HasPrefix(field, "from"):
+		return "SendGrid refused the sender: verify notify.email.from as a sender identity in SendGrid, and give the API key the Mail Send permission."
+	case strings.HasPrefix(field, "personalizations"):
+		return "SendGrid refused the recipient: check the member's e-mail address."
+	case status == http.StatusRequestEntityTooLarge:
+		return "The message is too large for SendGrid: shorten it."
+	}
+	return ""
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/textproto"
 	"strconv"
+	"strings"
 
 	"github.com/wneessen/go-mail"
 
@@ -51,5 +52,22 @@ func reply(code int, enhanced string, err error) *notify.Error {
 		Status:    code,
 		Permanent: code >= 500,
 		Err:       err,
+		Hint:      hint(code, enhanced),
 	}
+}
+
+// hint says what an admin can do about an SMTP reply, by its code (RFC 5321) and enhanced
+// status code (RFC 3463).
+func hint(code int, enhanced string) string {
+	switch {
+	case code == 535 || code == 534 || enhanced == "5.7.8":
+		return "The mail server did not accept the login: check notify.email.smtp.username and notify.email.smtp.password."
+	case code == 530 || enhanced == "5.7.0":
+		return "The mail server wants a login or encryption first: set notify.email.smtp.username, notify.email.smtp.password and notify.email.smtp.tls (starttls or tls)."
+	case enhanced == "5.1.1" || code == 550 && enhanced == "":
+		return "The recipient's mail server does not know this address: check the member's e-mail address."
+	case strings.HasPrefix(enhanced, "5.7.") || code == 553 || code == 554:
+		return "The mail server refused the message or the sender: check that notify.email.from may send through this server."
+	}
+	return ""
 }

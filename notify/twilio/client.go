@@ -67,7 +67,8 @@ func New(cfg Config, hc *http.Client) *Client {
 		}
 		if err != nil {
 			c.baseErr = &notify.Error{Provider: provider, Code: "config", Permanent: true,
-				Message: fmt.Sprintf("base url %q", cfg.BaseURL), Err: err}
+				Message: fmt.Sprintf("base url %q", cfg.BaseURL), Err: err,
+				Hint: "notify.sms.twilio.base_url must be an absolute URL such as https://api.twilio.com, or empty for Twilio itself."}
 		}
 		c.base = u
 	}

@@ -34,6 +34,23 @@ func permanentCode(code int) bool {
 	return false
 }
 
+// hints say what an admin can do about a Twilio error code: the configuration key or the
+// member's field to fix. Codes without one show Twilio's own message alone.
+var hints = map[int]string{
+	20003: "Twilio did not accept the account: check notify.sms.twilio.account_sid and notify.sms.twilio.auth_token against the Twilio console.",
+	21222: "The account SID in notify.sms.twilio.account_sid has characters Twilio never issues (it is AC and 32 hex digits): copy it again from the Twilio console.",
+	21224: "The auth token in notify.sms.twilio.auth_token has characters Twilio never issues (32 hex digits): copy it again from the Twilio console.",
+	21211: "The member's phone number is not a valid number: correct it on the member's page.",
+	21212: "The sender in notify.sms.twilio.from is not a valid number or sender id of this account.",
+	21408: "Sending to this country is off for the account: allow it under Messaging → Geo permissions in the Twilio console.",
+	21603: "No sender is set: give notify.sms.twilio.from or notify.sms.twilio.messaging_service_sid.",
+	21606: "The number in notify.sms.twilio.from cannot send SMS: pick an SMS-capable number of the account.",
+	21610: "The member replied STOP: Twilio sends them nothing until they reply START.",
+	21612: "Twilio cannot reach this number from the configured sender: try a messaging service (notify.sms.twilio.messaging_service_sid).",
+	21614: "The member's number is no mobile number: SMS cannot reach it.",
+	21617: "The text is longer than 1,600 characters: shorten the message.",
+}
+
 // codeTooManyRequests is Twilio's code for "too many requests".
 const codeTooManyRequests = 20429
 
@@ -61,6 +78,7 @@ func classify(err error, last response, now time.Time) error {
 	if !e.Permanent {
 		e.RetryAfter = notify.ParseRetryAfter(last.retryAfter, now)
 	}
+	e.Hint = hints[code]
 	return e
 }
 
