@@ -134,7 +134,13 @@ func historyJSON(events []*backend.HistoryEvent, showOutput bool) []map[string]a
 		case e.GetTimerCreated() != nil:
 			item["FireAt"] = e.GetTimerCreated().GetFireAt().AsTime().UTC().Format(time.RFC3339Nano)
 		case e.GetTimerFired() != nil:
-			item["FireAt"] = e.GetTimerFired().GetFireAt().AsTime().UTC().Format(time.RFC3339Nano)
+			fireAt := e.GetTimerFired().GetFireAt().AsTime().UTC()
+			item["FireAt"] = fireAt.Format(time.RFC3339Nano)
+			// The engine makes the TimerFired event when it creates the timer, so its own
+			// timestamp is the timer's creation; the timer fired at FireAt at the earliest.
+			if e.GetTimestamp().AsTime().Before(fireAt) {
+				item["Timestamp"] = fireAt.Format(time.RFC3339Nano)
+			}
 		case e.GetEventRaised() != nil:
 			item["Name"] = e.GetEventRaised().GetName()
 		case e.GetEventSent() != nil:
