@@ -94,7 +94,11 @@ func (s *Server) requireUser(next echo.HandlerFunc) echo.HandlerFunc {
 			switch {
 			case err == nil:
 				c.Set(sessionKey, sess)
-				c.Set(principalKey, sess.Principal())
+				p := sess.Principal()
+				c.Set(principalKey, p)
+				if p.Language != "" {
+					s.speak(c, p.Language)
+				}
 				return next(c)
 			case !errors.Is(err, auth.ErrSessionExpired) && !errors.Is(err, auth.ErrDisabled) && !errors.Is(err, auth.ErrNotFound):
 				return err

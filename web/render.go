@@ -36,6 +36,10 @@ func (s *Server) ctx(c echo.Context, title, active string) templates.Ctx {
 		Active:   active,
 		Outbox:   s.cfg.Notify.SMS.Provider == "outbox" || s.cfg.Notify.Email.Provider == "outbox",
 	}
+	tc.Lang = loc(c).Lang()
+	if p.Name == "" {
+		tc.Languages = s.languageSwitch(c)
+	}
 	tc.CSRF, _ = c.Get(csrfKey).(string)
 	if ck, err := c.Cookie(flashCookie); err == nil && ck.Value != "" {
 		if v, err := url.QueryUnescape(ck.Value); err == nil {

@@ -13,7 +13,7 @@ import (
 func (s *Server) routes() {
 	e := s.e
 	// Recover sits inside the request log, so a panic is logged and answered like any error.
-	e.Use(s.requestLog, s.securityHeaders, middleware.RecoverWithConfig(middleware.RecoverConfig{LogErrorFunc: s.logPanic}))
+	e.Use(s.requestLog, s.securityHeaders, middleware.RecoverWithConfig(middleware.RecoverConfig{LogErrorFunc: s.logPanic}), s.language)
 
 	staticFS, err := fs.Sub(static, "static")
 	if err != nil {

@@ -16,6 +16,7 @@ import (
 	"membership/members"
 	"membership/taskhub"
 	"membership/web/auth"
+	"membership/web/i18n"
 )
 
 //go:embed static
@@ -62,6 +63,7 @@ type Server struct {
 	metrics       *Metrics
 	verifications *members.Verifications
 	outbox        OutboxLister
+	i18n          *i18n.Catalog
 	e             *echo.Echo
 }
 
@@ -70,6 +72,11 @@ func New(d Deps) *Server {
 	s := &Server{cfg: d.Config, log: d.Log, auth: d.Auth, members: d.Members, hub: d.Hub, ready: d.Ready,
 		orchestrators: d.Orchestrators, metrics: d.Metrics, verifications: d.Verifications}
 	s.outbox = d.Outbox
+	cat, err := i18n.Load()
+	if err != nil {
+		panic(err) // the embedded message files are tested to load
+	}
+	s.i18n = cat
 	if s.metrics == nil {
 		s.metrics = NewMetrics()
 	}

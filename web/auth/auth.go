@@ -61,6 +61,8 @@ type Principal struct {
 	TokenID int64
 	Name    string
 	Role    string
+	// Language is a signed-in user's UI language ("" follows the club's); tokens have none.
+	Language string
 }
 
 // IsAdmin reports whether the principal may change things.

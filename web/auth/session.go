@@ -29,7 +29,7 @@ type Session struct {
 
 // Principal returns who the session acts for.
 func (s Session) Principal() Principal {
-	return Principal{UserID: s.User.ID, Name: s.User.Email, Role: s.User.Role}
+	return Principal{UserID: s.User.ID, Name: s.User.Email, Role: s.User.Role, Language: s.User.Language}
 }
 
 func hashSecret(secret string) string {

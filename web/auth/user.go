@@ -16,6 +16,7 @@ type User struct {
 	Email        string
 	Name         string
 	Role         string
+	Language     string // the UI's language for this user; empty follows the club's
 	PasswordHash string
 	DisabledAt   *time.Time
 	CreatedAt    time.Time
@@ -160,4 +161,16 @@ func (s *Store) ActiveAdmins(ctx context.Context) ([]User, error) {
 		return nil, fmt.Errorf("list active admins: %w", err)
 	}
 	return us, nil
+}
+
+// SetLanguage sets the language user id reads the UI in; "" follows the club's default.
+func (s *Store) SetLanguage(ctx context.Context, id int64, lang string) error {
+	res := s.db.WithContext(ctx).Model(&User{}).Where("id = ?", id).Updates(map[string]any{"language": lang, "updated_at": s.now()})
+	if res.Error != nil {
+		return fmt.Errorf("set language of user %d: %w", id, res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return ErrNotFound
+	}
+	return nil
 }

@@ -523,9 +523,9 @@ func MemberShow(c Ctx, v MemberView) templ.Component {
 					return templ_7745c5c3_Err
 				}
 				var templ_7745c5c3_Var30 string
-				templ_7745c5c3_Var30, templ_7745c5c3_Err = templ.JoinStringErrs(Money(f.Amount, f.Currency))
+				templ_7745c5c3_Var30, templ_7745c5c3_Err = templ.JoinStringErrs(Money(ctx, f.Amount, f.Currency))
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `member_show.templ`, Line: 109, Col: 40}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `member_show.templ`, Line: 109, Col: 45}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var30))
 				if templ_7745c5c3_Err != nil {
@@ -1005,19 +1005,6 @@ func yesNo(b bool) string {
 		return "yes"
 	}
 	return "no"
-}
-
-// Money writes an amount in minor units with its currency: 3500 EUR → "35.00 EUR".
-func Money(minor int64, currency string) string {
-	sign := ""
-	if minor < 0 {
-		sign, minor = "-", -minor
-	}
-	cents := strconv.FormatInt(minor%100, 10)
-	if len(cents) == 1 {
-		cents = "0" + cents
-	}
-	return sign + strconv.FormatInt(minor/100, 10) + "." + cents + " " + currency
 }
 
 var _ = templruntime.GeneratedTemplate

@@ -2,6 +2,13 @@
 // view structs, never echo.Context or a database handle.
 package templates
 
+import (
+	"context"
+	"time"
+
+	"membership/web/i18n"
+)
+
 // Ctx is what every page's layout needs to know about the request.
 type Ctx struct {
 	Title    string
@@ -12,6 +19,14 @@ type Ctx struct {
 	Active   string // the nav entry to highlight
 	Flashes  []Flash
 	Outbox   bool // the outbox provider is in use: show its page in the nav
+	// Lang is the page's language; Languages the switch to the others (public pages only).
+	Lang      string
+	Languages []LanguageLink
+}
+
+// LanguageLink is one entry of the language switch: the same page in another language.
+type LanguageLink struct {
+	Lang, Name, Href string
 }
 
 // IsAdmin reports whether the viewer may change things.
@@ -25,17 +40,34 @@ type Flash struct {
 
 // NavItem is one entry of the main navigation.
 type NavItem struct {
-	Key, Href, Label string
+	Key, Href, Label string // Label is a message key
 	AdminOnly        bool
 }
 
 // Nav lists the main navigation in order.
 var Nav = []NavItem{
-	{Key: "dashboard", Href: "/", Label: "Dashboard"},
-	{Key: "members", Href: "/members", Label: "Members"},
-	{Key: "campaigns", Href: "/campaigns", Label: "Campaigns"},
-	{Key: "workflows", Href: "/workflows", Label: "Workflows"},
-	{Key: "audit", Href: "/audit", Label: "Audit", AdminOnly: true},
-	{Key: "users", Href: "/settings/users", Label: "Users", AdminOnly: true},
-	{Key: "tokens", Href: "/settings/tokens", Label: "API tokens", AdminOnly: true},
+	{Key: "dashboard", Href: "/", Label: "nav.dashboard"},
+	{Key: "members", Href: "/members", Label: "nav.members"},
+	{Key: "campaigns", Href: "/campaigns", Label: "nav.campaigns"},
+	{Key: "workflows", Href: "/workflows", Label: "nav.workflows"},
+	{Key: "audit", Href: "/audit", Label: "nav.audit", AdminOnly: true},
+	{Key: "users", Href: "/settings/users", Label: "nav.users", AdminOnly: true},
+	{Key: "tokens", Href: "/settings/tokens", Label: "nav.tokens", AdminOnly: true},
+}
+
+// T is the message key in the language of the page being rendered (see i18n.With); args are
+// name, value pairs for the message's fields. Every word a person reads goes through T or N.
+func T(ctx context.Context, key string, args ...any) string { return i18n.From(ctx).T(key, args...) }
+
+// N is the plural message key for count ("1 Mitglied", "3 Mitglieder").
+func N(ctx context.Context, key string, count int, args ...any) string {
+	return i18n.From(ctx).N(key, count, args...)
+}
+
+// Date, DateTime, Number and Money write values as the page's language does.
+func Date(ctx context.Context, t time.Time) string     { return i18n.From(ctx).Date(t) }
+func DateTime(ctx context.Context, t time.Time) string { return i18n.From(ctx).DateTime(t) }
+func Number(ctx context.Context, n int64) string       { return i18n.From(ctx).Number(n) }
+func Money(ctx context.Context, minor int64, currency string) string {
+	return i18n.From(ctx).Money(minor, currency)
 }
