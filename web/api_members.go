@@ -6,7 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
+	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -153,20 +156,57 @@ func ifMatchVersion(h string) (*int, error) {
 	return &v, nil
 }
 
-// decodeStrict reads a JSON body into v; malformed JSON or an unknown field answers 400 with
-// what is wrong, as DESIGN.md asks.
+// decodeStrict reads a JSON body into v. Malformed JSON, anything but one object, or an
+// unknown field answers 400; a well-formed body with a value its field cannot take (a number
+// for a name, "31.12.1990" for a date) is invalid input, 422 naming the field: DESIGN.md tells
+// the two apart.
 func decodeStrict(c echo.Context, v any) error {
 	body, err := io.ReadAll(io.LimitReader(c.Request().Body, 1<<20))
 	if err != nil {
 		return fmt.Errorf("read request body: %w", err)
 	}
+	malformed := func(detail string) error {
+		return &ProblemError{Problem: Problem{Title: "Bad Request", Status: http.StatusBadRequest, Detail: detail}}
+	}
+	if !json.Valid(body) {
+		return malformed("The body is not one valid JSON value.")
+	}
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(body, &fields); err != nil {
+		return malformed("The body must be a JSON object.")
+	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return &ProblemError{Problem: Problem{Title: "Bad Request", Status: http.StatusBadRequest, Detail: "The body is not valid JSON for this resource: " + err.Error()}}
+	err = dec.Decode(v)
+	if err == nil {
+		return nil
 	}
-	if dec.More() {
-		return &ProblemError{Problem: Problem{Title: "Bad Request", Status: http.StatusBadRequest, Detail: "The body holds more than one JSON value."}}
+	// encoding/json has no type for this error, only its text.
+	if strings.HasPrefix(err.Error(), "json: unknown field ") {
+		return malformed("The body is not valid JSON for this resource: " + err.Error())
 	}
-	return nil
+	msg := err.Error()
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) {
+		msg = "must not be a JSON " + te.Value
+	}
+	return &members.ValidationError{Fields: []members.FieldError{{Field: badField(v, fields, err), Message: msg}}}
+}
+
+// badField names the field whose value v cannot take. The decoder names it for a mismatched
+// type but not for a value a field's own UnmarshalJSON refused, so then each field is tried
+// on its own.
+func badField(v any, fields map[string]json.RawMessage, err error) string {
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) && te.Field != "" {
+		return te.Field
+	}
+	t := reflect.TypeOf(v).Elem()
+	for _, k := range slices.Sorted(maps.Keys(fields)) {
+		one, _ := json.Marshal(map[string]json.RawMessage{k: fields[k]})
+		if json.Unmarshal(one, reflect.New(t).Interface()) != nil {
+			return k
+		}
+	}
+	return ""
 }
