@@ -145,6 +145,7 @@ func (s *contractServer) send(t *testing.T, c *http.Client, req *http.Request) r
 	if err != nil {
 		t.Fatalf("%s %s: %v", req.Method, req.URL, err)
 	}
+	answered.record(req.Method, req.URL.Path, resp.StatusCode)
 	defer resp.Body.Close()
 	b, err := io.ReadAll(resp.Body)
 	if err != nil {

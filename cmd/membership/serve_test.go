@@ -31,7 +31,11 @@ func TestMain(m *testing.M) {
 	if os.Getenv(childEnv) == "serve" {
 		os.Exit(childServe())
 	}
-	os.Exit(m.Run())
+	code := m.Run()
+	if code == 0 && !readmeStatusesAgree() {
+		code = 1
+	}
+	os.Exit(code)
 }
 
 // childServe runs `serve` with a three-step orchestration whose middle activity waits for a
