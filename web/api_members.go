@@ -114,19 +114,31 @@ func (s *Server) apiMemberArchive(c echo.Context) error {
 	return c.NoContent(http.StatusNoContent)
 }
 
+// timelineDepth is how many of a member's newest entries the API pages through: a member's
+// history is dozens of entries, so the whole of it (up to this) is merged and cut in memory,
+// and total is exact below it.
+const timelineDepth = 500
+
+// apiMemberTimeline answers a member's history as a list like every other, newest first.
 func (s *Server) apiMemberTimeline(c echo.Context) error {
 	id, err := idParam(c)
 	if err != nil {
 		return err
 	}
-	entries, err := s.timeline(c, id, 200)
+	page, perPage, err := pageParams(c, 50)
 	if err != nil {
 		return err
 	}
-	if entries == nil {
-		entries = []members.TimelineEntry{}
+	entries, err := s.timeline(c, id, timelineDepth)
+	if err != nil {
+		return err
 	}
-	return c.JSON(http.StatusOK, map[string]any{"items": entries})
+	from := min((page-1)*perPage, len(entries))
+	items := entries[from:min(from+perPage, len(entries))]
+	if items == nil {
+		items = []members.TimelineEntry{}
+	}
+	return c.JSON(http.StatusOK, listResponse[members.TimelineEntry]{Items: items, Page: page, PerPage: perPage, Total: int64(len(entries))})
 }
 
 // timeline is a member's history from every source: the record's own changes, fees, gradings,

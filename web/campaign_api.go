@@ -2,7 +2,6 @@ package web
 
 import (
 	"net/http"
-	"strconv"
 
 	"github.com/labstack/echo/v4"
 	"github.com/microsoft/durabletask-go/api"
@@ -11,25 +10,15 @@ import (
 )
 
 func (s *Server) apiCampaignsList(c echo.Context) error {
-	page, _ := strconv.Atoi(c.QueryParam("page"))
-	perPage, _ := strconv.Atoi(c.QueryParam("per_page"))
+	page, perPage, err := pageParams(c, 50)
+	if err != nil {
+		return err
+	}
 	items, total, err := s.members.ListCampaigns(c.Request().Context(), page, perPage)
 	if err != nil {
 		return err
 	}
-	page, perPage = max(page, 1), listPerPage(perPage)
 	return c.JSON(http.StatusOK, listResponse[members.Campaign]{Items: items, Page: page, PerPage: perPage, Total: total})
-}
-
-// listPerPage applies the API's page size rules: 50 by default, 500 at most.
-func listPerPage(n int) int {
-	switch {
-	case n <= 0:
-		return 50
-	case n > 500:
-		return 500
-	}
-	return n
 }
 
 func (s *Server) apiCampaignGet(c echo.Context) error {

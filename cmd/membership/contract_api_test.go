@@ -328,6 +328,18 @@ func (x *apiSuite) timeline(t *testing.T) {
 	if created, _ := time.Parse(time.RFC3339Nano, fmt.Sprint(m["created_at"])); times[0].Before(created) || !times[0].After(times[len(times)-1]) {
 		t.Errorf("timeline: first entry at %v, last at %v; the member was created at %v", times[0], times[len(times)-1], created)
 	}
+	// A list like every other: {items, page, per_page, total}, pages from 1.
+	whole := r.Object(t)
+	wantFields(t, "timeline", whole, "items", "page", "per_page", "total")
+	if whole["page"] != 1.0 || whole["per_page"] != 50.0 || whole["total"] != float64(len(items)) {
+		t.Errorf("timeline list: page %v, per_page %v, total %v of %d items", whole["page"], whole["per_page"], whole["total"], len(items))
+	}
+	second := s.api(t, s.Admin, http.MethodGet, self+"/timeline?per_page=1&page=2", nil)
+	wantStatus(t, "timeline page 2", second, http.StatusOK)
+	if got := apiItems(t, second); len(got) != 1 || fmt.Sprint(got[0]["at"]) != fmt.Sprint(items[1]["at"]) {
+		t.Errorf("timeline page 2 of 1 per page: %v, want the second entry %v", got, items[1])
+	}
+	wantProblem(t, "timeline with a bad page", s.api(t, s.Admin, http.MethodGet, self+"/timeline?page=first", nil), http.StatusBadRequest)
 }
 
 // csvExport: the list's filters select the rows; excel=1 writes another flavour of the same.

@@ -41,6 +41,8 @@ func TestContractEdges(t *testing.T) {
 		{"phone verification without a phone", http.MethodPost, member + "/verifications/phone", nil, http.StatusUnprocessableEntity, "phone"},
 		{"cancel verifications", http.MethodPost, member + "/verifications/cancel", nil, http.StatusOK, ""},
 		{"cancel verifications of no member", http.MethodPost, "/api/v1/members/999999/verifications/cancel", nil, http.StatusNotFound, ""},
+		{"campaigns with a bad page", http.MethodGet, "/api/v1/campaigns?page=abc", nil, http.StatusBadRequest, ""},
+		{"campaigns with too many per page", http.MethodGet, "/api/v1/campaigns?per_page=501", nil, http.StatusBadRequest, ""},
 		{"cancel no campaign", http.MethodPost, "/api/v1/campaigns/999999/cancel", nil, http.StatusNotFound, ""},
 		{"cancel a finished campaign", http.MethodPost, fmt.Sprintf("/api/v1/campaigns/%d/cancel", cid), nil, http.StatusConflict, ""},
 		{"retry no campaign", http.MethodPost, "/api/v1/campaigns/999999/retry-failed", nil, http.StatusNotFound, ""},
