@@ -27,7 +27,7 @@ func (s *Store) fill(m *Member, in *MemberInput, plan *Plan) {
 	m.FirstName, m.LastName, m.Email, m.Phone = in.FirstName, in.LastName, in.Email, in.Phone
 	m.BirthDate, m.JoinedOn, m.Status, m.Rank = in.BirthDate, in.JoinedOn, in.Status, in.Rank
 	m.Street, m.PostalCode, m.City, m.Country = in.Street, in.PostalCode, in.City, in.Country
-	m.MembershipEndsOn, m.Notes = in.MembershipEndsOn, in.Notes
+	m.MembershipEndsOn, m.Notes, m.Language = in.MembershipEndsOn, in.Notes, in.Language
 	m.GuardianName, m.GuardianPhone, m.GuardianEmail = in.GuardianName, in.GuardianPhone, in.GuardianEmail
 	m.SMSConsent, m.SMSConsentAt = in.SMSConsent, in.SMSConsentAt
 	m.EmailConsent, m.EmailConsentAt = in.EmailConsent, in.EmailConsentAt
@@ -83,6 +83,7 @@ func memberFields() []memberField {
 		str("guardian_phone", func(m *Member) string { return m.GuardianPhone }),
 		str("guardian_email", func(m *Member) string { return m.GuardianEmail }),
 		str("notes", func(m *Member) string { return m.Notes }),
+		str("language", func(m *Member) string { return m.Language }),
 		flag("sms_consent", func(m *Member) bool { return m.SMSConsent }),
 		stamp("sms_consent_at", func(m *Member) *time.Time { return m.SMSConsentAt }),
 		flag("email_consent", func(m *Member) bool { return m.EmailConsent }),

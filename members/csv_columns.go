@@ -90,6 +90,8 @@ func csvColumnList() []csvColumn {
 			"parent email", "e-mail erziehungsberechtigte", "e-mail eltern"),
 		field("notes", setText(func(r *importRecord) (*string, **string) { return &r.in.Notes, &r.patch.Notes }),
 			"note", "comment", "comments", "remarks", "bemerkung", "bemerkungen", "notiz", "notizen", "kommentar"),
+		field("language", setText(func(r *importRecord) (*string, **string) { return &r.in.Language, &r.patch.Language }),
+			"sprache", "preferred language", "bevorzugte sprache"),
 		field("sms_consent", setConsent(func(r *importRecord) (*bool, **bool) { return &r.in.SMSConsent, &r.patch.SMSConsent }),
 			"sms opt-in", "einwilligung sms", "sms einwilligung"),
 		field("sms_consent_at", setConsentAt(func(r *importRecord) **time.Time { return &r.in.SMSConsentAt })),
@@ -135,7 +137,7 @@ func CSVColumns() []string {
 func DefaultCSVColumns() []string {
 	return []string{"id", "first_name", "last_name", "email", "phone", "birth_date", "street", "postal_code",
 		"city", "country", "status", "plan", "rank", "joined_on", "membership_ends_on",
-		"guardian_name", "guardian_phone", "guardian_email", "sms_consent", "email_consent"}
+		"guardian_name", "guardian_phone", "guardian_email", "language", "sms_consent", "email_consent"}
 }
 
 // ImportableColumns lists the columns an import reads, the choices of a header mapping.

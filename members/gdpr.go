@@ -51,7 +51,7 @@ func erased(m *Member, now time.Time) Member {
 	e.FirstName, e.LastName = erasedName(m.ID)
 	e.Email, e.Phone, e.BirthDate = "", "", Date{}
 	e.Street, e.PostalCode, e.City, e.Country = "", "", "", ""
-	e.GuardianName, e.GuardianPhone, e.GuardianEmail, e.Notes = "", "", "", ""
+	e.GuardianName, e.GuardianPhone, e.GuardianEmail, e.Notes, e.Language = "", "", "", "", ""
 	e.SMSConsent, e.SMSConsentAt, e.EmailConsent, e.EmailConsentAt = false, nil, false, nil
 	e.PhoneVerifiedAt, e.EmailVerifiedAt = nil, nil
 	e.ErasedAt = &now

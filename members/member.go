@@ -55,6 +55,7 @@ type Member struct {
 	GuardianPhone    string     `json:"guardian_phone"`
 	GuardianEmail    string     `json:"guardian_email"`
 	Notes            string     `json:"notes"`
+	Language         string     `json:"language"` // empty: the club's default language
 	SMSConsent       bool       `json:"sms_consent" gorm:"column:sms_consent"`
 	SMSConsentAt     *time.Time `json:"sms_consent_at" gorm:"column:sms_consent_at"`
 	EmailConsent     bool       `json:"email_consent"`
@@ -84,7 +85,7 @@ func (m *Member) Verified() bool { return m.PhoneVerifiedAt != nil && m.EmailVer
 
 // MemberInput is what a form, the API or a CSV row gives to create a member. Plan names a plan
 // by name or by id ("Erwachsene", "3"); empty means none. Status defaults to active, JoinedOn
-// to today. A consent given without a time is recorded as given now; an earlier time (a signed
+// to today. Language is one of Options.Languages, empty for the club's default. A consent given without a time is recorded as given now; an earlier time (a signed
 // paper form) may be passed.
 type MemberInput struct {
 	FirstName        string     `json:"first_name"`
@@ -105,6 +106,7 @@ type MemberInput struct {
 	GuardianPhone    string     `json:"guardian_phone"`
 	GuardianEmail    string     `json:"guardian_email"`
 	Notes            string     `json:"notes"`
+	Language         string     `json:"language"`
 	SMSConsent       bool       `json:"sms_consent"`
 	SMSConsentAt     *time.Time `json:"sms_consent_at"`
 	EmailConsent     bool       `json:"email_consent"`
@@ -134,6 +136,7 @@ type MemberPatch struct {
 	GuardianPhone    *string `json:"guardian_phone"`
 	GuardianEmail    *string `json:"guardian_email"`
 	Notes            *string `json:"notes"`
+	Language         *string `json:"language"`
 	SMSConsent       *bool   `json:"sms_consent"`
 	EmailConsent     *bool   `json:"email_consent"`
 }
@@ -146,7 +149,7 @@ func inputOf(m *Member) MemberInput {
 		Country: m.Country, JoinedOn: m.JoinedOn, Status: m.Status, Plan: m.Plan, Rank: m.Rank,
 		MembershipEndsOn: m.MembershipEndsOn, GuardianName: m.GuardianName,
 		GuardianPhone: m.GuardianPhone, GuardianEmail: m.GuardianEmail, Notes: m.Notes,
-		SMSConsent: m.SMSConsent, SMSConsentAt: m.SMSConsentAt,
+		Language: m.Language, SMSConsent: m.SMSConsent, SMSConsentAt: m.SMSConsentAt,
 		EmailConsent: m.EmailConsent, EmailConsentAt: m.EmailConsentAt,
 	}
 }
@@ -179,6 +182,7 @@ func (p *MemberPatch) applyTo(in *MemberInput) {
 	set(&in.GuardianPhone, p.GuardianPhone)
 	set(&in.GuardianEmail, p.GuardianEmail)
 	set(&in.Notes, p.Notes)
+	set(&in.Language, p.Language)
 	if p.SMSConsent != nil && *p.SMSConsent != in.SMSConsent {
 		in.SMSConsent, in.SMSConsentAt = *p.SMSConsent, nil
 	}

@@ -19,6 +19,9 @@ type Options struct {
 	// Location is the club's time zone: it decides what "today" is for ages, fee periods and
 	// archive dates. Nil means UTC.
 	Location *time.Location
+	// Languages are the languages a member may prefer (the product's message catalogue); empty
+	// means en and de.
+	Languages []string
 	// Now is the clock; nil means time.Now. Tests and the demo seed fix it.
 	Now func() time.Time
 }
@@ -38,6 +41,9 @@ func NewStore(gdb *gorm.DB, opts Options, log *slog.Logger) *Store {
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
+	}
+	if len(opts.Languages) == 0 {
+		opts.Languages = []string{"en", "de"}
 	}
 	return &Store{db: gdb, opts: opts, log: log, chunk: iterateChunk}
 }

@@ -63,6 +63,7 @@ func hostileClub(t *testing.T, s *members.Store) {
 		in.Street, in.PostalCode, in.City, in.Country = "Hauptstraße 1", "50667", "Köln", "DE"
 		in.Plan, in.Rank, in.SMSConsent = "Erwachsene", "2. Kyu", i%2 == 0
 		in.MembershipEndsOn = members.NewDate(2026, time.December, 31)
+		in.Language = []string{"", "de", "en"}[i%3]
 		mustCreate(t, s, in)
 	}
 	child := adult("Kim", "Klein", "")

@@ -201,7 +201,7 @@ const iterateColumns = `members.id, members.first_name, members.last_name, membe
 	members.birth_date, members.street, members.postal_code, members.city, members.country,
 	members.joined_on, members.status, members.prior_status, members.archived_on, members.plan_id,
 	plans.name, members.rank, members.membership_ends_on, members.guardian_name, members.guardian_phone,
-	members.guardian_email, members.notes, members.sms_consent, members.sms_consent_at,
+	members.guardian_email, members.notes, members.language, members.sms_consent, members.sms_consent_at,
 	members.email_consent, members.email_consent_at, members.phone_verified_at,
 	members.email_verified_at, members.erased_at, members.name_key, members.created_at,
 	members.updated_at, members.version`
@@ -234,7 +234,7 @@ func scanMember(rows *sql.Rows, m *Member) error {
 		&m.BirthDate, &m.Street, &m.PostalCode, &m.City, &m.Country,
 		&m.JoinedOn, &m.Status, &m.PriorStatus, &m.ArchivedOn, &m.PlanID,
 		&plan, &m.Rank, &m.MembershipEndsOn, &m.GuardianName, &m.GuardianPhone,
-		&m.GuardianEmail, &m.Notes, &m.SMSConsent, &m.SMSConsentAt,
+		&m.GuardianEmail, &m.Notes, &m.Language, &m.SMSConsent, &m.SMSConsentAt,
 		&m.EmailConsent, &m.EmailConsentAt, &m.PhoneVerifiedAt,
 		&m.EmailVerifiedAt, &m.ErasedAt, &m.NameKey, &m.CreatedAt,
 		&m.UpdatedAt, &m.Version)

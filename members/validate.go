@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/mail"
+	"slices"
 	"strings"
 	"time"
 
@@ -82,6 +83,9 @@ func (s *Store) checkFields(in *MemberInput) ValidationError {
 	}
 	if in.Rank = strings.TrimSpace(in.Rank); in.Rank != "" && RankOrder(in.Rank) < 0 {
 		v.Add("rank", fmt.Sprintf("is not a known rank (%s … %s)", Ranks()[0], Ranks()[len(Ranks())-1]))
+	}
+	if in.Language = strings.ToLower(strings.TrimSpace(in.Language)); in.Language != "" && !slices.Contains(s.opts.Languages, in.Language) {
+		v.Add("language", fmt.Sprintf("must be one of %s, or empty for the club's default", strings.Join(s.opts.Languages, ", ")))
 	}
 	if in.JoinedOn.IsZero() {
 		in.JoinedOn = today

@@ -13,6 +13,7 @@ import (
 	"membership/config"
 	"membership/db"
 	"membership/members"
+	"membership/web/i18n"
 )
 
 // loadConfig reads the configuration layers for a subcommand.
@@ -72,7 +73,13 @@ func withMembers(ctx context.Context, e env, fn func(*members.Store, *config.Con
 	})
 }
 
-// membersOptions derives the members store's options from the club's configuration.
+// membersOptions derives the members store's options from the club's configuration. A member
+// may prefer any language the product speaks: the web's message catalogue. Should it not load,
+// the store keeps its default and the web server, which loads it too, reports why.
 func membersOptions(cfg *config.Config) members.Options {
-	return members.Options{Region: cfg.Club.DefaultRegion, AllowedRegions: cfg.Club.AllowedRegions, Location: cfg.Club.Location()}
+	opts := members.Options{Region: cfg.Club.DefaultRegion, AllowedRegions: cfg.Club.AllowedRegions, Location: cfg.Club.Location()}
+	if cat, err := i18n.Load(); err == nil {
+		opts.Languages = cat.Languages()
+	}
+	return opts
 }

@@ -23,6 +23,7 @@ import (
 	"membership/taskhub"
 	"membership/web"
 	"membership/web/auth"
+	"membership/web/i18n"
 )
 
 // AdminEmail and AdminPassword sign in the admin every App starts with.
@@ -145,7 +146,11 @@ func writeEmpty(t testing.TB) string {
 
 // MembersOptions derives the members store's options from the configuration, as cmd does.
 func MembersOptions(cfg *config.Config) members.Options {
-	return members.Options{Region: cfg.Club.DefaultRegion, AllowedRegions: cfg.Club.AllowedRegions, Location: cfg.Club.Location()}
+	opts := members.Options{Region: cfg.Club.DefaultRegion, AllowedRegions: cfg.Club.AllowedRegions, Location: cfg.Club.Location()}
+	if cat, err := i18n.Load(); err == nil {
+		opts.Languages = cat.Languages()
+	}
+	return opts
 }
 
 // withArea adds an area's workflows and activities to opts. The task hub starts before the
