@@ -23,7 +23,8 @@ func checkCampaignText(v *ValidationError, field, text string) {
 		err = t.Execute(&strings.Builder{}, sample)
 	}
 	if err != nil {
-		v.Add(field, "is not a valid template: "+templateProblem(field, err))
+		problem := templateProblem(field, err)
+		v.Add(field, "invalid_template", "is not a valid template: "+problem, "Problem", problem)
 	}
 }
 

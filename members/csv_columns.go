@@ -161,7 +161,8 @@ func pickColumns(names []string) ([]csvColumn, error) {
 	for _, n := range names {
 		i := slices.IndexFunc(all, func(c csvColumn) bool { return c.name == n })
 		if i < 0 {
-			return nil, invalid("columns", fmt.Sprintf("there is no column %q; choose from %s", n, strings.Join(CSVColumns(), ", ")))
+			cols := strings.Join(CSVColumns(), ", ")
+			return nil, invalid("columns", "unknown_column", fmt.Sprintf("there is no column %q; choose from %s", n, cols), "Column", n, "Columns", cols)
 		}
 		out = append(out, all[i])
 	}

@@ -345,7 +345,8 @@ func clipText(s string, n int) string {
 // each importable and used once.
 func (f *ImportFile) SetMapping(fields []string) error {
 	if len(fields) != len(f.Header) {
-		return invalid("mapping", fmt.Sprintf("has %d entries for %d columns", len(fields), len(f.Header)))
+		return invalid("mapping", "mapping_length", fmt.Sprintf("has %d entries for %d columns", len(fields), len(f.Header)),
+			"Entries", len(fields), "Columns", len(f.Header))
 	}
 	var v ValidationError
 	importable := ImportableColumns()
@@ -353,9 +354,9 @@ func (f *ImportFile) SetMapping(fields []string) error {
 		switch {
 		case field == "":
 		case !slices.Contains(importable, field):
-			v.Add("mapping", fmt.Sprintf("column %d: %q is not a field an import can set", i+1, field))
+			v.Add("mapping", "mapping_not_importable", fmt.Sprintf("column %d: %q is not a field an import can set", i+1, field), "Column", i+1, "Field", field)
 		case slices.Index(fields, field) != i:
-			v.Add("mapping", fmt.Sprintf("%s is chosen for more than one column", field))
+			v.Add("mapping", "mapping_twice", fmt.Sprintf("%s is chosen for more than one column", field), "Field", field)
 		}
 	}
 	if err := v.err(); err != nil {

@@ -14,10 +14,30 @@ var (
 )
 
 // FieldError is one invalid input field. Field is the JSON (snake_case) name, so the API can
-// answer it as is and a form can put the message next to its input.
+// answer it as is and a form can put the message next to its input. Message is English, as the
+// API and the logs keep it; Code names the rule the field broke and Args the values the message
+// names, so that a page can say the same in its reader's language.
 type FieldError struct {
 	Field   string `json:"field"`
 	Message string `json:"message"`
+	Code    string `json:"-"`
+	Args    []any  `json:"-"`
+}
+
+// Problem is a message a person reads, as English text and as a stable code with the values it
+// names (name, value pairs: "Max", 100). Codes never change: pages translate them as
+// "validation."+Code; the English text is what the API, the CLI and the logs say.
+type Problem struct {
+	Code    string
+	Args    []any
+	Message string
+}
+
+// Error is the English text.
+func (p *Problem) Error() string { return p.Message }
+
+func problem(code, message string, args ...any) *Problem {
+	return &Problem{Code: code, Args: args, Message: message}
 }
 
 // ValidationError lists every invalid field of one input, not just the first, so a form can
@@ -35,9 +55,29 @@ func (e *ValidationError) Error() string {
 	return "invalid input: " + strings.Join(parts, "; ")
 }
 
-// Add records that field is invalid.
-func (e *ValidationError) Add(field, message string) {
-	e.Fields = append(e.Fields, FieldError{Field: field, Message: message})
+// Add records that field broke the rule code; message is its English text, args the values
+// it names.
+func (e *ValidationError) Add(field, code, message string, args ...any) {
+	e.Fields = append(e.Fields, FieldError{Field: field, Message: message, Code: code, Args: args})
+}
+
+// addProblem records that field has problem p; an error without a code keeps its text.
+func (e *ValidationError) addProblem(field string, err error) {
+	var p *Problem
+	if !errors.As(err, &p) {
+		p = problem("", err.Error())
+	}
+	e.Add(field, p.Code, p.Message, p.Args...)
+}
+
+// first is the first error recorded for field, or nil.
+func (e *ValidationError) first(field string) *FieldError {
+	for i := range e.Fields {
+		if e.Fields[i].Field == field {
+			return &e.Fields[i]
+		}
+	}
+	return nil
 }
 
 // Message is the first message recorded for field, or "".
@@ -60,6 +100,6 @@ func (e *ValidationError) err() error {
 }
 
 // invalid is a ValidationError with a single field.
-func invalid(field, message string) error {
-	return &ValidationError{Fields: []FieldError{{Field: field, Message: message}}}
+func invalid(field, code, message string, args ...any) error {
+	return &ValidationError{Fields: []FieldError{{Field: field, Message: message, Code: code, Args: args}}}
 }

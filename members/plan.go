@@ -59,18 +59,18 @@ func (in *PlanInput) validate() error {
 	in.Currency = strings.ToUpper(strings.TrimSpace(in.Currency))
 	switch {
 	case in.Name == "":
-		v.Add("name", "is required")
+		v.Add("name", "required", "is required")
 	case len(in.Name) > 100:
-		v.Add("name", "is longer than 100 characters")
+		v.Add("name", "too_long", "is longer than 100 characters", "Max", 100)
 	}
 	if in.FeeAmount < 0 {
-		v.Add("fee_amount", "must not be negative")
+		v.Add("fee_amount", "negative", "must not be negative")
 	}
 	if len(in.Currency) != 3 || strings.IndexFunc(in.Currency, func(r rune) bool { return r < 'A' || r > 'Z' }) >= 0 {
-		v.Add("currency", "must be a three-letter ISO 4217 code such as EUR")
+		v.Add("currency", "invalid_currency", "must be a three-letter ISO 4217 code such as EUR")
 	}
 	if !in.Period.Valid() {
-		v.Add("period", fmt.Sprintf("must be %s, %s or %s", Monthly, Quarterly, Yearly))
+		v.Add("period", "invalid_period", fmt.Sprintf("must be %s, %s or %s", Monthly, Quarterly, Yearly))
 	}
 	return v.err()
 }

@@ -200,7 +200,7 @@ func (s *Store) writeError(tx *gorm.DB, err error, m *Member) error {
 	if herr != nil || holder == 0 {
 		return err
 	}
-	return invalid("email", fmt.Sprintf("already used by member #%d", holder))
+	return invalid("email", "email_taken", fmt.Sprintf("already used by member #%d", holder), "Member", holder)
 }
 
 // emailHolder is the id of a live member other than self using email, or 0. The condition

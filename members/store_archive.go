@@ -57,7 +57,8 @@ func (s *Store) restore(tx *gorm.DB, actor string, m *Member) (*Member, bool, er
 			return nil, false, err
 		}
 		if holder != 0 {
-			return nil, false, invalid("email", fmt.Sprintf("member #%d: the address is now used by member #%d", m.ID, holder))
+			return nil, false, invalid("email", "email_taken_on_restore",
+				fmt.Sprintf("member #%d: the address is now used by member #%d", m.ID, holder), "Member", m.ID, "Holder", holder)
 		}
 	}
 	next := *m

@@ -107,9 +107,9 @@ func (s *Store) validateCampaign(tx *gorm.DB, in *CampaignInput) error {
 	in.Message = strings.TrimSpace(in.Message)
 	switch n := utf8.RuneCountInString(in.Name); {
 	case n == 0:
-		v.Add("name", "is required")
+		v.Add("name", "required", "is required")
 	case n > maxCampaignName:
-		v.Add("name", fmt.Sprintf("must be at most %d characters", maxCampaignName))
+		v.Add("name", "at_most", fmt.Sprintf("must be at most %d characters", maxCampaignName), "Max", maxCampaignName)
 	}
 	var channels []string
 	for _, ch := range []string{CampaignEmail, CampaignSMS} {
@@ -119,34 +119,34 @@ func (s *Store) validateCampaign(tx *gorm.DB, in *CampaignInput) error {
 	}
 	for _, ch := range in.Channels {
 		if ch != CampaignEmail && ch != CampaignSMS {
-			v.Add("channels", "must list only email and sms")
+			v.Add("channels", "unknown_channel", "must list only email and sms")
 			break
 		}
 	}
 	if len(channels) == 0 && v.Message("channels") == "" {
-		v.Add("channels", "must list email, sms or both")
+		v.Add("channels", "no_channel", "must list email, sms or both")
 	}
 	in.Channels = channels
 	if slices.Contains(channels, CampaignEmail) {
 		switch {
 		case in.Subject == "":
-			v.Add("subject", "is required for e-mail")
+			v.Add("subject", "subject_required", "is required for e-mail")
 		case utf8.RuneCountInString(in.Subject) > maxCampaignSubject:
-			v.Add("subject", fmt.Sprintf("must be at most %d characters", maxCampaignSubject))
+			v.Add("subject", "at_most", fmt.Sprintf("must be at most %d characters", maxCampaignSubject), "Max", maxCampaignSubject)
 		default:
 			checkCampaignText(&v, "subject", in.Subject)
 		}
 	}
 	switch {
 	case in.Message == "":
-		v.Add("message", "is required")
+		v.Add("message", "required", "is required")
 	case utf8.RuneCountInString(in.Message) > maxCampaignMessage:
-		v.Add("message", fmt.Sprintf("must be at most %d characters", maxCampaignMessage))
+		v.Add("message", "at_most", fmt.Sprintf("must be at most %d characters", maxCampaignMessage), "Max", maxCampaignMessage)
 	default:
 		checkCampaignText(&v, "message", in.Message)
 	}
 	if in.StartAt != nil && in.StartAt.After(s.now().Add(maxCampaignAhead)) {
-		v.Add("start_at", "must be within a year")
+		v.Add("start_at", "within_a_year", "must be within a year")
 	}
 	if _, err := s.filter(tx, in.Audience.Query()); err != nil {
 		var fv *ValidationError
@@ -154,7 +154,7 @@ func (s *Store) validateCampaign(tx *gorm.DB, in *CampaignInput) error {
 			return err
 		}
 		for _, f := range fv.Fields {
-			v.Add("audience."+f.Field, f.Message)
+			v.Add("audience."+f.Field, f.Code, f.Message, f.Args...)
 		}
 	}
 	return v.err()

@@ -89,12 +89,13 @@ func (s *Store) MarkFeePaid(ctx context.Context, actor string, feeID int64, paid
 	var v ValidationError
 	switch {
 	case paidOn.IsZero():
-		v.Add("paid_on", "is required")
+		v.Add("paid_on", "required", "is required")
 	case paidOn.After(s.today()):
-		v.Add("paid_on", "must not be in the future")
+		v.Add("paid_on", "in_future", "must not be in the future")
 	}
 	if !validPaymentMethod(method) {
-		v.Add("method", "must be one of "+fmt.Sprint(PaymentMethods()))
+		methods := fmt.Sprint(PaymentMethods())
+		v.Add("method", "invalid_method", "must be one of "+methods, "Methods", methods)
 	}
 	if err := v.err(); err != nil {
 		return nil, err

@@ -14,16 +14,16 @@ import (
 func (s *Store) AddGrading(ctx context.Context, actor string, memberID int64, rank string, gradedOn Date, notes string) (*Grading, error) {
 	var v ValidationError
 	if RankOrder(rank) < 0 {
-		v.Add("rank", "is not a known rank")
+		v.Add("rank", "not_a_rank", "is not a known rank")
 	}
 	switch {
 	case gradedOn.IsZero():
-		v.Add("graded_on", "is required")
+		v.Add("graded_on", "required", "is required")
 	case gradedOn.After(s.today()):
-		v.Add("graded_on", "must not be in the future")
+		v.Add("graded_on", "in_future", "must not be in the future")
 	}
 	if len(notes) > 2000 {
-		v.Add("notes", "is longer than 2000 characters")
+		v.Add("notes", "too_long", "is longer than 2000 characters", "Max", 2000)
 	}
 	if err := v.err(); err != nil {
 		return nil, err
@@ -39,11 +39,12 @@ func (s *Store) AddGrading(ctx context.Context, actor string, memberID int64, ra
 			return fmt.Errorf("look up gradings: %w", err)
 		}
 		if len(earlier) > 0 {
-			return invalid("rank", fmt.Sprintf("already graded %s on %s", rank, earlier[0].GradedOn))
+			return invalid("rank", "already_graded_on", fmt.Sprintf("already graded %s on %s", rank, earlier[0].GradedOn),
+				"Rank", rank, "Date", earlier[0].GradedOn)
 		}
 		if err := tx.Omit("ID").Create(&g).Error; err != nil {
 			if errors.Is(err, gorm.ErrDuplicatedKey) {
-				return invalid("rank", "already graded "+rank)
+				return invalid("rank", "already_graded", "already graded "+rank, "Rank", rank)
 			}
 			return fmt.Errorf("store grading: %w", err)
 		}

@@ -60,7 +60,7 @@ func (s *Store) Import(ctx context.Context, actor string, f *ImportFile, opts Im
 		opts.OnExisting = OnExistingSkip
 	case OnExistingSkip, OnExistingUpdate:
 	default:
-		return nil, invalid("on_existing", "must be skip or update")
+		return nil, invalid("on_existing", "invalid_on_existing", "must be skip or update")
 	}
 	cols, err := mappedColumns(f)
 	if err != nil {
@@ -107,7 +107,7 @@ func mappedColumns(f *ImportFile) ([]*csvColumn, error) {
 			}
 		}
 		if cols[i] == nil {
-			return nil, invalid("mapping", fmt.Sprintf("%q is not a field an import can set", name))
+			return nil, invalid("mapping", "not_importable", fmt.Sprintf("%q is not a field an import can set", name), "Field", name)
 		}
 	}
 	return cols, nil
@@ -278,8 +278,8 @@ func (imp *rowImport) apply(tx *gorm.DB, r *record) error {
 // planLookup is what checkPlan made of a plan's name.
 type planLookup struct {
 	plan    *Plan
-	name    string // the plan's own name
-	problem string
+	name    string      // the plan's own name
+	problem *FieldError // why there is none, or nil
 }
 
 // validateNew is validate for a new member: the same checks, with each plan name looked up once
@@ -296,11 +296,11 @@ func (imp *rowImport) validateNew(tx *gorm.DB, in *MemberInput) (*Plan, error) {
 		if err != nil {
 			return nil, err
 		}
-		found = planLookup{plan: p, name: probe.Plan, problem: pv.Message("plan")}
+		found = planLookup{plan: p, name: probe.Plan, problem: pv.first("plan")}
 		imp.plans[key] = found
 	}
-	if found.problem != "" {
-		v.Add("plan", found.problem)
+	if p := found.problem; p != nil {
+		v.Add("plan", p.Code, p.Message, p.Args...)
 	}
 	in.Plan = found.name
 	return found.plan, v.err()

@@ -248,7 +248,7 @@ func (s *Store) filter(tx *gorm.DB, q ListQuery) (*gorm.DB, error) {
 	tx = tx.Model(&Member{})
 	words := queryWords(q.Q)
 	if len(words) > maxQueryWords {
-		v.Add("q", fmt.Sprintf("has more than %d words", maxQueryWords))
+		v.Add("q", "too_many_words", fmt.Sprintf("has more than %d words", maxQueryWords), "Max", maxQueryWords)
 	}
 	for _, w := range words {
 		lo, hi := prefixRange(w)
@@ -270,7 +270,7 @@ func (s *Store) filter(tx *gorm.DB, q ListQuery) (*gorm.DB, error) {
 		case err == nil:
 			tx = tx.Where("members.plan_id = ?", p.ID)
 		case errors.Is(err, ErrNotFound):
-			v.Add("plan", fmt.Sprintf("there is no plan %q", q.Plan))
+			v.Add("plan", "unknown_plan", fmt.Sprintf("there is no plan %q", q.Plan), "Plan", q.Plan)
 		default:
 			return nil, err
 		}
@@ -286,14 +286,14 @@ func (s *Store) filter(tx *gorm.DB, q ListQuery) (*gorm.DB, error) {
 	}
 	if q.EndsWithinDays != nil {
 		if *q.EndsWithinDays < 0 {
-			v.Add("ends_within_days", "must not be negative")
+			v.Add("ends_within_days", "negative", "must not be negative")
 		}
 		today := s.today()
 		tx = tx.Where("members.membership_ends_on >= ? AND members.membership_ends_on <= ?", today, today.AddDays(*q.EndsWithinDays))
 	}
 	switch {
 	case len(q.IDs) > maxIDs:
-		v.Add("ids", fmt.Sprintf("selects more than %d members", maxIDs))
+		v.Add("ids", "too_many_ids", fmt.Sprintf("selects more than %d members", maxIDs), "Max", maxIDs)
 	case q.IDs != nil:
 		tx = tx.Where("members.id IN ?", append([]int64{0}, q.IDs...)) // never an empty IN ()
 	}
@@ -319,7 +319,7 @@ func statusCondition(status string, v *ValidationError) (string, any) {
 			if one := Status(strings.TrimSpace(one)); one.Valid() {
 				sts = append(sts, one)
 			} else {
-				v.Add("status", "must be all, or pending, active, paused or archived, separated by commas")
+				v.Add("status", "invalid_status_filter", "must be all, or pending, active, paused or archived, separated by commas")
 			}
 		}
 		return " IN ?", sts
@@ -352,5 +352,6 @@ func sortOrder(sort string) (string, error) {
 	case "joined_on", "birth_date", "membership_ends_on":
 		return "members." + field + dir + " NULLS LAST, members.id" + dir, nil
 	}
-	return "", invalid("sort", "must be one of "+strings.Join(SortFields(), ", ")+", with - for descending")
+	fields := strings.Join(SortFields(), ", ")
+	return "", invalid("sort", "invalid_sort", "must be one of "+fields+", with - for descending", "Fields", fields)
 }

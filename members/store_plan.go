@@ -28,7 +28,7 @@ func (s *Store) CreatePlan(ctx context.Context, actor string, in PlanInput) (*Pl
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := tx.Omit("ID").Create(&p).Error; err != nil {
 			if errors.Is(err, gorm.ErrDuplicatedKey) {
-				return invalid("name", "a plan of this name exists")
+				return invalid("name", "plan_exists", "a plan of this name exists")
 			}
 			return err
 		}

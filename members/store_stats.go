@@ -50,7 +50,7 @@ type dayCount struct {
 // distinct day) instead of counting the table once per month.
 func (s *Store) MembersOverTime(ctx context.Context, months int) ([]MonthCount, error) {
 	if months < 1 || months > 240 {
-		return nil, invalid("months", "must be between 1 and 240")
+		return nil, invalid("months", "out_of_range", "must be between 1 and 240", "Min", 1, "Max", 240)
 	}
 	tx := s.db.WithContext(ctx)
 	var joins, leaves []dayCount

@@ -72,7 +72,7 @@ func (v *Verifications) Begin(ctx context.Context, actor string, memberID int64,
 			return fmt.Errorf("member %d is archived: %w", memberID, ErrConflict)
 		}
 		if addressOf(m, kind) == "" {
-			return invalid(string(kind), "there is nothing to verify: the member has no "+kindNoun(kind))
+			return invalid(string(kind), "nothing_to_verify_"+string(kind), "there is nothing to verify: the member has no "+kindNoun(kind))
 		}
 		var running Verification
 		err = tx.Where("member_id = ? AND kind = ? AND status IN ?", memberID, kind, []string{VerificationPending, VerificationMatched}).

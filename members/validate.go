@@ -35,7 +35,7 @@ func (s *Store) validate(tx *gorm.DB, in *MemberInput, memberID int64) (*Plan, e
 			return nil, err
 		}
 		if holder != 0 {
-			v.Add("email", fmt.Sprintf("already used by member #%d", holder))
+			v.Add("email", "email_taken", fmt.Sprintf("already used by member #%d", holder), "Member", holder)
 		}
 	}
 	return plan, v.err()
@@ -65,9 +65,9 @@ func (s *Store) checkFields(in *MemberInput) ValidationError {
 		*f.val = strings.TrimSpace(*f.val)
 		switch {
 		case f.req && *f.val == "":
-			v.Add(f.name, "is required")
+			v.Add(f.name, "required", "is required")
 		case len(*f.val) > f.max:
-			v.Add(f.name, fmt.Sprintf("is longer than %d characters", f.max))
+			v.Add(f.name, "too_long", fmt.Sprintf("is longer than %d characters", f.max), "Max", f.max)
 		}
 	}
 	checkEmail(&v, "email", in.Email)
@@ -79,13 +79,15 @@ func (s *Store) checkFields(in *MemberInput) ValidationError {
 		in.Status = StatusActive
 	}
 	if !in.Status.Valid() {
-		v.Add("status", "must be one of pending, active, paused, archived")
+		v.Add("status", "invalid_status", "must be one of pending, active, paused, archived")
 	}
 	if in.Rank = strings.TrimSpace(in.Rank); in.Rank != "" && RankOrder(in.Rank) < 0 {
-		v.Add("rank", fmt.Sprintf("is not a known rank (%s … %s)", Ranks()[0], Ranks()[len(Ranks())-1]))
+		first, last := Ranks()[0], Ranks()[len(Ranks())-1]
+		v.Add("rank", "unknown_rank", fmt.Sprintf("is not a known rank (%s … %s)", first, last), "First", first, "Last", last)
 	}
 	if in.Language = strings.ToLower(strings.TrimSpace(in.Language)); in.Language != "" && !slices.Contains(s.opts.Languages, in.Language) {
-		v.Add("language", fmt.Sprintf("must be one of %s, or empty for the club's default", strings.Join(s.opts.Languages, ", ")))
+		langs := strings.Join(s.opts.Languages, ", ")
+		v.Add("language", "unknown_language", fmt.Sprintf("must be one of %s, or empty for the club's default", langs), "Languages", langs)
 	}
 	if in.JoinedOn.IsZero() {
 		in.JoinedOn = today
@@ -100,23 +102,23 @@ func (s *Store) checkDates(v *ValidationError, in *MemberInput, today Date) {
 	switch {
 	case in.BirthDate.IsZero():
 	case in.BirthDate.After(today):
-		v.Add("birth_date", "must not be in the future")
+		v.Add("birth_date", "in_future", "must not be in the future")
 	case in.BirthDate.Year < 1900:
-		v.Add("birth_date", "must be in 1900 or later")
+		v.Add("birth_date", "before_1900", "must be in 1900 or later")
 	case in.BirthDate.YearsUntil(today) < 18:
 		// A minor's club needs someone of age to reach: a name and a way to contact them.
 		if in.GuardianName == "" {
-			v.Add("guardian_name", "is required for a member under 18")
+			v.Add("guardian_name", "guardian_required", "is required for a member under 18")
 		}
 		if in.GuardianPhone == "" && in.GuardianEmail == "" {
-			v.Add("guardian_phone", "a guardian's phone number or e-mail address is required for a member under 18")
+			v.Add("guardian_phone", "guardian_contact_required", "a guardian's phone number or e-mail address is required for a member under 18")
 		}
 	}
 	if !in.BirthDate.IsZero() && v.Message("birth_date") == "" && in.JoinedOn.Before(in.BirthDate) {
-		v.Add("joined_on", "must not be before the birth date")
+		v.Add("joined_on", "before_birth_date", "must not be before the birth date")
 	}
 	if !in.MembershipEndsOn.IsZero() && in.MembershipEndsOn.Before(in.JoinedOn) {
-		v.Add("membership_ends_on", "must not be before joined_on")
+		v.Add("membership_ends_on", "before_joined_on", "must not be before joined_on")
 	}
 }
 
@@ -128,9 +130,9 @@ func (s *Store) checkConsent(v *ValidationError, field string, given bool, at **
 		now := s.now()
 		*at = &now
 	case *at != nil && !given:
-		v.Add(field, "is set but the consent is not given")
+		v.Add(field, "consent_not_given", "is set but the consent is not given")
 	case *at != nil && (*at).After(s.now().Add(time.Minute)):
-		v.Add(field, "must not be in the future")
+		v.Add(field, "in_future", "must not be in the future")
 	}
 }
 
@@ -141,7 +143,7 @@ func (s *Store) checkPhone(v *ValidationError, field string, phone *string) {
 	}
 	e164, err := NormalizePhone(*phone, s.opts.Region, s.opts.AllowedRegions)
 	if err != nil {
-		v.Add(field, err.Error())
+		v.addProblem(field, err)
 		return
 	}
 	*phone = e164
@@ -156,7 +158,7 @@ func checkEmail(v *ValidationError, field, email string) {
 	a, err := mail.ParseAddress(email)
 	_, domain, _ := strings.Cut(email, "@")
 	if err != nil || a.Address != email || !strings.Contains(strings.Trim(domain, "."), ".") {
-		v.Add(field, "is not a valid e-mail address")
+		v.Add(field, "invalid_email", "is not a valid e-mail address")
 	}
 }
 
@@ -167,7 +169,7 @@ func (s *Store) checkPlan(tx *gorm.DB, in *MemberInput, v *ValidationError) (*Pl
 	}
 	p, err := s.findPlan(tx, in.Plan)
 	if errors.Is(err, ErrNotFound) {
-		v.Add("plan", fmt.Sprintf("there is no plan %q", in.Plan))
+		v.Add("plan", "unknown_plan", fmt.Sprintf("there is no plan %q", in.Plan), "Plan", in.Plan)
 		return nil, nil
 	}
 	if err != nil {
