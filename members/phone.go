@@ -1,7 +1,6 @@
 package members
 
 import (
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -12,20 +11,22 @@ import (
 // NormalizePhone turns a number as people type it ("0151 23456789", "+43 664 1234567") into
 // E.164 ("+4915123456789"). A number without a country code is read as one of defaultRegion.
 // The number must be valid (Parse alone accepts nonsense of the right length) and, when allowed
-// is not empty, belong to one of the allowed regions (ISO 3166 codes such as "DE").
+// is not empty, belong to one of the allowed regions (ISO 3166 codes such as "DE"). Its errors
+// are *Problem, so a form can say them in its reader's language.
 func NormalizePhone(raw, defaultRegion string, allowed []string) (string, error) {
 	raw = strings.TrimSpace(raw)
 	if raw == "" {
-		return "", errors.New("no phone number given")
+		return "", problem("phone_missing", "no phone number given")
 	}
 	defaultRegion = strings.ToUpper(defaultRegion)
 	num, err := phonenumbers.Parse(raw, defaultRegion)
 	if err != nil || !phonenumbers.IsValidNumber(num) {
-		return "", fmt.Errorf("not a valid phone number for %s", regionOf(raw, num, defaultRegion))
+		r := regionOf(raw, num, defaultRegion)
+		return "", problem("phone_invalid", fmt.Sprintf("not a valid phone number for %s", r), "Region", r)
 	}
 	region := phonenumbers.GetRegionCodeForNumber(num)
 	if len(allowed) > 0 && !slices.ContainsFunc(allowed, func(a string) bool { return strings.EqualFold(a, region) }) {
-		return "", fmt.Errorf("numbers from %s are not accepted", region)
+		return "", problem("phone_region", fmt.Sprintf("numbers from %s are not accepted", region), "Region", region)
 	}
 	return phonenumbers.Format(num, phonenumbers.E164), nil
 }
