@@ -70,7 +70,7 @@ func (s *Server) campaignCreate(c echo.Context) error {
 	ctx := c.Request().Context()
 	if c.FormValue("action") == "preview" {
 		p, err := s.members.PreviewCampaign(ctx, &in, previewSamples)
-		if v.Errors = fieldErrorsOf(err); v.Errors != nil {
+		if v.Errors = fieldErrors(loc(c), err); v.Errors != nil {
 			return s.campaignForm(c, http.StatusUnprocessableEntity, v)
 		}
 		if err != nil {
@@ -83,7 +83,7 @@ func (s *Server) campaignCreate(c echo.Context) error {
 		return s.campaignForm(c, http.StatusOK, v)
 	}
 	cp, err := s.members.CreateCampaign(ctx, principal(c).Actor(), in)
-	if v.Errors = fieldErrorsOf(err); v.Errors != nil {
+	if v.Errors = fieldErrors(loc(c), err); v.Errors != nil {
 		return s.campaignForm(c, http.StatusUnprocessableEntity, v)
 	}
 	if err != nil {

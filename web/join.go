@@ -13,6 +13,7 @@ import (
 	"github.com/microsoft/durabletask-go/api"
 
 	"membership/members"
+	"membership/web/i18n"
 	"membership/web/templates"
 	wf "membership/workflows"
 )
@@ -73,7 +74,7 @@ func (s *Server) join(c echo.Context) error {
 		m, err = s.members.Create(ctx, joinActor, in)
 		var ve *members.ValidationError
 		if errors.As(err, &ve) {
-			f.Errors = fieldErrors(ve)
+			f.Errors = fieldErrors(loc(c), ve)
 		} else if err != nil {
 			return err
 		}
@@ -123,7 +124,7 @@ func (s *Server) checkJoin(ctx context.Context, f templates.JoinForm, in *member
 	}
 	var ve *members.ValidationError
 	if err := s.members.Validate(ctx, in, 0); errors.As(err, &ve) {
-		for k, msg := range fieldErrors(ve) {
+		for k, msg := range fieldErrors(i18n.From(ctx), ve) {
 			if errs[k] == "" {
 				errs[k] = msg
 			}
@@ -141,16 +142,6 @@ func (s *Server) checkJoin(ctx context.Context, f templates.JoinForm, in *member
 		errs["privacy"] = "We can only keep your membership with your consent."
 	}
 	return errs
-}
-
-func fieldErrors(ve *members.ValidationError) templates.FieldErrors {
-	out := templates.FieldErrors{}
-	for _, fe := range ve.Fields {
-		if out[fe.Field] == "" {
-			out[fe.Field] = fe.Message
-		}
-	}
-	return out
 }
 
 // startJoin records a verification run for each of the member's addresses not yet verified and

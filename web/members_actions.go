@@ -66,7 +66,7 @@ func (s *Server) memberGrading(c echo.Context) error {
 		return s.redirectWith(c, "/members/"+strconv.FormatInt(id, 10), "error", "The grading date is not a date.")
 	}
 	if _, err := s.members.AddGrading(c.Request().Context(), principal(c).Actor(), id, c.FormValue("rank"), on, c.FormValue("notes")); err != nil {
-		if errs := fieldErrorsOf(err); errs != nil {
+		if errs := fieldErrors(loc(c), err); errs != nil {
 			return s.redirectWith(c, "/members/"+strconv.FormatInt(id, 10), "error", firstMessage(errs))
 		}
 		return err
@@ -90,7 +90,7 @@ func (s *Server) memberFeePaid(c echo.Context) error {
 		return s.redirectWith(c, back, "error", "The payment date is not a date.")
 	}
 	if err := s.markFeePaid(c.Request().Context(), principal(c).Actor(), feeID, paidOn, c.FormValue("method")); err != nil {
-		if errs := fieldErrorsOf(err); errs != nil {
+		if errs := fieldErrors(loc(c), err); errs != nil {
 			return s.redirectWith(c, back, "error", firstMessage(errs))
 		}
 		return err

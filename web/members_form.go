@@ -1,7 +1,6 @@
 package web
 
 import (
-	"errors"
 	"net/url"
 	"strings"
 	"time"
@@ -97,21 +96,6 @@ func memberFormValues(m *members.Member) map[string]string {
 		"guardian_phone": m.GuardianPhone, "guardian_email": m.GuardianEmail, "notes": m.Notes,
 		"sms_consent": b(m.SMSConsent), "email_consent": b(m.EmailConsent),
 	}
-}
-
-// fieldErrorsOf maps the domain's validation error to the form's messages; nil for any other error.
-func fieldErrorsOf(err error) templates.FieldErrors {
-	var ve *members.ValidationError
-	if !errors.As(err, &ve) {
-		return nil
-	}
-	errs := templates.FieldErrors{}
-	for _, f := range ve.Fields {
-		if errs[f.Field] == "" {
-			errs[f.Field] = f.Message
-		}
-	}
-	return errs
 }
 
 // today is the date in the club's time zone.

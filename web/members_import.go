@@ -207,7 +207,7 @@ func (s *Server) renderPreview(c echo.Context, token string, f *members.ImportFi
 		return s.renderImportForm(c, http.StatusUnprocessableEntity, fe.Message)
 	}
 	status, problem := http.StatusOK, ""
-	if errs := fieldErrorsOf(err); errs != nil {
+	if errs := fieldErrors(loc(c), err); errs != nil {
 		status, problem = http.StatusUnprocessableEntity, firstMessage(errs)
 	} else if err != nil {
 		return err

@@ -103,7 +103,7 @@ func (s *Server) memberCreate(c echo.Context) error {
 		if err == nil {
 			return s.redirectWith(c, "/members/"+strconv.FormatInt(m.ID, 10), "ok", m.FullName()+" was added.")
 		}
-		if errs = fieldErrorsOf(err); errs == nil {
+		if errs = fieldErrors(loc(c), err); errs == nil {
 			return err
 		}
 	}
@@ -146,7 +146,7 @@ func (s *Server) memberUpdate(c echo.Context) error {
 		v.Conflict = "Someone else saved this member while you were editing, so nothing was saved. Your input is kept below; check it against the member's page and save again to overwrite."
 		return s.renderMemberForm(c, http.StatusConflict, v)
 	}
-	if v.Errors = fieldErrorsOf(err); v.Errors == nil {
+	if v.Errors = fieldErrors(loc(c), err); v.Errors == nil {
 		return err
 	}
 	return s.renderMemberForm(c, http.StatusUnprocessableEntity, v)

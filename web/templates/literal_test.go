@@ -54,7 +54,6 @@ var untranslated = []string{
 	"campaign_new.templ",
 	"campaign_show.templ",
 	"campaigns.templ",
-	"components.templ",
 	"dashboard.templ",
 	"error.templ",
 	"gdpr.templ",
