@@ -52,7 +52,7 @@ func (w *workflows) list(c echo.Context) error {
 	if m := c.QueryParam("member"); m != "" {
 		id, err := strconv.ParseInt(m, 10, 64)
 		if err != nil {
-			return echo.NewHTTPError(http.StatusBadRequest, "member: "+strconv.Quote(m)+" is not a member id.")
+			return echo.NewHTTPError(http.StatusBadRequest, t(c, "monitor.error.member_id", "Value", strconv.Quote(m)))
 		}
 		q.IDPart = memberIDPart(id)
 	}
@@ -67,7 +67,7 @@ func (w *workflows) list(c echo.Context) error {
 		},
 		Statuses: taskhub.StatusNames(),
 		Names:    w.orchestrators,
-		Rows:     workflowRows(page.Instances, time.Now()),
+		Rows:     workflowRows(page.Instances, time.Now(), w.cfg.Club.Location()),
 	}
 	if page.Next != "" {
 		v.NextURL = withQuery(c.Request().URL, "after", page.Next)
@@ -75,7 +75,8 @@ func (w *workflows) list(c echo.Context) error {
 	if q.After != "" {
 		v.FirstURL = withQuery(c.Request().URL, "after", "")
 	}
-	return w.page(c, http.StatusOK, "Workflows", "workflows", templates.Workflows(w.ctx(c, "Workflows", "workflows"), v))
+	title := t(c, "monitor.title")
+	return w.page(c, http.StatusOK, title, "workflows", templates.Workflows(w.ctx(c, title, "workflows"), v))
 }
 
 // withQuery is u's path and query with one parameter set ("" removes it).
@@ -99,7 +100,7 @@ func (w *workflows) show(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	title := "Workflow " + v.ID
+	title := t(c, "monitor.instance.title", "ID", v.ID)
 	return w.page(c, http.StatusOK, title, "workflows", templates.Workflow(w.ctx(c, title, "workflows"), v))
 }
 
@@ -126,7 +127,7 @@ func (w *workflows) view(c echo.Context) (templates.WorkflowView, error) {
 	if err != nil {
 		return templates.WorkflowView{}, durableError(err)
 	}
-	return workflowView(inst, events, time.Now()), nil
+	return workflowView(ctx, inst, events, time.Now(), w.cfg.Club.Location()), nil
 }
 
 // action is one thing an admin does to an instance from the monitor. It answers where to go
@@ -142,12 +143,11 @@ func (w *workflows) act(fn action) echo.HandlerFunc {
 			return err
 		}
 		to, msg, err := fn(c, id)
-		var he *echo.HTTPError
-		if err = durableError(err); errors.As(err, &he) && he.Code < 500 {
-			return w.redirectWith(c, workflowPath(id), "error", fmt.Sprint(he.Message))
+		if why, ok := w.refusal(c, id, err); ok {
+			return w.redirectWith(c, workflowPath(id), "error", why)
 		}
 		if err != nil {
-			return err
+			return durableError(err)
 		}
 		if to == "" {
 			to = workflowPath(id)
@@ -156,45 +156,73 @@ func (w *workflows) act(fn action) echo.HandlerFunc {
 	}
 }
 
+// refusal says in the reader's language why the task hub refused an action: the management
+// API's 4xx errors (durableError), and the actions' own, already in the reader's language.
+func (w *workflows) refusal(c echo.Context, id api.InstanceID, err error) (string, bool) {
+	var he *echo.HTTPError
+	switch {
+	case err == nil:
+		return "", false
+	case errors.Is(err, api.ErrInstanceNotFound):
+		return t(c, "monitor.refused.not_found"), true
+	case errors.Is(err, taskhub.ErrWrongState):
+		inst, gerr := w.x.Get(c.Request().Context(), id)
+		if gerr != nil {
+			return t(c, "monitor.refused.state_unknown"), true
+		}
+		return t(c, "monitor.refused.state", "Status", templates.RuntimeStatus(c.Request().Context(), taskhub.StatusName(inst.Status))), true
+	case errors.Is(err, api.ErrNotCompleted):
+		return t(c, "monitor.refused.not_finished"), true
+	case errors.Is(err, api.ErrDuplicateInstance):
+		return t(c, "monitor.refused.duplicate"), true
+	case errors.As(durableError(err), &he) && he.Code < 500:
+		return fmt.Sprint(he.Message), true
+	}
+	return "", false
+}
+
 // workflowPath is the monitor page of an instance.
 func workflowPath(id api.InstanceID) string { return "/workflows/" + url.PathEscape(string(id)) }
 
 func (w *workflows) raiseEvent(c echo.Context, id api.InstanceID) (string, string, error) {
 	name, payload := strings.TrimSpace(c.FormValue("event")), strings.TrimSpace(c.FormValue("payload"))
 	if name == "" {
-		return "", "", echo.NewHTTPError(http.StatusBadRequest, "Name the event to raise.")
+		return "", "", echo.NewHTTPError(http.StatusBadRequest, t(c, "monitor.flash.event_missing"))
 	}
 	if payload != "" && !json.Valid([]byte(payload)) {
-		return "", "", echo.NewHTTPError(http.StatusBadRequest, "The payload is not valid JSON.")
+		return "", "", echo.NewHTTPError(http.StatusBadRequest, t(c, "monitor.flash.payload_invalid"))
 	}
-	return "", "Event " + name + " sent.", w.x.RaiseEvent(c.Request().Context(), id, name, payload)
+	return "", t(c, "monitor.flash.event_sent", "Name", name), w.x.RaiseEvent(c.Request().Context(), id, name, payload)
 }
 
+// The reasons given to the task hub with suspend, resume and rewind stay in English: the
+// history keeps them for whoever reads it later, like a log.
+
 func (w *workflows) terminate(c echo.Context, id api.InstanceID) (string, string, error) {
-	return "", "Termination requested.", w.x.Terminate(c.Request().Context(), id, c.FormValue("reason"))
+	return "", t(c, "monitor.flash.terminated"), w.x.Terminate(c.Request().Context(), id, c.FormValue("reason"))
 }
 
 func (w *workflows) suspend(c echo.Context, id api.InstanceID) (string, string, error) {
-	return "", "Suspension requested.", w.x.Suspend(c.Request().Context(), id, "suspended in the monitor by "+principal(c).Name)
+	return "", t(c, "monitor.flash.suspended"), w.x.Suspend(c.Request().Context(), id, "suspended in the monitor by "+principal(c).Name)
 }
 
 func (w *workflows) resume(c echo.Context, id api.InstanceID) (string, string, error) {
-	return "", "Resumption requested.", w.x.Resume(c.Request().Context(), id, "resumed in the monitor by "+principal(c).Name)
+	return "", t(c, "monitor.flash.resumed"), w.x.Resume(c.Request().Context(), id, "resumed in the monitor by "+principal(c).Name)
 }
 
 func (w *workflows) rewind(c echo.Context, id api.InstanceID) (string, string, error) {
-	return "", "Rewound: the failed steps run again.", w.x.Rewind(c.Request().Context(), id, "rewound in the monitor by "+principal(c).Name)
+	return "", t(c, "monitor.flash.rewound"), w.x.Rewind(c.Request().Context(), id, "rewound in the monitor by "+principal(c).Name)
 }
 
 // restart goes on to the new instance's page (the same page when the id is kept).
 func (w *workflows) restart(c echo.Context, id api.InstanceID) (string, string, error) {
 	started, err := w.x.Restart(c.Request().Context(), id, c.QueryParam("new_id") != "false")
-	return workflowPath(started), "Restarted from the beginning.", err
+	return workflowPath(started), t(c, "monitor.flash.restarted"), err
 }
 
 func (w *workflows) purge(c echo.Context, id api.InstanceID) (string, string, error) {
 	n, err := w.x.Purge(c.Request().Context(), id)
-	return "/workflows", fmt.Sprintf("Purged %d instance(s) with their history.", n), err
+	return "/workflows", loc(c).N("monitor.flash.purged", n), err
 }
 
 // memberIDPart is what an instance id holds when it is about a member, by the convention of
@@ -210,7 +238,7 @@ const memberWorkflowsShown = 10
 func (w *workflows) forMember(c echo.Context) error {
 	id, err := strconv.ParseInt(c.Param("member"), 10, 64)
 	if err != nil {
-		return echo.NewHTTPError(http.StatusNotFound, "No such member.")
+		return echo.NewHTTPError(http.StatusNotFound, t(c, "monitor.error.no_member"))
 	}
 	v, err := w.memberWorkflows(c.Request().Context(), id)
 	if err != nil {
@@ -234,7 +262,7 @@ func (s *Server) memberWorkflows(ctx context.Context, memberID int64) (templates
 	if err != nil {
 		return v, fmt.Errorf("workflows of member %d: %w", memberID, err)
 	}
-	v.Rows = workflowRows(page.Instances, time.Now())
+	v.Rows = workflowRows(page.Instances, time.Now(), s.cfg.Club.Location())
 	for _, inst := range page.Instances {
 		v.Live = v.Live || !inst.Finished()
 	}

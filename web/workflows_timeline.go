@@ -1,7 +1,6 @@
 package web
 
 import (
-	"fmt"
 	"strconv"
 	"time"
 
@@ -30,11 +29,13 @@ type step struct {
 	failed     bool
 	detail     string
 	href       string
+	fireAt     time.Time // a timer's
 }
 
 // timeline draws each step of a history as a bar, so that a slow step is a long bar and a
-// retried one is several bars of the same name. Steps still open run to end.
-func timeline(events []*backend.HistoryEvent, end time.Time) templates.Timeline {
+// retried one is several bars of the same name. Steps still open run to end. A timer's fire
+// time is in the club's time zone loc.
+func timeline(events []*backend.HistoryEvent, end time.Time, loc *time.Location) templates.Timeline {
 	var steps []*step
 	open := make(map[string]*step) // by kind and the sequence number the orchestrator gave it
 	key := func(kind string, id int32) string { return kind + "#" + strconv.Itoa(int(id)) }
@@ -62,7 +63,8 @@ func timeline(events []*backend.HistoryEvent, end time.Time) templates.Timeline 
 		case e.GetTaskFailed() != nil:
 			finish("activity", e.GetTaskFailed().GetTaskScheduledId(), e, e.GetTaskFailed().GetFailureDetails().GetErrorMessage())
 		case e.GetTimerCreated() != nil:
-			begin("timer", "timer until "+e.GetTimerCreated().GetFireAt().AsTime().UTC().Format("15:04:05"), e)
+			fireAt := e.GetTimerCreated().GetFireAt().AsTime()
+			begin("timer", fireAt.UTC().Format(time.RFC3339), e).fireAt = fireAt.In(loc)
 		case e.GetTimerFired() != nil:
 			finish("timer", e.GetTimerFired().GetTimerId(), e, "")
 		case e.GetSubOrchestrationInstanceCreated() != nil:
@@ -88,17 +90,20 @@ func timeline(events []*backend.HistoryEvent, end time.Time) templates.Timeline 
 		}
 	}
 	span := max(last.Sub(t0), time.Millisecond)
-	tl.Span = round(span)
+	tl.Span = span
 	scale := float64(timelineWidth-timelineLabels) / float64(span)
+	// An activity retried is several bars of one name, each told which run it is.
 	attempts, seen := make(map[string]int), make(map[string]int)
 	for _, s := range steps {
-		attempts[s.kind+s.name]++
+		if s.kind == "activity" {
+			attempts[s.name]++
+		}
 	}
 	for i, s := range steps {
-		label := s.name
-		if n := attempts[s.kind+s.name]; n > 1 && s.kind == "activity" {
-			seen[s.kind+s.name]++
-			label = fmt.Sprintf("%s (%d of %d)", s.name, seen[s.kind+s.name], n)
+		attempt, n := 1, 1
+		if s.kind == "activity" {
+			seen[s.name]++
+			attempt, n = seen[s.name], attempts[s.name]
 		}
 		status := "completed"
 		switch {
@@ -108,12 +113,9 @@ func timeline(events []*backend.HistoryEvent, end time.Time) templates.Timeline 
 			status = "failed"
 		}
 		took := s.end.Sub(s.start)
-		title := fmt.Sprintf("%s %s: %s after %s", s.kind, label, status, round(took))
-		if s.detail != "" {
-			title += ": " + s.detail
-		}
 		tl.Bars = append(tl.Bars, templates.Bar{
-			Label: label, Kind: s.kind, Status: status, Title: title, Href: s.href,
+			Kind: s.kind, Name: s.name, Status: status, Detail: s.detail, Href: s.href,
+			Attempt: attempt, Attempts: n, FireAt: s.fireAt, Took: took,
 			X:     timelineLabels + float64(s.start.Sub(t0))*scale,
 			Y:     float64(i*timelineRow + (timelineRow-timelineBar)/2),
 			W:     max(float64(took)*scale, minBarWidth),

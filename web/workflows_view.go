@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"time"
@@ -10,39 +11,28 @@ import (
 	"github.com/microsoft/durabletask-go/backend"
 
 	"membership/taskhub"
+	"membership/web/i18n"
 	"membership/web/templates"
 )
 
-// workflowRows are the list's rows.
-func workflowRows(insts []taskhub.Instance, now time.Time) []templates.WorkflowRow {
+// workflowRows are the list's rows, their times in the club's time zone loc.
+func workflowRows(insts []taskhub.Instance, now time.Time, loc *time.Location) []templates.WorkflowRow {
 	rows := make([]templates.WorkflowRow, len(insts))
 	for i, inst := range insts {
 		rows[i] = templates.WorkflowRow{
 			ID: string(inst.ID), Href: workflowPath(inst.ID), Name: inst.Name, Status: taskhub.StatusName(inst.Status),
-			Created: inst.CreatedAt, Age: age(now.Sub(inst.CreatedAt)),
+			Created: inst.CreatedAt.In(loc), Age: now.Sub(inst.CreatedAt),
 		}
 	}
 	return rows
 }
 
-// age is a duration as a person glances at it: 45s, 12m, 5h, 3d.
-func age(d time.Duration) string {
-	switch {
-	case d < time.Minute:
-		return fmt.Sprintf("%ds", max(0, int(d.Seconds())))
-	case d < time.Hour:
-		return fmt.Sprintf("%dm", int(d.Minutes()))
-	case d < 48*time.Hour:
-		return fmt.Sprintf("%dh", int(d.Hours()))
-	}
-	return fmt.Sprintf("%dd", int(d.Hours()/24))
-}
-
-// workflowView is everything the instance's page shows.
-func workflowView(inst taskhub.Instance, events []*backend.HistoryEvent, now time.Time) templates.WorkflowView {
+// workflowView is everything the instance's page shows, its times in the club's time zone
+// loc and its history's details in the language ctx carries.
+func workflowView(ctx context.Context, inst taskhub.Instance, events []*backend.HistoryEvent, now time.Time, loc *time.Location) templates.WorkflowView {
 	v := templates.WorkflowView{
 		ID: string(inst.ID), Href: workflowPath(inst.ID), Name: inst.Name, Status: taskhub.StatusName(inst.Status),
-		Created: inst.CreatedAt, Updated: inst.UpdatedAt, Completed: inst.CompletedAt,
+		Created: inst.CreatedAt.In(loc), Updated: inst.UpdatedAt.In(loc), Completed: inLocation(inst.CompletedAt, loc),
 		Input: prettyJSON(inst.Input), Output: prettyJSON(inst.Output), CustomStatus: prettyJSON(inst.CustomStatus),
 		Finished:  inst.Finished(),
 		Failed:    inst.Status == api.RUNTIME_STATUS_FAILED,
@@ -58,7 +48,7 @@ func workflowView(inst taskhub.Instance, events []*backend.HistoryEvent, now tim
 	if inst.Finished() {
 		end = inst.UpdatedAt
 	}
-	v.Timeline = timeline(events, end)
+	v.Timeline = timeline(events, end, loc)
 	var start time.Time
 	for _, e := range events {
 		if e.GetOrchestratorStarted() != nil || e.GetOrchestratorCompleted() != nil {
@@ -68,22 +58,33 @@ func workflowView(inst taskhub.Instance, events []*backend.HistoryEvent, now tim
 		if start.IsZero() {
 			start = at
 		}
-		v.Events = append(v.Events, templates.WorkflowEvent{At: at, Offset: "+" + round(at.Sub(start)), Type: taskhub.EventType(e), Detail: eventDetail(e)})
+		v.Events = append(v.Events, templates.WorkflowEvent{At: at, Offset: at.Sub(start), Type: taskhub.EventType(e), Detail: eventDetail(ctx, e, loc)})
 	}
 	return v
 }
 
-// eventDetail is the one line that tells an event apart from others of its kind.
-func eventDetail(e *backend.HistoryEvent) string {
+// inLocation is t in loc; the zero time stays zero, meaning "not yet".
+func inLocation(t time.Time, loc *time.Location) time.Time {
+	if t.IsZero() {
+		return t
+	}
+	return t.In(loc)
+}
+
+// eventDetail is the one line that tells an event apart from others of its kind, in the
+// language ctx carries; names and ids stay as the engine has them.
+func eventDetail(ctx context.Context, e *backend.HistoryEvent, loc *time.Location) string {
+	l := i18n.From(ctx)
 	switch {
 	case e.GetExecutionStarted() != nil:
 		return e.GetExecutionStarted().GetName()
 	case e.GetExecutionCompleted() != nil:
 		ec := e.GetExecutionCompleted()
+		status := templates.RuntimeStatus(ctx, taskhub.StatusName(ec.GetOrchestrationStatus()))
 		if f := ec.GetFailureDetails(); f != nil {
-			return taskhub.StatusName(ec.GetOrchestrationStatus()) + ": " + f.GetErrorMessage()
+			return status + ": " + f.GetErrorMessage()
 		}
-		return taskhub.StatusName(ec.GetOrchestrationStatus())
+		return status
 	case e.GetExecutionTerminated() != nil:
 		return e.GetExecutionTerminated().GetInput().GetValue()
 	case e.GetExecutionSuspended() != nil:
@@ -97,7 +98,7 @@ func eventDetail(e *backend.HistoryEvent) string {
 	case e.GetTaskFailed() != nil:
 		return fmt.Sprintf("#%d: %s", e.GetTaskFailed().GetTaskScheduledId(), e.GetTaskFailed().GetFailureDetails().GetErrorMessage())
 	case e.GetTimerCreated() != nil:
-		return "until " + e.GetTimerCreated().GetFireAt().AsTime().UTC().Format(time.RFC3339)
+		return l.T("monitor.event.timer_until", "At", l.DateTime(e.GetTimerCreated().GetFireAt().AsTime().In(loc)))
 	case e.GetTimerFired() != nil:
 		return fmt.Sprintf("#%d", e.GetTimerFired().GetTimerId())
 	case e.GetSubOrchestrationInstanceCreated() != nil:
@@ -111,7 +112,7 @@ func eventDetail(e *backend.HistoryEvent) string {
 	case e.GetEventRaised() != nil:
 		return e.GetEventRaised().GetName()
 	case e.GetEventSent() != nil:
-		return e.GetEventSent().GetName() + " to " + e.GetEventSent().GetInstanceId()
+		return l.T("monitor.event.sent_to", "Name", e.GetEventSent().GetName(), "ID", e.GetEventSent().GetInstanceId())
 	}
 	return ""
 }
@@ -123,17 +124,4 @@ func prettyJSON(s string) string {
 		return s
 	}
 	return b.String()
-}
-
-// round shortens a duration for a label.
-func round(d time.Duration) string {
-	switch {
-	case d < time.Millisecond:
-		return d.String()
-	case d < time.Second:
-		return d.Round(time.Millisecond).String()
-	case d < time.Minute:
-		return d.Round(10 * time.Millisecond).String()
-	}
-	return d.Round(time.Second).String()
 }

@@ -66,7 +66,6 @@ var untranslated = []string{
 	"tokens.templ",
 	"users.templ",
 	"verification.templ",
-	"workflows.templ",
 }
 
 // literals lists the literal words in nodes, with their lines.
