@@ -3,7 +3,6 @@ package web
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -25,15 +24,16 @@ func (s *Server) verificationView(ctx context.Context, m *members.Member) (templ
 	loc := s.cfg.Club.Location()
 	return templates.VerificationView{
 		MemberID: m.ID,
-		Phone:    verificationRow("phone", "Phone", m.Phone, m.PhoneVerifiedAt, phone, loc),
-		Email:    verificationRow("email", "E-mail", m.Email, m.EmailVerifiedAt, email, loc),
+		Phone:    verificationRow("phone", m.Phone, m.PhoneVerifiedAt, phone, loc),
+		Email:    verificationRow("email", m.Email, m.EmailVerifiedAt, email, loc),
 	}, nil
 }
 
 // verificationRow describes one kind: the member's own stamp decides "verified"; the newest
-// run tells what is under way or how the last try ended.
-func verificationRow(kind, label, address string, verifiedAt *time.Time, run *members.Verification, loc *time.Location) templates.VerificationRow {
-	r := templates.VerificationRow{Kind: kind, Label: label, Address: address, State: "none"}
+// run tells what is under way or how the last try ended. The template says it in the
+// reader's language.
+func verificationRow(kind, address string, verifiedAt *time.Time, run *members.Verification, loc *time.Location) templates.VerificationRow {
+	r := templates.VerificationRow{Kind: kind, Address: address, State: "none"}
 	if run != nil {
 		r.InstanceID = run.InstanceID
 	}
@@ -41,16 +41,12 @@ func verificationRow(kind, label, address string, verifiedAt *time.Time, run *me
 	case run != nil && run.Running():
 		r.State = "running"
 		if run.CodeOut() && run.ExpiresAt != nil {
-			r.Detail = fmt.Sprintf("%d attempts left · valid until %s", run.AttemptsLeft, run.ExpiresAt.In(loc).Format("2006-01-02 15:04"))
-		} else {
-			r.Detail = "sending the code"
+			r.AttemptsLeft, r.ValidUntil = run.AttemptsLeft, run.ExpiresAt.In(loc)
 		}
 	case verifiedAt != nil:
-		r.State, r.Detail = "verified", verifiedAt.In(loc).Format("2006-01-02 15:04")
-	case address == "":
-		r.Detail = "nothing to verify"
-	case run != nil && run.Status != members.VerificationVerified:
-		r.State, r.Detail = run.Status, run.Reason
+		r.State, r.VerifiedAt = "verified", verifiedAt.In(loc)
+	case run != nil && run.Status != members.VerificationVerified && address != "":
+		r.State, r.Reason = run.Status, run.Reason
 	}
 	return r
 }
@@ -80,27 +76,37 @@ func (s *Server) verifyStart(c echo.Context, kind members.VerificationKind) erro
 	}
 	back := "/members/" + strconv.FormatInt(id, 10)
 	run, err := s.startVerification(c.Request().Context(), principal(c).Actor(), id, kind)
-	if msg, ok := startRefusal(err); ok {
+	if msg, ok := startRefusal(c, err); ok {
 		return s.redirectWith(c, back, "error", msg)
 	}
 	if err != nil {
 		return err
 	}
-	what := map[members.VerificationKind]string{members.VerifyPhone: "A code is on its way by SMS", members.VerifyEmail: "A confirmation link is on its way by e-mail"}[kind]
-	return s.redirectWith(c, back, "ok", what+" (workflow "+run.InstanceID+").")
+	msg := t(c, "verification_admin.flash.email_sent", "ID", run.InstanceID)
+	if kind == members.VerifyPhone {
+		msg = t(c, "verification_admin.flash.sms_sent", "ID", run.InstanceID)
+	}
+	return s.redirectWith(c, back, "ok", msg)
 }
 
-// startRefusal turns why a verification could not start into a message for the admin.
-func startRefusal(err error) (string, bool) {
+// startRefusal turns why a verification could not start into a message for the admin, in the
+// admin's language.
+func startRefusal(c echo.Context, err error) (string, bool) {
 	var running *members.RunningError
 	var invalid *members.ValidationError
 	switch {
+	case errors.As(err, &running) && running.Running.Kind == members.VerifyPhone:
+		return t(c, "verification_admin.refused.phone_running", "ID", running.Running.InstanceID), true
 	case errors.As(err, &running):
-		return "A " + string(running.Running.Kind) + " verification is already under way (" + running.Running.InstanceID + ").", true
+		return t(c, "verification_admin.refused.email_running", "ID", running.Running.InstanceID), true
 	case errors.As(err, &invalid):
-		return "Nothing to verify: " + invalid.Error(), true
+		var reasons []string
+		for _, fe := range invalid.Fields {
+			reasons = append(reasons, fieldMessage(loc(c), fe))
+		}
+		return t(c, "verification_admin.refused.invalid", "Reason", strings.Join(reasons, "; ")), true
 	case errors.Is(err, members.ErrConflict):
-		return "The member cannot be verified now: " + err.Error(), true
+		return t(c, "verification_admin.refused.conflict"), true
 	}
 	return "", false
 }
@@ -113,9 +119,9 @@ func (s *Server) verificationsCancel(c echo.Context) error {
 	}
 	back := "/members/" + strconv.FormatInt(id, 10)
 	if n == 0 {
-		return s.redirectWith(c, back, "error", "No verification was under way.")
+		return s.redirectWith(c, back, "error", t(c, "verification_admin.flash.none_running"))
 	}
-	return s.redirectWith(c, back, "ok", "The verification is cancelled.")
+	return s.redirectWith(c, back, "ok", t(c, "verification_admin.flash.cancelled"))
 }
 
 // verifyBulk starts verifications for the members a list selected: ids (repeated), kind phone,
@@ -123,7 +129,7 @@ func (s *Server) verificationsCancel(c echo.Context) error {
 func (s *Server) verifyBulk(c echo.Context) error {
 	form, err := c.FormParams()
 	if err != nil {
-		return echo.NewHTTPError(http.StatusBadRequest, "The form could not be read.")
+		return echo.NewHTTPError(http.StatusBadRequest, t(c, "verification_admin.error.form"))
 	}
 	kinds := []members.VerificationKind{members.VerifyPhone, members.VerifyEmail}
 	switch form.Get("kind") {
@@ -133,14 +139,14 @@ func (s *Server) verifyBulk(c echo.Context) error {
 		kinds = kinds[1:]
 	case "", "both":
 	default:
-		return echo.NewHTTPError(http.StatusBadRequest, "kind must be phone, email or both.")
+		return echo.NewHTTPError(http.StatusBadRequest, t(c, "verification_admin.error.kind"))
 	}
 	var ids []int64
 	for _, v := range form["ids"] {
 		for _, part := range strings.Split(v, ",") {
 			id, err := strconv.ParseInt(strings.TrimSpace(part), 10, 64)
 			if err != nil || id <= 0 {
-				return echo.NewHTTPError(http.StatusBadRequest, "ids must be member ids.")
+				return echo.NewHTTPError(http.StatusBadRequest, t(c, "verification_admin.error.ids"))
 			}
 			ids = append(ids, id)
 		}
@@ -150,14 +156,14 @@ func (s *Server) verifyBulk(c echo.Context) error {
 		back = "/members"
 	}
 	if len(ids) == 0 {
-		return s.redirectWith(c, back, "error", "Select the members to verify first.")
+		return s.redirectWith(c, back, "error", t(c, "verification_admin.flash.select_first"))
 	}
 	ctx, actor := c.Request().Context(), principal(c).Actor()
 	started, skipped := 0, 0
 	for _, id := range ids {
 		for _, kind := range kinds {
 			_, err := s.startVerification(ctx, actor, id, kind)
-			if _, refused := startRefusal(err); refused || errors.Is(err, members.ErrNotFound) {
+			if _, refused := startRefusal(c, err); refused || errors.Is(err, members.ErrNotFound) {
 				skipped++
 				continue
 			}
@@ -167,9 +173,9 @@ func (s *Server) verifyBulk(c echo.Context) error {
 			started++
 		}
 	}
-	msg := fmt.Sprintf("Started %d verifications.", started)
+	msg := loc(c).N("verification_admin.flash.started", started)
 	if skipped > 0 {
-		msg += fmt.Sprintf(" %d skipped: already under way, nothing to verify, or no such member.", skipped)
+		msg += " " + loc(c).N("verification_admin.flash.skipped", skipped)
 	}
 	return s.redirectWith(c, back, "ok", msg)
 }

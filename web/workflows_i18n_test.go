@@ -61,7 +61,7 @@ func TestMonitorInLanguages(t *testing.T) {
 			if got := doc.Find(`#runtimeStatus option[value="Completed"]`).Text(); got != tc.completed {
 				t.Errorf("status choice %q, want %q", got, tc.completed)
 			}
-			row := rowOf(doc, done)
+			row := monitorRow(doc, done)
 			if badge := row.Find(`[data-testid="status"]`); badge.Text() != tc.completed || !badge.HasClass("badge-completed") {
 				t.Errorf("badge %q with classes %q, want %q and badge-completed", badge.Text(), badge.AttrOr("class", ""), tc.completed)
 			}
@@ -71,7 +71,7 @@ func TestMonitorInLanguages(t *testing.T) {
 			if got := row.Find("td").Last().Text(); !tc.age.MatchString(got) {
 				t.Errorf("age %q, want it as %s", got, tc.age)
 			}
-			if got := rowOf(doc, running).Find(`[data-testid="status"]`).Text(); got != tc.running {
+			if got := monitorRow(doc, running).Find(`[data-testid="status"]`).Text(); got != tc.running {
 				t.Errorf("running badge %q, want %q", got, tc.running)
 			}
 
@@ -90,11 +90,11 @@ func TestMonitorInLanguages(t *testing.T) {
 			if got := doc.Find(`form[action$="/terminate"] button`).AttrOr("data-confirm", ""); !strings.HasPrefix(got, tc.confirm) {
 				t.Errorf("terminate asks %q, want %q", got, tc.confirm)
 			}
-			if got := terminate(t, admin, running); got != tc.requested {
+			if got := flashAfter(t, admin, "/workflows/"+url.PathEscape(running)+"/terminate", nil); got != tc.requested {
 				t.Errorf("flash %q, want %q", got, tc.requested)
 			}
 			a.await(t, running, "Terminated")
-			if got := terminate(t, admin, running); got != tc.refused {
+			if got := flashAfter(t, admin, "/workflows/"+url.PathEscape(running)+"/terminate", nil); got != tc.refused {
 				t.Errorf("flash %q, want %q", got, tc.refused)
 			}
 		})
@@ -115,19 +115,9 @@ func adminSpeaking(t *testing.T, a *webtest.App, lang string) *webtest.Browser {
 	return a.Login(t, email, password)
 }
 
-// rowOf is the monitor list's row of instance id.
-func rowOf(doc *goquery.Document, id string) *goquery.Selection {
+// monitorRow is the monitor list's row of instance id.
+func monitorRow(doc *goquery.Document, id string) *goquery.Selection {
 	return doc.Find(`[data-testid="workflow-row"]`).FilterFunction(func(_ int, s *goquery.Selection) bool {
 		return s.Find("code").Text() == id
 	})
-}
-
-// terminate asks the monitor to terminate id and returns the flash the instance's page shows.
-func terminate(t *testing.T, b *webtest.Browser, id string) string {
-	t.Helper()
-	resp := b.PostForm(t, "/workflows/"+url.PathEscape(id)+"/terminate", url.Values{})
-	if resp.StatusCode != http.StatusSeeOther {
-		t.Fatalf("terminate: status %d, want 303", resp.StatusCode)
-	}
-	return page(t, b, resp.Header.Get("Location"), http.StatusOK).Find(`[data-testid="flash"]`).Text()
 }

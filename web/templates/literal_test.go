@@ -65,7 +65,6 @@ var untranslated = []string{
 	"outbox.templ",
 	"tokens.templ",
 	"users.templ",
-	"verification.templ",
 }
 
 // literals lists the literal words in nodes, with their lines.
