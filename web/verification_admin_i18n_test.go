@@ -25,16 +25,22 @@ func TestVerificationAdminInLanguages(t *testing.T) {
 		title, phone, sent, running, cancel    string
 		detail                                 *regexp.Regexp
 		cancelled, cancelledState, bulkStarted string
+		attemptsLeft, validUntil               string // the workflow's custom status, labelled
+		dateTime                               *regexp.Regexp
 	}{
 		{
 			lang: "en", title: "Verification", phone: "Phone", sent: "A code is on its way by SMS", running: "code sent",
 			cancel: "Cancel verification", detail: regexp.MustCompile(`^5 attempts left · valid until [A-Z][a-z]{2} \d{1,2}, \d{4}, `),
 			cancelled: "The verification is cancelled.", cancelledState: "cancelled", bulkStarted: "Started 1 verification.",
+			attemptsLeft: "Attempts left", validUntil: "Valid until",
+			dateTime: regexp.MustCompile(`^[A-Z][a-z]{2} \d{1,2}, \d{4}, \d{1,2}:\d{2} (AM|PM|am|pm)$`),
 		},
 		{
 			lang: "de", title: "Bestätigung", phone: "Telefon", sent: "Ein Code ist per SMS unterwegs", running: "Code gesendet",
 			cancel: "Bestätigung abbrechen", detail: regexp.MustCompile(`^noch 5 Versuche · gültig bis \d{2}\.\d{2}\.\d{4}, \d{2}:\d{2}$`),
 			cancelled: "Die Bestätigung ist abgebrochen.", cancelledState: "abgebrochen", bulkStarted: "1 Bestätigung gestartet.",
+			attemptsLeft: "Verbleibende Versuche", validUntil: "Gültig bis",
+			dateTime: regexp.MustCompile(`^\d{2}\.\d{2}\.\d{4}, \d{2}:\d{2}$`),
 		},
 	}
 	for _, tc := range tests {
@@ -47,7 +53,10 @@ func TestVerificationAdminInLanguages(t *testing.T) {
 				t.Errorf("flash %q, want %q", got, tc.sent)
 			}
 			a.v.WaitSMS(t, m.Phone, 1)
-			frag := waitFragment(t, admin, memberPage+"/verification", tc.detail)
+			// The code's expiry shows once the workflow has sent it.
+			frag := waitForPage(t, admin, memberPage+"/verification", "detail as "+tc.detail.String(), func(doc *goquery.Document) bool {
+				return tc.detail.MatchString(doc.Find(`[data-testid="verification-phone"] small`).Text())
+			})
 			if got := frag.Find("h2").Text(); got != tc.title {
 				t.Errorf("heading %q, want %q", got, tc.title)
 			}
@@ -60,6 +69,19 @@ func TestVerificationAdminInLanguages(t *testing.T) {
 			}
 			if got := frag.Find(`form[action$="/verifications/cancel"] button`).Text(); got != tc.cancel {
 				t.Errorf("cancel button %q, want %q", got, tc.cancel)
+			}
+
+			// The monitor labels the fields of the workflow's custom status.
+			instance := "/workflows/" + url.PathEscape(members.VerificationInstanceID(members.VerifyPhone, m.ID, 1))
+			fields := waitForPage(t, admin, instance, "custom status with an expiry", func(doc *goquery.Document) bool {
+				return doc.Find(`[data-testid="custom-status-fields"] tr[data-key="expires_at"]`).Length() > 0
+			}).Find(`[data-testid="custom-status-fields"]`)
+			if got := fields.Find(`tr[data-key="attempts_left"]`).Text(); got != tc.attemptsLeft+"5" {
+				t.Errorf("attempts left %q, want %q", got, tc.attemptsLeft+"5")
+			}
+			expires := fields.Find(`tr[data-key="expires_at"]`)
+			if th, td := expires.Find("th").Text(), expires.Find("td").Text(); th != tc.validUntil || !tc.dateTime.MatchString(td) {
+				t.Errorf("expiry %q: %q, want %q and a time as %s", th, td, tc.validUntil, tc.dateTime)
 			}
 
 			if got := flashAfter(t, admin, memberPage+"/verifications/cancel", nil); got != tc.cancelled {
@@ -93,19 +115,17 @@ func flashAfter(t *testing.T, b *webtest.Browser, path string, form url.Values) 
 	return page(t, b, resp.Header.Get("Location"), http.StatusOK).Find(`[data-testid="flash"]`).Text()
 }
 
-// waitFragment fetches the verification fragment until its phone row's detail matches want:
-// the code's expiry shows once the workflow has sent it.
-func waitFragment(t *testing.T, b *webtest.Browser, path string, want *regexp.Regexp) *goquery.Document {
+// waitForPage fetches path until ok accepts its page; what says what the test waits for.
+func waitForPage(t *testing.T, b *webtest.Browser, path, what string, ok func(*goquery.Document) bool) *goquery.Document {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		doc := page(t, b, path, http.StatusOK)
-		got := doc.Find(`[data-testid="verification-phone"] small`).Text()
-		if want.MatchString(got) {
+		if ok(doc) {
 			return doc
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("detail %q after 10 s, want it as %s", got, want)
+			t.Fatalf("%s: no %s after 10 s", path, what)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}

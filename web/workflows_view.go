@@ -5,6 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math"
+	"strings"
 	"time"
 
 	"github.com/microsoft/durabletask-go/api"
@@ -34,9 +36,10 @@ func workflowView(ctx context.Context, inst taskhub.Instance, events []*backend.
 		ID: string(inst.ID), Href: workflowPath(inst.ID), Name: inst.Name, Status: taskhub.StatusName(inst.Status),
 		Created: inst.CreatedAt.In(loc), Updated: inst.UpdatedAt.In(loc), Completed: inLocation(inst.CompletedAt, loc),
 		Input: prettyJSON(inst.Input), Output: prettyJSON(inst.Output), CustomStatus: prettyJSON(inst.CustomStatus),
-		Finished:  inst.Finished(),
-		Failed:    inst.Status == api.RUNTIME_STATUS_FAILED,
-		Suspended: inst.Status == api.RUNTIME_STATUS_SUSPENDED,
+		StatusFields: statusFields(inst.CustomStatus, loc),
+		Finished:     inst.Finished(),
+		Failed:       inst.Status == api.RUNTIME_STATUS_FAILED,
+		Suspended:    inst.Status == api.RUNTIME_STATUS_SUSPENDED,
 	}
 	if inst.ParentID != "" {
 		v.ParentHref = workflowPath(inst.ParentID)
@@ -115,6 +118,42 @@ func eventDetail(ctx context.Context, e *backend.HistoryEvent, loc *time.Locatio
 		return l.T("monitor.event.sent_to", "Name", e.GetEventSent().GetName(), "ID", e.GetEventSent().GetInstanceId())
 	}
 	return ""
+}
+
+// statusFields reads a custom status that is a JSON object into its fields, in their order,
+// for the page to label; any other status gives none, and the page shows its JSON alone.
+func statusFields(s string, loc *time.Location) []templates.StatusField {
+	dec := json.NewDecoder(strings.NewReader(s))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return nil
+	}
+	var out []templates.StatusField
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return nil
+		}
+		var raw json.RawMessage
+		if err := dec.Decode(&raw); err != nil {
+			return nil
+		}
+		f := templates.StatusField{Key: fmt.Sprint(tok), Value: string(raw)}
+		var v any
+		_ = json.Unmarshal(raw, &v) // raw is one well-formed value: the decoder read it
+		switch v := v.(type) {
+		case string:
+			f.Value = v
+			if t, err := time.Parse(time.RFC3339Nano, v); err == nil {
+				f.At = t.In(loc)
+			}
+		case float64:
+			if v == math.Trunc(v) && math.Abs(v) < 1<<53 {
+				f.Number, f.IsNumber = int64(v), true
+			}
+		}
+		out = append(out, f)
+	}
+	return out
 }
 
 // prettyJSON indents stored JSON for reading; other text stays as it is.
