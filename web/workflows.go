@@ -120,6 +120,9 @@ func (w *workflows) view(c echo.Context) (templates.WorkflowView, error) {
 	}
 	ctx := c.Request().Context()
 	inst, err := w.x.Get(ctx, id)
+	if errors.Is(err, api.ErrInstanceNotFound) {
+		return templates.WorkflowView{}, echo.NewHTTPError(http.StatusNotFound, t(c, "monitor.refused.not_found"))
+	}
 	if err != nil {
 		return templates.WorkflowView{}, durableError(err)
 	}

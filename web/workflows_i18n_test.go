@@ -27,13 +27,14 @@ func TestMonitorInLanguages(t *testing.T) {
 		lang                              string
 		title, column, completed, running string
 		history, step, confirm            string
-		requested, refused                string
+		requested, refused, notFound      string
 		dateTime, age                     *regexp.Regexp
 	}{
 		{
 			lang: "en", title: "Workflows", column: "Created", completed: "Completed", running: "Running",
 			history: "History", step: "Activity Greet: Completed after", confirm: "Terminate this workflow?",
 			requested: "Termination requested.", refused: "Not possible now: the workflow is Terminated.",
+			notFound: "There is no such workflow (any more).",
 			dateTime: regexp.MustCompile(`^[A-Z][a-z]{2} \d{1,2}, \d{4}, \d{1,2}:\d{2} (AM|PM|am|pm)$`),
 			age:      regexp.MustCompile(`^\d+ (second|seconds|minute|minutes)$`),
 		},
@@ -41,6 +42,7 @@ func TestMonitorInLanguages(t *testing.T) {
 			lang: "de", title: "Abläufe", column: "Erstellt", completed: "Abgeschlossen", running: "Läuft",
 			history: "Verlauf", step: "Aktivität Greet: Abgeschlossen nach", confirm: "Diesen Ablauf beenden?",
 			requested: "Beenden angefordert.", refused: "Jetzt nicht möglich: Der Ablauf hat den Status „Beendet“.",
+			notFound: "Diesen Ablauf gibt es nicht (mehr).",
 			dateTime: regexp.MustCompile(`^\d{2}\.\d{2}\.\d{4}, \d{2}:\d{2}$`),
 			age:      regexp.MustCompile(`^\d+ (Sekunde|Sekunden|Minute|Minuten)$`),
 		},
@@ -94,6 +96,9 @@ func TestMonitorInLanguages(t *testing.T) {
 				t.Errorf("flash %q, want %q", got, tc.requested)
 			}
 			a.await(t, running, "Terminated")
+			if _, body := admin.Get(t, "/workflows/nobody"); !strings.Contains(body, tc.notFound) {
+				t.Errorf("an unknown workflow's page does not say %q", tc.notFound)
+			}
 			if got := flashAfter(t, admin, "/workflows/"+url.PathEscape(running)+"/terminate", nil); got != tc.refused {
 				t.Errorf("flash %q, want %q", got, tc.refused)
 			}
