@@ -125,15 +125,12 @@ func (n *Notices) draft(reqs []NoticeRequest, ms map[int64]*members.Member) ([]*
 
 // render renders req for m into d and returns the copy to store (secrets masked).
 func (n *Notices) render(texts *Texts, req NoticeRequest, m *members.Member, d *noticeDraft) (Message, error) {
-	msg, err := texts.Render(req.Channel, req, texts.MessageData(m, req.Vars))
+	msg, stored, err := texts.ForMember(req, m)
 	if err != nil {
 		return Message{}, err
 	}
 	d.msg, d.to = msg, recipient{name: m.FullName(), phone: m.Phone, email: m.Email}
-	if len(req.Secrets) == 0 {
-		return msg, nil
-	}
-	return texts.Render(req.Channel, req, texts.MessageData(m, masked(req.Vars, req.Secrets)))
+	return stored, nil
 }
 
 // provider names the provider of channel in the ledger.

@@ -34,9 +34,9 @@ func (f *Fees) sendStep(ctx context.Context, in workflows.FeeReminderStep) (work
 	res, err := f.Notices.Send(ctx, NoticeRequest{
 		Key:      FeeNoticeKey(fee.ID, in.Step, fee.MemberID, in.Channel),
 		MemberID: fee.MemberID, Channel: in.Channel, Purpose: PurposeReminder, Template: template,
-		Vars: map[string]string{
-			"amount": money(fee.Amount, fee.Currency), "due_on": fee.DueOn.String(),
-			"period": fee.PeriodStart.String() + " – " + fee.PeriodEnd.String(),
+		Values: map[string]Value{
+			"amount": Money(fee.Amount, fee.Currency), "due_on": Day(fee.DueOn),
+			"period": Days(fee.PeriodStart, fee.PeriodEnd),
 		},
 	})
 	out.Notice, out.Reason = res.Status, res.Reason

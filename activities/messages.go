@@ -11,13 +11,16 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"text/template"
+	"time"
 
 	"membership/members"
 	"membership/notify"
+	"membership/web/i18n"
 )
 
 // defaultTexts are the message templates compiled in: texts/<lang>/<name>.sms.txt,
@@ -50,9 +53,12 @@ type Message struct {
 // {{.link}}, {{.amount}}, {{.due_on}} …); a variable not given renders empty.
 type Texts struct {
 	club, lang string
-	sms        map[string]*template.Template
-	email      map[string]emailTemplate
-	layout     *htmltemplate.Template
+	// loc writes Values, dates and numbers in lang; byLang holds every language's texts.
+	loc    *i18n.Localizer
+	byLang map[string]*Texts
+	sms    map[string]*template.Template
+	email  map[string]emailTemplate
+	layout *htmltemplate.Template
 	// free holds campaigns' parsed free texts: a campaign renders the same two for every
 	// recipient, and parsing them each time was a tenth of a batch's work.
 	free freeTexts
@@ -63,12 +69,13 @@ type emailTemplate struct {
 	html          *htmltemplate.Template // nil: the HTML part is made from the text
 }
 
-// LoadTexts loads the compiled-in templates of lang (English filling what a language lacks),
-// then the files of the same names under dir (<data_dir>/templates: en/welcome.sms.txt,
-// de/fee_reminder.email.txt, layout.html …), which replace them or add new ones. A missing dir
-// is no error; a template that does not parse is.
+// LoadTexts loads the message templates of every language there are texts for: the
+// compiled-in ones, then the files of the same names under dir (<data_dir>/templates:
+// en/welcome.sms.txt, de/fee_reminder.email.txt, layout.html …), which replace them or add new
+// ones (a new folder adds a language). English fills in what a language lacks. The Texts
+// returned are lang's, the club's default; In picks a member's. A missing dir is no error; a
+// template that does not parse is.
 func LoadTexts(club, lang, dir string) (*Texts, error) {
-	srcs := map[string]string{}
 	sub, err := fs.Sub(defaultTexts, "texts")
 	if err != nil {
 		return nil, err
@@ -81,8 +88,50 @@ func LoadTexts(club, lang, dir string) (*Texts, error) {
 			return nil, fmt.Errorf("message templates in %s: %w", dir, err)
 		}
 	}
-	// Languages outside, layers inside: a file of the club's language, compiled in, beats an
-	// English one from dir.
+	catalog, err := i18n.Load()
+	if err != nil {
+		return nil, err
+	}
+	langs, err := textLanguages(layers)
+	if err != nil {
+		return nil, err
+	}
+	if !slices.Contains(langs, lang) {
+		langs = append(langs, lang)
+	}
+	byLang := make(map[string]*Texts, len(langs))
+	for _, l := range langs {
+		t, err := loadLanguage(club, l, layers, catalog.Localizer(l))
+		if err != nil {
+			return nil, err
+		}
+		t.byLang = byLang
+		byLang[l] = t
+	}
+	return byLang[lang], nil
+}
+
+// textLanguages are the language folders of the layers.
+func textLanguages(layers []fs.FS) ([]string, error) {
+	var langs []string
+	for _, layer := range layers {
+		entries, err := fs.ReadDir(layer, ".")
+		if err != nil {
+			return nil, fmt.Errorf("read message templates: %w", err)
+		}
+		for _, e := range entries {
+			if e.IsDir() && !slices.Contains(langs, e.Name()) {
+				langs = append(langs, e.Name())
+			}
+		}
+	}
+	return langs, nil
+}
+
+// loadLanguage parses lang's templates over the English ones. Languages outside, layers
+// inside: a file of lang compiled in beats an English one from the data folder.
+func loadLanguage(club, lang string, layers []fs.FS, loc *i18n.Localizer) (*Texts, error) {
+	srcs := map[string]string{}
 	for _, l := range []string{"", fallbackLanguage, lang} {
 		for _, layer := range layers {
 			if err := readTexts(layer, l, srcs); err != nil {
@@ -90,11 +139,20 @@ func LoadTexts(club, lang, dir string) (*Texts, error) {
 			}
 		}
 	}
-	t := &Texts{club: club, lang: lang, sms: map[string]*template.Template{}, email: map[string]emailTemplate{}}
+	t := &Texts{club: club, lang: lang, loc: loc, sms: map[string]*template.Template{}, email: map[string]emailTemplate{}}
 	if err := t.parse(srcs); err != nil {
 		return nil, err
 	}
 	return t, nil
+}
+
+// In is the texts of lang, a member's preferred language; the club's default (these) for ""
+// or a language without texts.
+func (t *Texts) In(lang string) *Texts {
+	if other, ok := t.byLang[lang]; ok {
+		return other
+	}
+	return t
 }
 
 // readTexts reads the files of one language folder of fsys (lang "" is the top, for the
@@ -221,6 +279,24 @@ func parseFree(name, src string) (*template.Template, error) {
 // Language is the language the texts are in.
 func (t *Texts) Language() string { return t.lang }
 
+// ForMember renders req for m in m's preferred language: the message to send and the copy to
+// store, with req's secrets masked.
+func (t *Texts) ForMember(req NoticeRequest, m *members.Member) (msg, stored Message, err error) {
+	t = t.In(m.Language)
+	data, err := t.MessageData(m, req, req.Vars)
+	if err != nil {
+		return Message{}, Message{}, err
+	}
+	if msg, err = t.Render(req.Channel, req, data); err != nil || len(req.Secrets) == 0 {
+		return msg, msg, err
+	}
+	if data, err = t.MessageData(m, req, masked(req.Vars, req.Secrets)); err != nil {
+		return Message{}, Message{}, err
+	}
+	stored, err = t.Render(req.Channel, req, data)
+	return msg, stored, err
+}
+
 // Render renders req for channel with data (see MessageData).
 func (t *Texts) Render(channel string, req NoticeRequest, data map[string]string) (Message, error) {
 	var subject, text *template.Template
@@ -325,9 +401,10 @@ func paragraphs(text string) [][]line {
 	return out
 }
 
-// MessageData is what templates see: the member's fields, the club's name and vars; a var of
-// the same name as a field wins.
-func (t *Texts) MessageData(m *members.Member, vars map[string]string) map[string]string {
+// MessageData is what templates see: the member's fields, the club's name, req's Values
+// written in the texts' language and vars (req.Vars, or a masked copy); a var or value of the
+// same name as a field wins.
+func (t *Texts) MessageData(m *members.Member, req NoticeRequest, vars map[string]string) (map[string]string, error) {
 	data := map[string]string{"Club": t.club}
 	if m != nil {
 		data["MemberID"] = strconv.FormatInt(m.ID, 10)
@@ -336,11 +413,18 @@ func (t *Texts) MessageData(m *members.Member, vars map[string]string) map[strin
 		data["Status"] = string(m.Status)
 		data["MembershipEndsOn"] = ""
 		if !m.MembershipEndsOn.IsZero() {
-			data["MembershipEndsOn"] = m.MembershipEndsOn.String()
+			data["MembershipEndsOn"] = t.loc.Date(m.MembershipEndsOn.Time(time.UTC))
 		}
 	}
+	for name, v := range req.Values {
+		s, err := v.In(t.loc)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+		data[name] = s
+	}
 	maps.Copy(data, vars)
-	return data
+	return data, nil
 }
 
 // Preview is a notice rendered for display before it is sent: a campaign's preview shows
@@ -359,7 +443,11 @@ type Preview struct {
 // Preview renders req (req.Channel, with Subject and Body for a campaign) for member m, with
 // secrets masked. An error names what is wrong with the template, e.g. an unknown field.
 func (t *Texts) Preview(req NoticeRequest, m *members.Member) (Preview, error) {
-	msg, err := t.Render(req.Channel, req, t.MessageData(m, masked(req.Vars, req.Secrets)))
+	data, err := t.MessageData(m, req, masked(req.Vars, req.Secrets))
+	if err != nil {
+		return Preview{}, err
+	}
+	msg, err := t.Render(req.Channel, req, data)
 	if err != nil {
 		return Preview{}, err
 	}

@@ -63,8 +63,11 @@ type NoticeRequest struct {
 	// fields ({{.FirstName}} …).
 	Subject string `json:"subject,omitempty"`
 	Body    string `json:"body,omitempty"`
-	// Vars are extra template variables (code, link, amount, due_on …).
+	// Vars are extra template variables that read the same in every language (code, link).
 	Vars map[string]string `json:"vars,omitempty"`
+	// Values are template variables each language writes its own way (amount, due_on,
+	// period, expires_in), worded in the member's language when the notice is rendered.
+	Values map[string]Value `json:"values,omitempty"`
 	// Secrets names the Vars masked in the stored copy (the SMS code).
 	Secrets []string `json:"secrets,omitempty"`
 	// Transactional notices (verification codes and links) need no consent.

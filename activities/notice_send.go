@@ -51,16 +51,9 @@ func (n *Notices) Send(ctx context.Context, req NoticeRequest) (NoticeResult, er
 	if reason := skipReason(req, m); reason != "" {
 		return n.skip(ctx, notice, reason)
 	}
-	texts := n.texts()
-	msg, err := texts.Render(req.Channel, req, texts.MessageData(m, req.Vars))
+	msg, stored, err := n.texts().ForMember(req, m)
 	if err != nil {
 		return n.fail(ctx, notice, "template", err.Error())
-	}
-	stored := msg
-	if len(req.Secrets) > 0 {
-		if stored, err = texts.Render(req.Channel, req, texts.MessageData(m, masked(req.Vars, req.Secrets))); err != nil {
-			return n.fail(ctx, notice, "template", err.Error())
-		}
 	}
 	to := recipient{name: m.FullName(), phone: m.Phone, email: m.Email}
 	return n.dispatch(ctx, notice, to, msg, stored)

@@ -3,9 +3,7 @@ package activities
 import (
 	"fmt"
 	"log/slog"
-	"strconv"
 	"strings"
-	"time"
 
 	"github.com/microsoft/durabletask-go/task"
 
@@ -102,7 +100,8 @@ func (a *Verification) issue(kind members.VerificationKind) task.Activity {
 // e-mail with the link (which holds the code) and the code. Both are masked in the stored copy.
 func (a *Verification) codeNotice(kind members.VerificationKind, in workflows.IssueInput, iss members.Issued) NoticeRequest {
 	channel, template := ChannelSMS, "phone_code"
-	vars := map[string]string{"code": iss.Code, "expires_in": validFor(iss.ExpiresAt.Sub(iss.SentAt))}
+	vars := map[string]string{"code": iss.Code}
+	values := map[string]Value{"expires_in": Duration(iss.ExpiresAt.Sub(iss.SentAt))}
 	secrets := []string{"code"}
 	if kind == members.VerifyEmail {
 		channel, template = ChannelEmail, "email_link"
@@ -113,29 +112,8 @@ func (a *Verification) codeNotice(kind members.VerificationKind, in workflows.Is
 	return NoticeRequest{
 		Key:      fmt.Sprintf("%s:%s:challenge:%d:member:%d:%s", PurposeVerification, in.InstanceID, iss.Challenge, in.MemberID, channel),
 		MemberID: in.MemberID, Channel: channel, Purpose: PurposeVerification, Template: template,
-		Vars: vars, Secrets: secrets, Transactional: true,
+		Vars: vars, Values: values, Secrets: secrets, Transactional: true,
 	}
-}
-
-// validFor says how long a code lasts in words: "10 minutes", "24 hours", "1 hour 30 minutes".
-func validFor(d time.Duration) string {
-	d = d.Round(time.Minute)
-	h, m := int(d/time.Hour), int(d%time.Hour/time.Minute)
-	var parts []string
-	if h > 0 {
-		parts = append(parts, plural(h, "hour"))
-	}
-	if m > 0 || h == 0 {
-		parts = append(parts, plural(m, "minute"))
-	}
-	return strings.Join(parts, " ")
-}
-
-func plural(n int, unit string) string {
-	if n == 1 {
-		return "1 " + unit
-	}
-	return strconv.Itoa(n) + " " + unit + "s"
 }
 
 func (a *Verification) check(ctx task.ActivityContext) (any, error) {

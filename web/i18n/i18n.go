@@ -189,6 +189,21 @@ func (l *Localizer) Time(t time.Time) string { return l.fmt.FmtTimeShort(t) }
 // DateTime writes a day and a time.
 func (l *Localizer) DateTime(t time.Time) string { return l.Date(t) + ", " + l.Time(t) }
 
+// Duration writes a length of time in hours and minutes, rounded to the minute, with the
+// language's plurals: "1 hour 30 minutes", "10 Minuten".
+func (l *Localizer) Duration(d time.Duration) string {
+	d = d.Round(time.Minute)
+	h, m := int(d/time.Hour), int(d%time.Hour/time.Minute)
+	var parts []string
+	if h > 0 {
+		parts = append(parts, l.N("duration.hours", h))
+	}
+	if m > 0 || h == 0 {
+		parts = append(parts, l.N("duration.minutes", m))
+	}
+	return strings.Join(parts, " ")
+}
+
 // Number writes a whole number with the language's grouping: "12,345", "12.345".
 func (l *Localizer) Number(n int64) string { return l.fmt.FmtNumber(float64(n), 0) }
 
