@@ -29,9 +29,10 @@ func (s *Server) campaignsList(c echo.Context) error {
 	}
 	v := templates.CampaignsView{Total: total, Page: page, PerPage: perPage}
 	for _, cp := range items {
-		v.Items = append(v.Items, templates.CampaignRow{Campaign: cp, StartAt: s.clubTime(&cp.StartAt)})
+		v.Items = append(v.Items, templates.CampaignRow{Campaign: cp, StartAt: cp.StartAt.In(s.cfg.Club.Location())})
 	}
-	return s.page(c, http.StatusOK, "Campaigns", "campaigns", templates.Campaigns(s.ctx(c, "Campaigns", "campaigns"), v))
+	title := t(c, "campaigns.title")
+	return s.page(c, http.StatusOK, title, "campaigns", templates.Campaigns(s.ctx(c, title, "campaigns"), v))
 }
 
 // campaignNew shows the form. The member list links here with its filters in the query, so a

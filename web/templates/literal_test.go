@@ -53,7 +53,6 @@ var untranslated = []string{
 	"audit.templ",
 	"campaign_new.templ",
 	"campaign_show.templ",
-	"campaigns.templ",
 	"dashboard.templ",
 	"error.templ",
 	"gdpr.templ",

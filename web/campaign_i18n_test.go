@@ -1,0 +1,111 @@
+package web_test
+
+import (
+	"fmt"
+	"net/http"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/PuerkitoBio/goquery"
+
+	"membership/web/webtest"
+)
+
+// campaignWords are what the campaign pages say in one language.
+type campaignWords struct {
+	lang                             string
+	listTitle, newButton, planned    string
+	completed, channels, startColumn string
+	dateTime                         *regexp.Regexp
+}
+
+var campaignLanguages = []campaignWords{
+	{
+		lang: "en", listTitle: "Campaigns", newButton: "New campaign", planned: "planned", completed: "completed",
+		channels: "E-mail + SMS", startColumn: "Start",
+		dateTime: regexp.MustCompile(`^[A-Z][a-z]{2} \d{1,2}, \d{4}, \d{1,2}:\d{2} (AM|PM|am|pm)$`),
+	},
+	{
+		lang: "de", listTitle: "Kampagnen", newButton: "Neue Kampagne", planned: "geplant", completed: "abgeschlossen",
+		channels: "E-Mail + SMS", startColumn: "Start",
+		dateTime: regexp.MustCompile(`^\d{2}\.\d{2}\.\d{4}, \d{2}:\d{2}$`),
+	},
+}
+
+// startTestCampaigns plans one campaign for later and runs one to its end: 5 members, 10
+// notices, 8 sent and 2 skipped (see campaignApp).
+func startTestCampaigns(t *testing.T, app *webtest.App) (planned, done int64) {
+	t.Helper()
+	api := app.API(t, "admin")
+	body := func(name string, at *time.Time) map[string]any {
+		b := map[string]any{"name": name, "channels": []string{"email", "sms"}, "audience": map[string]any{"status": "active"},
+			"subject": "Renew, {{.FirstName}}", "message": "Hello {{.FirstName}}"}
+		if at != nil {
+			b["start_at"] = at.Format(time.RFC3339)
+		}
+		return b
+	}
+	later := time.Now().Add(30 * 24 * time.Hour).Truncate(time.Minute)
+	for _, c := range []struct {
+		name string
+		at   *time.Time
+		id   *int64
+	}{{"Later", &later, &planned}, {"Now", nil, &done}} {
+		resp, b := api.Do(t, http.MethodPost, "/api/v1/campaigns", body(c.name, c.at))
+		if resp.StatusCode != http.StatusCreated && resp.StatusCode != http.StatusAccepted && resp.StatusCode != http.StatusOK {
+			t.Fatalf("create campaign %s: %d %s", c.name, resp.StatusCode, b)
+		}
+		var started struct {
+			CampaignID int64 `json:"campaign_id"`
+		}
+		webtest.DecodeJSON(t, b, &started)
+		*c.id = started.CampaignID
+	}
+	waitCampaignDone(t, api, done)
+	return planned, done
+}
+
+// TestCampaignPagesInLanguages: the campaign list, the form with its preview and a campaign's
+// page speak the admin's language, with its plurals and its dates; badge classes stay the
+// stored status.
+func TestCampaignPagesInLanguages(t *testing.T) {
+	app, _ := campaignApp(t)
+	planned, done := startTestCampaigns(t, app)
+	for _, tc := range campaignLanguages {
+		t.Run(tc.lang, func(t *testing.T) {
+			admin := adminSpeaking(t, app, tc.lang)
+
+			doc := page(t, admin, "/campaigns", http.StatusOK)
+			if got := doc.Find("h1").Text(); got != tc.listTitle {
+				t.Errorf("heading %q, want %q", got, tc.listTitle)
+			}
+			if got := doc.Find(`[data-testid="new-campaign"]`).Text(); got != tc.newButton {
+				t.Errorf("new button %q, want %q", got, tc.newButton)
+			}
+			if got := doc.Find(`[data-testid="campaigns"] th`).Eq(2).Text(); got != tc.startColumn {
+				t.Errorf("column %q, want %q", got, tc.startColumn)
+			}
+			rows := doc.Find(`[data-testid="campaign-row"]`)
+			if rows.Length() != 2 {
+				t.Fatalf("%d rows, want 2", rows.Length())
+			}
+			for id, want := range map[int64]string{planned: tc.planned, done: tc.completed} {
+				row := rows.FilterFunction(func(_ int, s *goquery.Selection) bool {
+					return s.Find(fmt.Sprintf(`a[href="/campaigns/%d"]`, id)).Length() > 0
+				})
+				badge := row.Find(`[data-testid="campaign-status"]`)
+				if badge.Text() != want || !strings.Contains(badge.AttrOr("class", ""), "badge-") {
+					t.Errorf("campaign %d: badge %q, want %q", id, badge.Text(), want)
+				}
+				if got := row.Find(`[data-testid="campaign-start"]`).Text(); !tc.dateTime.MatchString(got) {
+					t.Errorf("campaign %d: start %q, want it as %s", id, got, tc.dateTime)
+				}
+				if got := row.Find("td").Eq(1).Text(); got != tc.channels {
+					t.Errorf("campaign %d: channels %q, want %q", id, got, tc.channels)
+				}
+			}
+		})
+	}
+}
