@@ -3,6 +3,7 @@ package web_test
 import (
 	"fmt"
 	"net/http"
+	"net/url"
 	"regexp"
 	"strings"
 	"testing"
@@ -19,18 +20,32 @@ type campaignWords struct {
 	listTitle, newButton, planned    string
 	completed, channels, startColumn string
 	dateTime                         *regexp.Regexp
+	// the form and its preview of the five members, three reachable by e-mail, five by SMS
+	formTitle, rankLabel, activeOption string
+	audience, reachEmail, segments     string
+	startConfirm                       string
 }
 
 var campaignLanguages = []campaignWords{
 	{
 		lang: "en", listTitle: "Campaigns", newButton: "New campaign", planned: "planned", completed: "completed",
 		channels: "E-mail + SMS", startColumn: "Start",
-		dateTime: regexp.MustCompile(`^[A-Z][a-z]{2} \d{1,2}, \d{4}, \d{1,2}:\d{2} (AM|PM|am|pm)$`),
+		dateTime:  regexp.MustCompile(`^[A-Z][a-z]{2} \d{1,2}, \d{4}, \d{1,2}:\d{2} (AM|PM|am|pm)$`),
+		formTitle: "New campaign", rankLabel: "Rank", activeOption: "active",
+		audience:     "Preview: 5 members in the audience today.",
+		reachEmail:   "E-mail: 3 reached, 1 skipped (no e-mail address), 1 skipped (no e-mail consent)",
+		segments:     "1 SMS segment per member",
+		startConfirm: "Start this campaign to 5 members?",
 	},
 	{
 		lang: "de", listTitle: "Kampagnen", newButton: "Neue Kampagne", planned: "geplant", completed: "abgeschlossen",
 		channels: "E-Mail + SMS", startColumn: "Start",
-		dateTime: regexp.MustCompile(`^\d{2}\.\d{2}\.\d{4}, \d{2}:\d{2}$`),
+		dateTime:  regexp.MustCompile(`^\d{2}\.\d{2}\.\d{4}, \d{2}:\d{2}$`),
+		formTitle: "Neue Kampagne", rankLabel: "Graduierung", activeOption: "aktiv",
+		audience:     "Vorschau: 5 Mitglieder in der Zielgruppe, Stand heute.",
+		reachEmail:   "E-Mail: 3 erreicht, 1 übersprungen (keine E-Mail-Adresse), 1 übersprungen (keine Zustimmung zu E-Mails)",
+		segments:     "1 SMS-Teil je Mitglied",
+		startConfirm: "Diese Kampagne an 5 Mitglieder starten?",
 	},
 }
 
@@ -106,6 +121,51 @@ func TestCampaignPagesInLanguages(t *testing.T) {
 					t.Errorf("campaign %d: channels %q, want %q", id, got, tc.channels)
 				}
 			}
+
+			doc = page(t, admin, "/campaigns/new", http.StatusOK)
+			if got := doc.Find("h1").Text(); got != tc.formTitle {
+				t.Errorf("form heading %q, want %q", got, tc.formTitle)
+			}
+			if got := strings.TrimSpace(doc.Find(`select[name="rank"]`).Parent().Contents().First().Text()); got != tc.rankLabel {
+				t.Errorf("rank label %q, want %q", got, tc.rankLabel)
+			}
+			if got := doc.Find(`select[name="status"] option[value="active"]`).Text(); got != tc.activeOption {
+				t.Errorf("status option %q, want %q", got, tc.activeOption)
+			}
+			preview := url.Values{"name": {"Renewal"}, "channels": {"email", "sms"}, "status": {"active"}, "subject": {"Renew"},
+				"message": {"Hello {{.FirstName}}"}, "when": {"now"}, "action": {"preview"}}
+			resp, body := admin.PostFormBody(t, "/campaigns", preview)
+			if resp.StatusCode != http.StatusOK {
+				t.Fatalf("preview: %d", resp.StatusCode)
+			}
+			doc = parse(t, body)
+			if got := squash(doc.Find(`[data-testid="campaign-preview"] header`).Text()); got != tc.audience {
+				t.Errorf("audience %q, want %q", got, tc.audience)
+			}
+			if got := squash(doc.Find(`[data-testid="reach-email"]`).Text()); got != tc.reachEmail {
+				t.Errorf("e-mail reach %q, want %q", got, tc.reachEmail)
+			}
+			if got := doc.Find(`[data-testid="segments"]`).First().Text(); !strings.HasSuffix(got, tc.segments) {
+				t.Errorf("segments %q, want it to end %q", got, tc.segments)
+			}
+			if got := doc.Find(`[data-testid="start"]`).AttrOr("data-confirm", ""); got != tc.startConfirm {
+				t.Errorf("start confirmation %q, want %q", got, tc.startConfirm)
+			}
 		})
 	}
+}
+
+// parse reads an HTML page.
+func parse(t *testing.T, body string) *goquery.Document {
+	t.Helper()
+	doc, err := goquery.NewDocumentFromReader(strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return doc
+}
+
+// squash is text with its runs of white space as single spaces, and none before a comma.
+func squash(s string) string {
+	return strings.ReplaceAll(strings.Join(strings.Fields(s), " "), " ,", ",")
 }

@@ -58,7 +58,8 @@ func (s *Server) campaignForm(c echo.Context, status int, v templates.CampaignNe
 		return err
 	}
 	v.Plans, v.TimeZone = plans, s.cfg.Club.TimeZone
-	return s.page(c, status, "New campaign", "campaigns", templates.CampaignNew(s.ctx(c, "New campaign", "campaigns"), v))
+	title := t(c, "campaigns.form.title")
+	return s.page(c, status, title, "campaigns", templates.CampaignNew(s.ctx(c, title, "campaigns"), v))
 }
 
 // campaignCreate previews the form's campaign (action "preview") or plans and starts it.
@@ -125,7 +126,7 @@ func (s *Server) campaignInput(c echo.Context) (templates.CampaignForm, members.
 	if f.When == "later" {
 		at, err := time.ParseInLocation("2006-01-02 15:04", f.StartDate+" "+f.StartTime, s.cfg.Club.Location())
 		if err != nil {
-			errs["start_at"] = "give the date and time of the start"
+			errs["start_at"] = t(c, "campaigns.error.start_at")
 		} else {
 			in.StartAt = &at
 		}

@@ -200,7 +200,7 @@ func TestCampaignPages(t *testing.T) {
 		t.Fatalf("preview: %d", resp.StatusCode)
 	}
 	for _, want := range []string{`data-testid="audience-size">5<`, "3 reached", "5 reached", "1 skipped (no e-mail consent)", "1 skipped (no e-mail address)",
-		"Hello Ada, your membership at My Dojo ends soon.", "SMS segment(s)", "Renew, Ada"} {
+		"Hello Ada, your membership at My Dojo ends soon.", "SMS segment per member", "Renew, Ada"} {
 		if !strings.Contains(body, want) {
 			t.Errorf("preview lacks %q", want)
 		}
