@@ -29,7 +29,7 @@ func (s *Server) joinForm(c echo.Context) error {
 		return err
 	}
 	f.Plans = plans
-	return s.page(c, http.StatusOK, "Join", "", templates.Join(s.ctx(c, "Join", ""), f))
+	return s.page(c, http.StatusOK, t(c, "join.title"), "", templates.Join(s.ctx(c, t(c, "join.title"), ""), f))
 }
 
 func (s *Server) planNames(ctx context.Context) ([]string, error) {
@@ -58,13 +58,13 @@ func (s *Server) join(c echo.Context) error {
 	if c.FormValue("website") != "" {
 		// A bot filled the field people never see: answer as if all went well, do nothing.
 		s.log.InfoContext(ctx, "join form honeypot filled", slog.String("ip", c.RealIP()))
-		return s.joinRefused(c, f, http.StatusOK, "ok", "Thank you. Check your phone for the code.")
+		return s.joinRefused(c, f, http.StatusOK, "ok", t(c, "join.thanks"))
 	}
 	f.Errors = s.checkJoin(ctx, f, &in)
 	if len(f.Errors) == 0 {
 		// Only a join that sends counts against the address's limit.
 		if err := s.verifications.AllowRequest(ctx, c.RealIP()); errors.Is(err, members.ErrTooManyRequests) {
-			return s.joinRefused(c, f, http.StatusTooManyRequests, "error", "Too many sign-ups from your network in the last hour. Please try again later.")
+			return s.joinRefused(c, f, http.StatusTooManyRequests, "error", t(c, "join.too_many_signups"))
 		} else if err != nil {
 			return err
 		}
@@ -80,7 +80,7 @@ func (s *Server) join(c echo.Context) error {
 		}
 	}
 	if len(f.Errors) > 0 {
-		return s.page(c, http.StatusUnprocessableEntity, "Join", "", templates.Join(s.ctx(c, "Join", ""), f))
+		return s.page(c, http.StatusUnprocessableEntity, t(c, "join.title"), "", templates.Join(s.ctx(c, t(c, "join.title"), ""), f))
 	}
 	link, err := s.startJoin(ctx, m)
 	if err != nil {
@@ -91,9 +91,9 @@ func (s *Server) join(c echo.Context) error {
 
 // joinRefused shows the form again with a message and nothing done.
 func (s *Server) joinRefused(c echo.Context, f templates.JoinForm, status int, kind, msg string) error {
-	tc := s.ctx(c, "Join", "")
+	tc := s.ctx(c, t(c, "join.title"), "")
 	tc.Flashes = append(tc.Flashes, templates.Flash{Kind: kind, Text: msg})
-	return s.page(c, status, "Join", "", templates.Join(tc, f))
+	return s.page(c, status, tc.Title, "", templates.Join(tc, f))
 }
 
 // joinInput reads the form as typed (for showing it again) and as a member.
@@ -110,6 +110,8 @@ func joinInput(c echo.Context) (templates.JoinForm, members.MemberInput) {
 		FirstName: f.FirstName, LastName: f.LastName, Email: f.Email, Phone: f.Phone, Plan: f.Plan,
 		GuardianName: f.GuardianName, GuardianPhone: f.GuardianPhone, GuardianEmail: f.GuardianEmail,
 		SMSConsent: f.SMSConsent, EmailConsent: f.EmailConsent, Status: members.StatusPending,
+		// The language the person joined in is the one their messages come in.
+		Language: loc(c).Lang(),
 	}
 	return f, in
 }
@@ -118,28 +120,29 @@ func joinInput(c echo.Context) (templates.JoinForm, members.MemberInput) {
 // number and an e-mail address to confirm, a birth date, and the consent to keep the data.
 func (s *Server) checkJoin(ctx context.Context, f templates.JoinForm, in *members.MemberInput) templates.FieldErrors {
 	errs := templates.FieldErrors{}
+	l := i18n.From(ctx)
 	var err error
 	if in.BirthDate, err = members.ParseDate(f.BirthDate); err != nil {
-		errs["birth_date"] = "use the form YYYY-MM-DD"
+		errs["birth_date"] = l.T("join.error.birth_date")
 	}
 	var ve *members.ValidationError
 	if err := s.members.Validate(ctx, in, 0); errors.As(err, &ve) {
-		for k, msg := range fieldErrors(i18n.From(ctx), ve) {
+		for k, msg := range fieldErrors(l, ve) {
 			if errs[k] == "" {
 				errs[k] = msg
 			}
 		}
 	} else if err != nil {
-		errs["first_name"] = "the form could not be checked; please try again"
+		errs["first_name"] = l.T("join.error.unchecked")
 	}
 	required := map[string]string{"email": f.Email, "phone": f.Phone, "birth_date": f.BirthDate}
 	for _, name := range []string{"email", "phone", "birth_date"} {
 		if required[name] == "" {
-			errs[name] = "is required"
+			errs[name] = l.T("validation.required")
 		}
 	}
 	if !f.Privacy {
-		errs["privacy"] = "We can only keep your membership with your consent."
+		errs["privacy"] = l.T("join.error.privacy")
 	}
 	return errs
 }
@@ -202,11 +205,11 @@ func (s *Server) joinPage(c echo.Context) (members.JoinLink, *members.Member, er
 	token, _ := url.PathUnescape(c.Param("token"))
 	link, err := s.verifications.OpenJoinToken(token)
 	if err != nil {
-		return link, nil, echo.NewHTTPError(http.StatusNotFound, "This link is not valid. Use the newest link, or join again.")
+		return link, nil, echo.NewHTTPError(http.StatusNotFound, t(c, "join.link_invalid"))
 	}
 	m, err := s.members.Get(c.Request().Context(), link.MemberID)
 	if errors.Is(err, members.ErrNotFound) || (err == nil && m.Status == members.StatusArchived) {
-		return link, nil, echo.NewHTTPError(http.StatusNotFound, "This membership application no longer exists.")
+		return link, nil, echo.NewHTTPError(http.StatusNotFound, t(c, "join.application_gone"))
 	}
 	return link, m, err
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"net/http"
 	"strings"
 	"time"
@@ -13,6 +14,7 @@ import (
 	"github.com/microsoft/durabletask-go/api"
 
 	"membership/members"
+	"membership/web/i18n"
 	"membership/web/templates"
 	wf "membership/workflows"
 )
@@ -27,7 +29,7 @@ func (s *Server) joinStatus(c echo.Context) error {
 }
 
 func (s *Server) renderJoinStatus(c echo.Context, link members.JoinLink, m *members.Member, kind, msg string) error {
-	v, err := s.joinStatusView(c.Request().Context(), link, m)
+	v, err := s.joinStatusView(c, link, m)
 	if err != nil {
 		return err
 	}
@@ -35,10 +37,11 @@ func (s *Server) renderJoinStatus(c echo.Context, link members.JoinLink, m *memb
 	if msg != "" {
 		v.Kind, v.Message = kind, msg
 	}
-	return s.page(c, http.StatusOK, "Confirm your membership", "", templates.JoinStatus(s.ctx(c, "Confirm your membership", ""), v))
+	return s.page(c, http.StatusOK, t(c, "join.status.title"), "", templates.JoinStatus(s.ctx(c, t(c, "join.status.title"), ""), v))
 }
 
-func (s *Server) joinStatusView(ctx context.Context, link members.JoinLink, m *members.Member) (templates.JoinStatusView, error) {
+func (s *Server) joinStatusView(c echo.Context, link members.JoinLink, m *members.Member) (templates.JoinStatusView, error) {
+	ctx := c.Request().Context()
 	v := templates.JoinStatusView{FirstName: m.FirstName, Active: m.Status == members.StatusActive}
 	loc := s.cfg.Club.Location()
 	for _, k := range []struct {
@@ -62,8 +65,8 @@ func (s *Server) joinStatusView(ctx context.Context, link members.JoinLink, m *m
 		switch {
 		case run.Running() && run.CodeOut():
 			k.step.State, k.step.AttemptsLeft = "waiting", run.AttemptsLeft
-			k.step.ValidUntil = run.ExpiresAt.In(loc).Format("2 Jan 15:04")
-			if notice := s.runNotice(ctx, run); notice != "" && v.Message == "" {
+			k.step.ValidUntil = run.ExpiresAt.In(loc)
+			if notice := s.runNotice(c, run); notice != "" && v.Message == "" {
 				v.Kind, v.Message = "error", notice
 			}
 		case run.Running():
@@ -77,8 +80,8 @@ func (s *Server) joinStatusView(ctx context.Context, link members.JoinLink, m *m
 
 // runNotice explains why a run did not meet the last request for a new code, from its custom
 // status.
-func (s *Server) runNotice(ctx context.Context, run *members.Verification) string {
-	md, err := s.hub.Client().FetchOrchestrationMetadata(ctx, api.InstanceID(run.InstanceID))
+func (s *Server) runNotice(c echo.Context, run *members.Verification) string {
+	md, err := s.hub.Client().FetchOrchestrationMetadata(c.Request().Context(), api.InstanceID(run.InstanceID))
 	if err != nil || md.SerializedCustomStatus == "" {
 		return ""
 	}
@@ -88,9 +91,9 @@ func (s *Server) runNotice(ctx context.Context, run *members.Verification) strin
 	}
 	switch st.Notice {
 	case members.RefusedLimit:
-		return "No more codes can go to this number for now; please try again after " + st.ResendAfter.In(s.cfg.Club.Location()).Format("15:04") + ". The last code still works."
+		return t(c, "join.msg.limit", "Time", loc(c).Time(st.ResendAfter.In(s.cfg.Club.Location())))
 	case "send_failed":
-		return "The new code could not be sent; the last one still works."
+		return t(c, "join.msg.send_failed")
 	}
 	return ""
 }
@@ -103,16 +106,16 @@ func (s *Server) joinPhoneCode(c echo.Context) error {
 	}
 	code := normalizeCode(c.FormValue("code"))
 	if code == "" || strings.Trim(code, "0123456789") != "" {
-		return s.renderJoinStatus(c, link, m, "error", "Enter the digits of the code from the SMS.")
+		return s.renderJoinStatus(c, link, m, "error", t(c, "join.msg.enter_digits"))
 	}
 	res, err := s.submitCode(c.Request().Context(), link.PhoneInstance(), 0, code)
 	if errors.Is(err, errNoCode) {
-		return s.renderJoinStatus(c, link, m, "error", "The code is still on its way. Wait for the SMS, then enter it.")
+		return s.renderJoinStatus(c, link, m, "error", t(c, "join.msg.on_its_way"))
 	}
 	if err != nil {
 		return err
 	}
-	kind, msg := codeMessage(res)
+	kind, msg := codeMessage(loc(c), res)
 	if m, err = s.members.Get(c.Request().Context(), m.ID); err != nil {
 		return err
 	}
@@ -120,18 +123,18 @@ func (s *Server) joinPhoneCode(c echo.Context) error {
 }
 
 // codeMessage tells the person what became of the code they entered.
-func codeMessage(r CodeResult) (kind, msg string) {
+func codeMessage(l *i18n.Localizer, r CodeResult) (kind, msg string) {
 	switch r.Result {
 	case members.CodeVerified:
-		return "ok", "Your phone number is confirmed."
+		return "ok", l.T("join.msg.verified")
 	case members.CodeWrong:
-		return "error", fmt.Sprintf("That code is not right. %s left.", templates.Attempts(r.AttemptsLeft))
+		return "error", l.N("join.msg.wrong", r.AttemptsLeft)
 	case members.CodeLocked:
-		return "error", "That code is not right, and no attempts are left. Ask for a new code."
+		return "error", l.T("join.msg.locked")
 	case members.CodeExpired:
-		return "error", "The code has expired. Ask for a new one."
+		return "error", l.T("join.msg.expired")
 	}
-	return "ok", "We are still checking your code. Reload this page in a moment."
+	return "ok", l.T("join.msg.checking")
 }
 
 // joinResend asks for a new code (kind phone) or link (kind email): the run under way sends
@@ -148,13 +151,13 @@ func (s *Server) joinResend(c echo.Context) error {
 	if kind == members.VerifyEmail {
 		instance = link.EmailInstance()
 	} else if kind != members.VerifyPhone {
-		return echo.NewHTTPError(http.StatusBadRequest, "kind must be phone or email.")
+		return echo.NewHTTPError(http.StatusBadRequest, t(c, "join.msg.bad_kind"))
 	}
 	if m.Status != members.StatusPending {
-		return s.redirectWith(c, back, "ok", "Your membership is confirmed already.")
+		return s.redirectWith(c, back, "ok", t(c, "join.msg.confirmed_already"))
 	}
 	if err := s.verifications.AllowRequest(ctx, c.RealIP()); errors.Is(err, members.ErrTooManyRequests) {
-		return s.redirectWith(c, back, "error", "Too many requests from your network in the last hour. Please try again later.")
+		return s.redirectWith(c, back, "error", t(c, "join.msg.too_many_requests"))
 	} else if err != nil {
 		return err
 	}
@@ -166,18 +169,18 @@ func (s *Server) joinResend(c echo.Context) error {
 		var limit *members.LimitError
 		switch err := s.requestResend(ctx, run); {
 		case errors.As(err, &limit):
-			wait := time.Until(limit.RetryAt).Round(time.Second)
-			return s.redirectWith(c, back, "error", fmt.Sprintf("You can ask for a new one in %s.", wait))
+			wait := int(math.Ceil(time.Until(limit.RetryAt).Seconds()))
+			return s.redirectWith(c, back, "error", loc(c).N("join.msg.wait", max(wait, 1)))
 		case err != nil:
 			return err
 		}
-		return s.redirectWith(c, back, "ok", "A new one is on its way.")
+		return s.redirectWith(c, back, "ok", t(c, "join.msg.new_one"))
 	}
 	next, err := s.restartJoin(ctx, m)
 	if err != nil {
 		return err
 	}
-	return s.redirectWith(c, "/join/"+s.verifications.JoinToken(next)+"/phone", "ok", "A new code and link are on their way.")
+	return s.redirectWith(c, "/join/"+s.verifications.JoinToken(next)+"/phone", "ok", t(c, "join.msg.new_both"))
 }
 
 // restartJoin starts a join's confirmations again once one of them ended without success: what

@@ -18,22 +18,22 @@ func (s *Server) verifyEmail(c echo.Context) error {
 	token, _ := url.PathUnescape(c.Param("token"))
 	l, err := s.verifications.OpenEmailLink(token)
 	if err != nil {
-		return s.emailResult(c, http.StatusNotFound, false, "This link is not valid", "Check that you opened the whole link from the e-mail.")
+		return s.emailResult(c, http.StatusNotFound, false, "verify_email.invalid", "verify_email.invalid_text")
 	}
 	run, err := s.verifications.Get(ctx, l.InstanceID())
 	if errors.Is(err, members.ErrNotFound) {
-		return s.emailResult(c, http.StatusNotFound, false, "This link is not valid", "The confirmation it belongs to no longer exists.")
+		return s.emailResult(c, http.StatusNotFound, false, "verify_email.invalid", "verify_email.gone_text")
 	}
 	if err != nil {
 		return err
 	}
 	switch {
 	case run.Status == members.VerificationVerified:
-		return s.emailResult(c, http.StatusOK, true, "Already confirmed", "Your e-mail address is confirmed already; there is nothing more to do.")
+		return s.emailResult(c, http.StatusOK, true, "verify_email.already", "verify_email.already_text")
 	case run.Running() && run.Challenge > l.Challenge:
-		return s.emailResult(c, http.StatusGone, false, "A newer link was sent", "This link was replaced by a newer one. Open the newest e-mail from us.")
+		return s.emailResult(c, http.StatusGone, false, "verify_email.newer", "verify_email.newer_text")
 	case !run.Running():
-		return s.emailResult(c, http.StatusGone, false, "This link has expired", "Ask for a new link on the page where you joined, or ask the club.")
+		return s.emailResult(c, http.StatusGone, false, "verify_email.expired", "verify_email.expired_text")
 	}
 	res, err := s.submitCode(ctx, run.InstanceID, l.Challenge, l.Code)
 	if err != nil {
@@ -41,13 +41,15 @@ func (s *Server) verifyEmail(c echo.Context) error {
 	}
 	switch res.Result {
 	case members.CodeVerified:
-		return s.emailResult(c, http.StatusOK, true, "E-mail address confirmed", "Thank you: your e-mail address is confirmed.")
+		return s.emailResult(c, http.StatusOK, true, "verify_email.confirmed", "verify_email.confirmed_text")
 	case resultPending:
-		return s.emailResult(c, http.StatusAccepted, true, "Confirming", "We are confirming your address; reload this page in a moment.")
+		return s.emailResult(c, http.StatusAccepted, true, "verify_email.confirming", "verify_email.confirming_text")
 	}
-	return s.emailResult(c, http.StatusGone, false, "This link has expired", "Ask for a new link on the page where you joined, or ask the club.")
+	return s.emailResult(c, http.StatusGone, false, "verify_email.expired", "verify_email.expired_text")
 }
 
+// emailResult shows the outcome: title and text are message keys.
 func (s *Server) emailResult(c echo.Context, status int, ok bool, title, text string) error {
+	title, text = t(c, title), t(c, text)
 	return s.page(c, status, title, "", templates.VerifyEmailResult(s.ctx(c, title, ""), ok, title, text))
 }

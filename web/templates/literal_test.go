@@ -56,7 +56,6 @@ var untranslated = []string{
 	"error.templ",
 	"gdpr.templ",
 	"import_csv.templ",
-	"join.templ",
 	"member_form.templ",
 	"member_show.templ",
 	"members_list.templ",
