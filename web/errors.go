@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -47,7 +48,8 @@ var errorMappings = []struct {
 	{members.ErrConflict, http.StatusConflict},
 }
 
-// statusOf finds the HTTP status and a message safe to show for any error a handler returned.
+// statusOf finds the HTTP status and a message safe to show for any error a handler returned;
+// a server error's message is "" (the caller words it).
 func statusOf(err error) (int, string) {
 	var he *echo.HTTPError
 	if errors.As(err, &he) {
@@ -62,7 +64,17 @@ func statusOf(err error) (int, string) {
 			return m.status, err.Error()
 		}
 	}
-	return http.StatusInternalServerError, "Something went wrong on the server; it has been logged."
+	return http.StatusInternalServerError, ""
+}
+
+// statusTitle is the title of an answer with status in the request's language: the catalogue's,
+// else the standard English one.
+func statusTitle(c echo.Context, status int) string {
+	key := "problem." + strconv.Itoa(status)
+	if title := t(c, key); title != key {
+		return title
+	}
+	return http.StatusText(status)
 }
 
 // isAPI reports whether a path answers in JSON rather than HTML.
@@ -83,12 +95,16 @@ func (s *Server) handleError(err error, c echo.Context) {
 		p = pe.Problem
 	case errors.As(err, &ve):
 		p = validationProblem(ve)
+		p.Title, p.Detail = t(c, "problem.invalid_input"), t(c, "problem.invalid_fields")
 	default:
 		status, msg := statusOf(err)
 		if status >= 500 {
 			s.log.Error("request failed", slog.String("path", c.Request().URL.Path), slog.Any("error", err))
 		}
-		p = Problem{Type: "about:blank", Title: http.StatusText(status), Status: status, Detail: msg}
+		if msg == "" {
+			msg = t(c, "problem.server_error")
+		}
+		p = Problem{Type: "about:blank", Title: statusTitle(c, status), Status: status, Detail: msg}
 	}
 	if p.Type == "" {
 		p.Type = "about:blank"
