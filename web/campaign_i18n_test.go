@@ -24,6 +24,10 @@ type campaignWords struct {
 	formTitle, rankLabel, activeOption string
 	audience, reachEmail, segments     string
 	startConfirm                       string
+	// the finished campaign's page: 10 notices to 5 members, 8 sent, 2 skipped
+	summary, sentLabel, audienceRow, reportCSV string
+	plannedFor, cancel, cancelConfirm          string
+	cancelled                                  string
 }
 
 var campaignLanguages = []campaignWords{
@@ -36,6 +40,9 @@ var campaignLanguages = []campaignWords{
 		reachEmail:   "E-mail: 3 reached, 1 skipped (no e-mail address), 1 skipped (no e-mail consent)",
 		segments:     "1 SMS segment per member",
 		startConfirm: "Start this campaign to 5 members?",
+		summary:      "completed 100% of 10 notices to 5 members", sentLabel: "sent", audienceRow: "status active",
+		reportCSV: "Report as CSV", plannedFor: "E-mail + SMS · planned for ", cancel: "Cancel campaign",
+		cancelConfirm: "Cancel Later? Notices already sent stay sent; the rest are not sent.", cancelled: "Campaign cancelled.",
 	},
 	{
 		lang: "de", listTitle: "Kampagnen", newButton: "Neue Kampagne", planned: "geplant", completed: "abgeschlossen",
@@ -46,38 +53,39 @@ var campaignLanguages = []campaignWords{
 		reachEmail:   "E-Mail: 3 erreicht, 1 übersprungen (keine E-Mail-Adresse), 1 übersprungen (keine Zustimmung zu E-Mails)",
 		segments:     "1 SMS-Teil je Mitglied",
 		startConfirm: "Diese Kampagne an 5 Mitglieder starten?",
+		summary:      "abgeschlossen 100 % von 10 Nachrichten an 5 Mitglieder", sentLabel: "gesendet", audienceRow: "Status aktiv",
+		reportCSV: "Bericht als CSV", plannedFor: "E-Mail + SMS · geplant für ", cancel: "Kampagne abbrechen",
+		cancelConfirm: "„Later“ abbrechen? Bereits gesendete Nachrichten bleiben gesendet; die übrigen werden nicht mehr gesendet.",
+		cancelled:     "Kampagne abgebrochen.",
 	},
 }
 
-// startTestCampaigns plans one campaign for later and runs one to its end: 5 members, 10
-// notices, 8 sent and 2 skipped (see campaignApp).
-func startTestCampaigns(t *testing.T, app *webtest.App) (planned, done int64) {
+// startTestCampaigns plans n campaigns for later, all named "Later", and runs one to its end:
+// 5 members, 10 notices, 8 sent and 2 skipped (see campaignApp).
+func startTestCampaigns(t *testing.T, app *webtest.App, n int) (planned []int64, done int64) {
 	t.Helper()
 	api := app.API(t, "admin")
-	body := func(name string, at *time.Time) map[string]any {
+	later := time.Now().Add(30 * 24 * time.Hour).Truncate(time.Minute)
+	start := func(name string, at *time.Time) int64 {
 		b := map[string]any{"name": name, "channels": []string{"email", "sms"}, "audience": map[string]any{"status": "active"},
 			"subject": "Renew, {{.FirstName}}", "message": "Hello {{.FirstName}}"}
 		if at != nil {
 			b["start_at"] = at.Format(time.RFC3339)
 		}
-		return b
-	}
-	later := time.Now().Add(30 * 24 * time.Hour).Truncate(time.Minute)
-	for _, c := range []struct {
-		name string
-		at   *time.Time
-		id   *int64
-	}{{"Later", &later, &planned}, {"Now", nil, &done}} {
-		resp, b := api.Do(t, http.MethodPost, "/api/v1/campaigns", body(c.name, c.at))
-		if resp.StatusCode != http.StatusCreated && resp.StatusCode != http.StatusAccepted && resp.StatusCode != http.StatusOK {
-			t.Fatalf("create campaign %s: %d %s", c.name, resp.StatusCode, b)
+		resp, body := api.Do(t, http.MethodPost, "/api/v1/campaigns", b)
+		if resp.StatusCode >= 300 {
+			t.Fatalf("create campaign %s: %d %s", name, resp.StatusCode, body)
 		}
 		var started struct {
 			CampaignID int64 `json:"campaign_id"`
 		}
-		webtest.DecodeJSON(t, b, &started)
-		*c.id = started.CampaignID
+		webtest.DecodeJSON(t, body, &started)
+		return started.CampaignID
 	}
+	for range n {
+		planned = append(planned, start("Later", &later))
+	}
+	done = start("Now", nil)
 	waitCampaignDone(t, api, done)
 	return planned, done
 }
@@ -87,8 +95,9 @@ func startTestCampaigns(t *testing.T, app *webtest.App) (planned, done int64) {
 // stored status.
 func TestCampaignPagesInLanguages(t *testing.T) {
 	app, _ := campaignApp(t)
-	planned, done := startTestCampaigns(t, app)
-	for _, tc := range campaignLanguages {
+	plannedIDs, done := startTestCampaigns(t, app, len(campaignLanguages))
+	for i, tc := range campaignLanguages {
+		planned := plannedIDs[i]
 		t.Run(tc.lang, func(t *testing.T) {
 			admin := adminSpeaking(t, app, tc.lang)
 
@@ -103,8 +112,8 @@ func TestCampaignPagesInLanguages(t *testing.T) {
 				t.Errorf("column %q, want %q", got, tc.startColumn)
 			}
 			rows := doc.Find(`[data-testid="campaign-row"]`)
-			if rows.Length() != 2 {
-				t.Fatalf("%d rows, want 2", rows.Length())
+			if rows.Length() != len(plannedIDs)+1 {
+				t.Fatalf("%d rows, want %d", rows.Length(), len(plannedIDs)+1)
 			}
 			for id, want := range map[int64]string{planned: tc.planned, done: tc.completed} {
 				row := rows.FilterFunction(func(_ int, s *goquery.Selection) bool {
@@ -150,6 +159,47 @@ func TestCampaignPagesInLanguages(t *testing.T) {
 			}
 			if got := doc.Find(`[data-testid="start"]`).AttrOr("data-confirm", ""); got != tc.startConfirm {
 				t.Errorf("start confirmation %q, want %q", got, tc.startConfirm)
+			}
+
+			doc = page(t, admin, fmt.Sprintf("/campaigns/%d", done), http.StatusOK)
+			if got := squash(doc.Find(`[data-testid="progress-summary"]`).Text()); got != tc.summary {
+				t.Errorf("progress %q, want %q", got, tc.summary)
+			}
+			if got := doc.Find(`[data-testid="sent"]`).Next().Text(); got != tc.sentLabel {
+				t.Errorf("sent card %q, want %q", got, tc.sentLabel)
+			}
+			if got := doc.Find(`[data-testid="audience"]`).Text(); got != tc.audienceRow {
+				t.Errorf("audience %q, want %q", got, tc.audienceRow)
+			}
+			if got := doc.Find(`[data-testid="report-csv"]`).Text(); got != tc.reportCSV {
+				t.Errorf("report link %q, want %q", got, tc.reportCSV)
+			}
+			for _, id := range []string{"started", "finished"} {
+				if got := doc.Find(`[data-testid="` + id + `"]`).Text(); !tc.dateTime.MatchString(got) {
+					t.Errorf("%s %q, want it as %s", id, got, tc.dateTime)
+				}
+			}
+
+			// The planned campaign's page, its live fragment and its cancellation.
+			path := fmt.Sprintf("/campaigns/%d", planned)
+			doc = page(t, admin, path, http.StatusOK)
+			head := squash(doc.Find(`[data-testid="campaign-planned"]`).Text())
+			if !strings.HasPrefix(head, tc.plannedFor) || !tc.dateTime.MatchString(strings.TrimPrefix(head, tc.plannedFor)) {
+				t.Errorf("planned %q, want %q and a time as %s", head, tc.plannedFor, tc.dateTime)
+			}
+			button := doc.Find(`form[action$="/cancel"] button`)
+			if button.Text() != tc.cancel || button.AttrOr("data-confirm", "") != tc.cancelConfirm {
+				t.Errorf("cancel %q asking %q, want %q asking %q", button.Text(), button.AttrOr("data-confirm", ""), tc.cancel, tc.cancelConfirm)
+			}
+			frag := page(t, admin, path+"/progress", http.StatusOK)
+			if got := frag.Find(`[data-testid="campaign-status"]`).Text(); got != tc.planned {
+				t.Errorf("live status %q, want %q", got, tc.planned)
+			}
+			if got := frag.Find(`[data-testid="pending"]`).Next().Text(); got == "" || got == tc.sentLabel {
+				t.Errorf("live pending label %q", got)
+			}
+			if got := flashAfter(t, admin, path+"/cancel", nil); got != tc.cancelled {
+				t.Errorf("cancel flash %q, want %q", got, tc.cancelled)
 			}
 		})
 	}

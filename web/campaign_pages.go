@@ -29,7 +29,7 @@ func (s *Server) campaignsList(c echo.Context) error {
 	}
 	v := templates.CampaignsView{Total: total, Page: page, PerPage: perPage}
 	for _, cp := range items {
-		v.Items = append(v.Items, templates.CampaignRow{Campaign: cp, StartAt: cp.StartAt.In(s.cfg.Club.Location())})
+		v.Items = append(v.Items, templates.CampaignRow{Campaign: cp, StartAt: s.clubTime(&cp.StartAt)})
 	}
 	title := t(c, "campaigns.title")
 	return s.page(c, http.StatusOK, title, "campaigns", templates.Campaigns(s.ctx(c, title, "campaigns"), v))
@@ -94,9 +94,9 @@ func (s *Server) campaignCreate(c echo.Context) error {
 	if err := s.startCampaign(ctx, cp); err != nil {
 		return err
 	}
-	msg := "Campaign started."
+	msg := t(c, "campaigns.flash.started")
 	if cp.StartAt.After(time.Now()) {
-		msg = "Campaign planned for " + s.clubTime(&cp.StartAt) + "."
+		msg = t(c, "campaigns.flash.planned", "At", loc(c).DateTime(s.clubTime(&cp.StartAt)))
 	}
 	return s.redirectWith(c, campaignPath(cp.ID), "ok", msg)
 }
@@ -179,7 +179,7 @@ func (s *Server) campaignShow(c echo.Context) error {
 		return err
 	}
 	v := templates.CampaignView{Campaign: *cp, StartAt: s.clubTime(&cp.StartAt), StartedAt: s.clubTime(cp.StartedAt),
-		FinishedAt: s.clubTime(cp.FinishedAt), Failed: failed, FailedTotal: n, Retries: retries}
+		FinishedAt: s.clubTime(cp.FinishedAt), CreatedAt: s.clubTime(&cp.CreatedAt), Failed: failed, FailedTotal: n, Retries: retries}
 	return s.page(c, http.StatusOK, cp.Name, "campaigns", templates.CampaignShow(s.ctx(c, cp.Name, "campaigns"), v))
 }
 
@@ -222,9 +222,9 @@ func (s *Server) campaignCancel(c echo.Context) error {
 		return err
 	}
 	if _, err := s.cancelCampaign(c.Request().Context(), principal(c).Actor(), id); err != nil {
-		return s.campaignActionFailed(c, id, err)
+		return s.campaignActionFailed(c, id, "campaigns.flash.cancel_refused", err)
 	}
-	return s.redirectWith(c, campaignPath(id), "ok", "Campaign cancelled.")
+	return s.redirectWith(c, campaignPath(id), "ok", t(c, "campaigns.flash.cancelled"))
 }
 
 func (s *Server) campaignRetry(c echo.Context) error {
@@ -234,26 +234,28 @@ func (s *Server) campaignRetry(c echo.Context) error {
 	}
 	cp, err := s.retryCampaign(c.Request().Context(), principal(c).Actor(), id)
 	if err != nil {
-		return s.campaignActionFailed(c, id, err)
+		return s.campaignActionFailed(c, id, "campaigns.flash.retry_refused", err)
 	}
-	return s.redirectWith(c, campaignPath(cp.ID), "ok", "Retrying the failed notices as a campaign of its own.")
+	return s.redirectWith(c, campaignPath(cp.ID), "ok", t(c, "campaigns.flash.retrying"))
 }
 
 // campaignActionFailed sends the browser back to the campaign with why an action could not be
-// done (a campaign finished meanwhile); other errors are answered as errors.
-func (s *Server) campaignActionFailed(c echo.Context, id int64, err error) error {
-	if status, msg := statusOf(err); status == http.StatusConflict {
-		return s.redirectWith(c, campaignPath(id), "error", msg)
+// done (the message refused says: a campaign finished meanwhile); other errors are answered
+// as errors.
+func (s *Server) campaignActionFailed(c echo.Context, id int64, refused string, err error) error {
+	if status, _ := statusOf(err); status == http.StatusConflict {
+		return s.redirectWith(c, campaignPath(id), "error", t(c, refused))
 	}
 	return err
 }
 
 func campaignPath(id int64) string { return "/campaigns/" + strconv.FormatInt(id, 10) }
 
-// clubTime writes t in the club's time zone, or "" for none.
-func (s *Server) clubTime(t *time.Time) string {
+// clubTime is t in the club's time zone, for the page to write as its language does; zero for
+// none.
+func (s *Server) clubTime(t *time.Time) time.Time {
 	if t == nil || t.IsZero() {
-		return ""
+		return time.Time{}
 	}
-	return t.In(s.cfg.Club.Location()).Format("2006-01-02 15:04")
+	return t.In(s.cfg.Club.Location())
 }
