@@ -20,14 +20,21 @@ func (s *Server) language(next echo.HandlerFunc) echo.HandlerFunc {
 		if q := c.QueryParam("lang"); s.i18n.Has(q) {
 			lang = q
 			s.setCookie(c, langCookie, q, 365*24*3600)
-		} else if ck, err := c.Cookie(langCookie); err == nil && s.i18n.Has(ck.Value) {
-			lang = ck.Value
 		} else {
-			lang = s.i18n.Match(c.Request().Header.Get("Accept-Language"), s.cfg.Club.Language)
+			lang = s.visitorLanguage(c)
 		}
 		s.speak(c, lang)
 		return next(c)
 	}
+}
+
+// visitorLanguage is the language of a request that names none and comes from no user with a
+// setting: the switch's cookie, else Accept-Language, else the club's default.
+func (s *Server) visitorLanguage(c echo.Context) string {
+	if ck, err := c.Cookie(langCookie); err == nil && s.i18n.Has(ck.Value) {
+		return ck.Value
+	}
+	return s.i18n.Match(c.Request().Header.Get("Accept-Language"), s.cfg.Club.Language)
 }
 
 // speak makes lang the request's language.

@@ -33,6 +33,7 @@ func (s *Server) routes() {
 	user.GET("/", s.dashboard)
 	user.GET("/settings/password", s.passwordForm)
 	user.POST("/settings/password", s.passwordChange)
+	user.POST("/settings/language", s.languageSet)
 
 	admin := user.Group("", s.requireAdmin)
 	admin.GET("/settings/users", s.usersList)

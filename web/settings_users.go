@@ -25,14 +25,14 @@ func (s *Server) renderUsers(c echo.Context, status int, form templates.UserForm
 	for i, u := range us {
 		rows[i] = templates.UserRow{ID: u.ID, Email: u.Email, Name: u.Name, Role: u.Role, Disabled: u.Disabled(), Created: u.CreatedAt}
 	}
-	tc := s.ctx(c, "Users", "users")
-	return s.page(c, status, "Users", "users", templates.Users(tc, rows, form, newPassword))
+	title := t(c, "settings.users.title")
+	return s.page(c, status, title, "users", templates.Users(s.ctx(c, title, "users"), rows, form, newPassword))
 }
 
 func (s *Server) userAdd(c echo.Context) error {
 	form := templates.UserForm{Email: c.FormValue("email"), Name: c.FormValue("name"), Role: c.FormValue("role"), Errors: templates.FieldErrors{}}
 	if !auth.ValidRole(form.Role) {
-		form.Errors["role"] = "Choose admin or trainer."
+		form.Errors["role"] = t(c, "settings.users.error.role")
 		return s.renderUsers(c, http.StatusUnprocessableEntity, form, "")
 	}
 	password, err := auth.RandomSecret(12)
@@ -41,9 +41,9 @@ func (s *Server) userAdd(c echo.Context) error {
 	}
 	if _, err := s.auth.AddUser(c.Request().Context(), form.Email, form.Name, form.Role, password); err != nil {
 		if errors.Is(err, auth.ErrEmailTaken) {
-			form.Errors["email"] = "Another user already has this e-mail."
+			form.Errors["email"] = t(c, "settings.users.error.email_taken")
 		} else {
-			form.Errors["email"] = "Enter a valid e-mail address."
+			form.Errors["email"] = t(c, "settings.users.error.email_invalid")
 		}
 		return s.renderUsers(c, http.StatusUnprocessableEntity, form, "")
 	}
@@ -60,15 +60,14 @@ func (s *Server) userSetDisabled(c echo.Context, disabled bool) error {
 	}
 	if err := s.auth.SetDisabled(c.Request().Context(), id, disabled); err != nil {
 		if errors.Is(err, auth.ErrLastActiveAdmin) {
-			return s.redirectWith(c, "/settings/users", "error", "The last active admin cannot be disabled.")
+			return s.redirectWith(c, "/settings/users", "error", t(c, "settings.users.flash.last_admin"))
 		}
 		return err
 	}
-	word := "enabled"
 	if disabled {
-		word = "disabled"
+		return s.redirectWith(c, "/settings/users", "ok", t(c, "settings.users.flash.disabled"))
 	}
-	return s.redirectWith(c, "/settings/users", "ok", "User "+word+".")
+	return s.redirectWith(c, "/settings/users", "ok", t(c, "settings.users.flash.enabled"))
 }
 
 func (s *Server) userResetPassword(c echo.Context) error {
@@ -87,24 +86,53 @@ func (s *Server) userResetPassword(c echo.Context) error {
 }
 
 func (s *Server) passwordForm(c echo.Context) error {
-	return s.page(c, http.StatusOK, "Password", "", templates.PasswordForm(s.ctx(c, "Password", ""), nil))
+	return s.accountPage(c, http.StatusOK, nil)
+}
+
+// accountPage renders the account page: the password form and the language setting.
+func (s *Server) accountPage(c echo.Context, status int, errs templates.FieldErrors) error {
+	sess := c.Get(sessionKey).(*auth.Session)
+	lang := templates.AccountLanguage{Current: sess.User.Language, Default: s.i18n.Name(s.cfg.Club.Language)}
+	for _, l := range s.i18n.Languages() {
+		lang.Choices = append(lang.Choices, templates.LanguageChoice{Lang: l, Name: s.i18n.Name(l)})
+	}
+	title := t(c, "settings.account.title")
+	return s.page(c, status, title, "", templates.PasswordForm(s.ctx(c, title, ""), errs, lang))
 }
 
 func (s *Server) passwordChange(c echo.Context) error {
 	sess := c.Get(sessionKey).(*auth.Session)
 	errs := templates.FieldErrors{}
 	if !auth.CheckPassword(sess.User.PasswordHash, c.FormValue("current")) {
-		errs["current"] = "This is not your current password."
+		errs["current"] = t(c, "settings.password.error.current")
 	} else if err := s.auth.SetPassword(c.Request().Context(), sess.User.ID, c.FormValue("password"), sess.ID); err != nil {
 		if !errors.Is(err, auth.ErrWeakPassword) {
 			return err
 		}
-		errs["password"] = "Use at least 10 characters."
+		errs["password"] = t(c, "settings.password.error.weak")
 	}
 	if len(errs) > 0 {
-		return s.page(c, http.StatusUnprocessableEntity, "Password", "", templates.PasswordForm(s.ctx(c, "Password", ""), errs))
+		return s.accountPage(c, http.StatusUnprocessableEntity, errs)
 	}
-	return s.redirectWith(c, "/", "ok", "Your password is changed; your other sessions have ended.")
+	return s.redirectWith(c, "/", "ok", t(c, "settings.password.flash.changed"))
+}
+
+// languageSet saves the language the user reads the pages in ("" follows the club's default)
+// and says so in that language, which this very answer already speaks.
+func (s *Server) languageSet(c echo.Context) error {
+	lang := c.FormValue("language")
+	if lang != "" && !s.i18n.Has(lang) {
+		return s.accountPage(c, http.StatusUnprocessableEntity, templates.FieldErrors{"language": t(c, "settings.language.error.unknown")})
+	}
+	sess := c.Get(sessionKey).(*auth.Session)
+	if err := s.auth.SetLanguage(c.Request().Context(), sess.User.ID, lang); err != nil {
+		return err
+	}
+	if lang == "" {
+		lang = s.visitorLanguage(c)
+	}
+	s.speak(c, lang)
+	return s.redirectWith(c, "/settings/password", "ok", t(c, "settings.language.flash.changed"))
 }
 
 // idParam reads the numeric :id path parameter.

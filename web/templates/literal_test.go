@@ -60,7 +60,6 @@ var untranslated = []string{
 	"members_list.templ",
 	"outbox.templ",
 	"tokens.templ",
-	"users.templ",
 }
 
 // literals lists the literal words in nodes, with their lines.
