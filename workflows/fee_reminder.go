@@ -11,6 +11,9 @@ import (
 // due day), an SMS when fees.sms_after has passed without payment, and when fees.overdue_after
 // has passed it marks the fee overdue, tells the admins and sends the member the overdue
 // notice. FeePaid at any point — or a step that finds the fee paid — ends it "Paid".
+//
+// From version 1 on (see version.go), an SMS reminder that cannot go out — skipped for want of
+// a number or consent, or refused for good — is sent by e-mail instead, once.
 func FeeReminder(ctx *task.OrchestrationContext) (any, error) {
 	var in FeeReminderInput
 	if err := ctx.GetInput(&in); err != nil {
@@ -29,7 +32,15 @@ func FeeReminder(ctx *task.OrchestrationContext) (any, error) {
 		if res.FeeStatus == "paid" {
 			return FeeReminderPaid, nil
 		}
-		if paid, err := waitForPayment(ctx, FeeReminderStatus{Step: i + 1, Notice: res.Notice, WaitUntil: s.until}); paid || err != nil {
+		st := FeeReminderStatus{Step: i + 1, Notice: res.Notice, WaitUntil: s.until}
+		if in.Version >= 1 && s.channel == "sms" && (res.Notice == "skipped" || res.Notice == "failed") {
+			res = remindStep(ctx, FeeReminderStep{FeeID: in.FeeID, Step: i + 1, Channel: "email"})
+			if res.FeeStatus == "paid" {
+				return FeeReminderPaid, nil
+			}
+			st.Notice, st.Fallback = res.Notice, "email"
+		}
+		if paid, err := waitForPayment(ctx, st); paid || err != nil {
 			return FeeReminderPaid, err
 		}
 	}

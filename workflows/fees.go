@@ -77,6 +77,9 @@ type FeeReminderInput struct {
 	FeeID        int64         `json:"fee_id"`
 	SMSAfter     time.Duration `json:"sms_after"`
 	OverdueAfter time.Duration `json:"overdue_after"`
+	// Version is the code path the reminder runs (FeeReminderVersion when it started; see
+	// version.go).
+	Version int `json:"version,omitempty"`
 }
 
 // FeeReminderStep is one message of a fee's reminder: step 1 e-mail, step 2 SMS, step 3 the
@@ -100,6 +103,9 @@ type FeeReminderStatus struct {
 	Step      int       `json:"step"`
 	Notice    string    `json:"notice,omitempty"`
 	WaitUntil time.Time `json:"wait_until,omitzero"`
+	// Fallback is the channel that served a step instead of its own ("email" when the SMS could
+	// not go out; version 1 on).
+	Fallback string `json:"fallback,omitempty"`
 }
 
 // RegisterFees adds the fee area's orchestrators to r.

@@ -2224,6 +2224,12 @@ func statusLabel(ctx context.Context, key string) string {
 		return T(ctx, "monitor.custom.email")
 	case "note":
 		return T(ctx, "monitor.custom.note")
+	case "step":
+		return T(ctx, "monitor.custom.step")
+	case "wait_until":
+		return T(ctx, "monitor.custom.wait_until")
+	case "fallback":
+		return T(ctx, "monitor.custom.fallback")
 	}
 	return key
 }
