@@ -3,7 +3,10 @@ package web_test
 import (
 	"net/http"
 	"net/url"
+	"regexp"
 	"testing"
+
+	"github.com/PuerkitoBio/goquery"
 
 	"membership/web/webtest"
 )
@@ -69,5 +72,52 @@ func TestLanguageSetting(t *testing.T) {
 	}
 	if got := parse(t, body).Find(`[data-testid="error-language"]`).Text(); got == "" {
 		t.Error("an unknown language is refused without saying why")
+	}
+}
+
+// TestTokensPageInLanguages: the API tokens page, its revoke confirmation and flash, and the
+// token's times speak the admin's language.
+func TestTokensPageInLanguages(t *testing.T) {
+	app := webtest.Start(t, webtest.Options{})
+	tests := []struct {
+		lang, title, role, never, confirm, revoked string
+		dateTime                                   *regexp.Regexp
+	}{
+		{lang: "en", title: "API tokens", role: "trainer", never: "never", confirm: "Revoke the token export-en? Scripts using it stop working.",
+			revoked: "Token revoked.", dateTime: regexp.MustCompile(`^[A-Z][a-z]{2} \d{1,2}, \d{4}, \d{1,2}:\d{2} (AM|PM|am|pm)$`)},
+		{lang: "de", title: "API-Schlüssel", role: "Trainer", never: "nie", confirm: "Den Schlüssel export-de widerrufen? Skripte, die ihn verwenden, funktionieren dann nicht mehr.",
+			revoked: "Schlüssel widerrufen.", dateTime: regexp.MustCompile(`^\d{2}\.\d{2}\.\d{4}, \d{2}:\d{2}$`)},
+	}
+	for _, tc := range tests {
+		t.Run(tc.lang, func(t *testing.T) {
+			admin := adminSpeaking(t, app, tc.lang)
+			if resp := admin.PostForm(t, "/settings/tokens", url.Values{"name": {"export-" + tc.lang}, "role": {"trainer"}}); resp.StatusCode != http.StatusOK {
+				t.Fatalf("create token: %d", resp.StatusCode)
+			}
+			doc := page(t, admin, "/settings/tokens", http.StatusOK)
+			if got := doc.Find("h1").Text(); got != tc.title {
+				t.Errorf("heading %q, want %q", got, tc.title)
+			}
+			row := doc.Find(`[data-testid="token-row"]`).FilterFunction(func(_ int, s *goquery.Selection) bool {
+				return s.Find("td").First().Text() == "export-"+tc.lang
+			})
+			cells := row.Find("td")
+			if got := cells.Eq(1).Text(); got != tc.role {
+				t.Errorf("role %q, want %q", got, tc.role)
+			}
+			if got := cells.Eq(3).Text(); !tc.dateTime.MatchString(got) {
+				t.Errorf("created %q, want it as %s", got, tc.dateTime)
+			}
+			if got := cells.Eq(4).Text(); got != tc.never {
+				t.Errorf("last used %q, want %q", got, tc.never)
+			}
+			form := row.Find(`form[action$="/revoke"]`)
+			if got := form.Find("button").AttrOr("data-confirm", ""); got != tc.confirm {
+				t.Errorf("revoke asks %q, want %q", got, tc.confirm)
+			}
+			if got := flashAfter(t, admin, form.AttrOr("action", ""), nil); got != tc.revoked {
+				t.Errorf("flash %q, want %q", got, tc.revoked)
+			}
+		})
 	}
 }

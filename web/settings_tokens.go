@@ -21,19 +21,24 @@ func (s *Server) renderTokens(c echo.Context, status int, errs templates.FieldEr
 	}
 	rows := make([]templates.TokenRow, len(ts))
 	for i, t := range ts {
-		rows[i] = templates.TokenRow{ID: t.ID, Name: t.Name, Role: t.Role, Prefix: t.Prefix, Created: t.CreatedAt, LastUsed: t.LastUsedAt, Revoked: t.RevokedAt != nil}
+		rows[i] = templates.TokenRow{ID: t.ID, Name: t.Name, Role: t.Role, Prefix: t.Prefix, Created: s.clubTime(&t.CreatedAt), Revoked: t.RevokedAt != nil}
+		if t.LastUsedAt != nil {
+			used := s.clubTime(t.LastUsedAt)
+			rows[i].LastUsed = &used
+		}
 	}
-	return s.page(c, status, "API tokens", "tokens", templates.Tokens(s.ctx(c, "API tokens", "tokens"), rows, errs, newToken))
+	title := t(c, "settings.tokens.title")
+	return s.page(c, status, title, "tokens", templates.Tokens(s.ctx(c, title, "tokens"), rows, errs, newToken))
 }
 
 func (s *Server) tokenCreate(c echo.Context) error {
 	name, role := strings.TrimSpace(c.FormValue("name")), c.FormValue("role")
 	errs := templates.FieldErrors{}
 	if name == "" {
-		errs["name"] = "Give the token a name that says who uses it."
+		errs["name"] = t(c, "settings.tokens.error.name")
 	}
 	if !auth.ValidRole(role) {
-		errs["role"] = "Choose admin or trainer."
+		errs["role"] = t(c, "settings.tokens.error.role")
 	}
 	if len(errs) > 0 {
 		return s.renderTokens(c, http.StatusUnprocessableEntity, errs, "")
@@ -54,7 +59,7 @@ func (s *Server) tokenRevoke(c echo.Context) error {
 	if err := s.auth.RevokeToken(c.Request().Context(), id); err != nil {
 		return err
 	}
-	return s.redirectWith(c, "/settings/tokens", "ok", "Token revoked.")
+	return s.redirectWith(c, "/settings/tokens", "ok", t(c, "settings.tokens.flash.revoked"))
 }
 
 // whoami tells an API client which principal its token stands for.

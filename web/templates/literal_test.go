@@ -59,7 +59,6 @@ var untranslated = []string{
 	"member_show.templ",
 	"members_list.templ",
 	"outbox.templ",
-	"tokens.templ",
 }
 
 // literals lists the literal words in nodes, with their lines.
