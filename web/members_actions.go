@@ -108,8 +108,8 @@ func (s *Server) auditLog(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	v := templates.AuditView{Entries: entries, Total: total, Page: page, PerPage: q.PerPage, PageBase: "/audit"}
-	return s.page(c, http.StatusOK, "Audit log", "audit", templates.Audit(v))
+	v := templates.AuditView{Entries: entries, Total: total, Page: page, PerPage: q.PerPage, PageBase: "/audit", Zone: s.cfg.Club.Location()}
+	return s.page(c, http.StatusOK, t(c, "audit.title"), "audit", templates.Audit(v))
 }
 
 func firstMessage(errs templates.FieldErrors) string {
