@@ -42,12 +42,12 @@ func (s *Server) outboxPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	v := templates.OutboxView{Page: page, PerPage: perPage, Total: total}
+	v := templates.OutboxView{Page: page, PerPage: perPage, Total: total, Zone: s.cfg.Club.Location()}
 	for _, m := range msgs {
 		v.Messages = append(v.Messages, templates.OutboxMessage{ID: m.ID, Channel: m.Channel, To: m.To, Subject: m.Subject,
 			At: m.CreatedAt, Lines: textParts(m.Body)})
 	}
-	return s.page(c, http.StatusOK, "Outbox", "outbox", templates.Outbox(v))
+	return s.page(c, http.StatusOK, t(c, "outbox.title"), "outbox", templates.Outbox(v))
 }
 
 // outboxItem is a kept message in the API.

@@ -57,7 +57,6 @@ var untranslated = []string{
 	"member_form.templ",
 	"member_show.templ",
 	"members_list.templ",
-	"outbox.templ",
 }
 
 // literals lists the literal words in nodes, with their lines.
