@@ -69,6 +69,7 @@ func TestEnvTypes(t *testing.T) {
 		"MEMBERSHIP_FEES_SMS_AFTER=2d12h",
 		"MEMBERSHIP_TASKHUB_PARALLELISM=8",
 		"MEMBERSHIP_NOTIFY_SMS_RATE_LIMIT=0.5",
+		"MEMBERSHIP_CAMPAIGNS_QUIET_HOURS=",
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -81,6 +82,9 @@ func TestEnvTypes(t *testing.T) {
 	}
 	if cfg.TaskHub.Parallelism != 8 || cfg.Notify.SMS.RateLimit != 0.5 {
 		t.Errorf("parallelism=%d rate=%v", cfg.TaskHub.Parallelism, cfg.Notify.SMS.RateLimit)
+	}
+	if cfg.Campaigns.QuietHours.Set {
+		t.Errorf("an empty MEMBERSHIP_CAMPAIGNS_QUIET_HOURS left quiet hours %s", cfg.Campaigns.QuietHours)
 	}
 }
 
@@ -101,6 +105,10 @@ func TestBadConfig(t *testing.T) {
 		{"bad quiet hours", "campaigns:\n  quiet_hours: late\n", nil, "key campaigns.quiet_hours"},
 		{"twilio without credentials", "notify:\n  sms:\n    provider: twilio\n", nil, "key notify.sms.twilio.account_sid"},
 		{"bad base url", "server:\n  base_url: localhost\n", nil, "key server.base_url"},
+		{"empty variable clears a required key", "", []string{"MEMBERSHIP_CLUB_NAME="}, "key club.name"},
+		{"listen address without a colon", "", []string{"MEMBERSHIP_SERVER_ADDR=8080"}, "key server.addr"},
+		{"sender that is no address", "", []string{"MEMBERSHIP_NOTIFY_EMAIL_FROM=dojo at example"}, "key notify.email.from"},
+		{"webhook key that is no key", "", []string{"MEMBERSHIP_NOTIFY_EMAIL_SENDGRID_WEBHOOK_PUBLIC_KEY=bm90IGEga2V5"}, "key notify.email.sendgrid.webhook_public_key"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

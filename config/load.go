@@ -111,6 +111,11 @@ func applyEnv(cfg *Config, environ []string) error {
 			return nil
 		}
 		node := &yaml.Node{Kind: yaml.ScalarNode, Value: s}
+		if s == "" {
+			// An empty variable sets the key to "" (MEMBERSHIP_CAMPAIGNS_QUIET_HOURS= turns quiet
+			// hours off); untagged, yaml would read it as null and keep the old value.
+			node.Tag = "!!str"
+		}
 		if f.Kind() == reflect.Slice {
 			node = &yaml.Node{Kind: yaml.SequenceNode}
 			for _, part := range strings.Split(s, ",") {

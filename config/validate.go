@@ -1,9 +1,15 @@
 package config
 
 import (
+	"crypto/ecdsa"
+	"crypto/x509"
+	"encoding/base64"
 	"fmt"
+	"net"
+	"net/mail"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -14,7 +20,7 @@ func (c *Config) Validate() error {
 		key string
 		err error
 	}{
-		{"server.addr", nonEmpty(c.Server.Addr)},
+		{"server.addr", listenAddr(c.Server.Addr)},
 		{"server.base_url", absoluteURL(c.Server.BaseURL)},
 		{"server.data_dir", nonEmpty(c.Server.DataDir)},
 		{"club.name", nonEmpty(c.Club.Name)},
@@ -41,9 +47,10 @@ func (c *Config) Validate() error {
 		{"notify.sms.twilio.base_url", optionalURL(c.Notify.SMS.Twilio.BaseURL)},
 		{"notify.email.provider", oneOf(c.Notify.Email.Provider, "outbox", "sendgrid", "smtp")},
 		{"notify.email.rate_limit", nonNegative(c.Notify.Email.RateLimit)},
-		{"notify.email.from", nonEmpty(c.Notify.Email.From)},
+		{"notify.email.from", mailAddress(c.Notify.Email.From)},
 		{"notify.email.sendgrid.api_key", requiredFor(c.Notify.Email.Provider == "sendgrid", c.Notify.Email.SendGrid.APIKey)},
 		{"notify.email.sendgrid.base_url", optionalURL(c.Notify.Email.SendGrid.BaseURL)},
+		{"notify.email.sendgrid.webhook_public_key", optionalECDSAKey(c.Notify.Email.SendGrid.WebhookPublicKey)},
 		{"notify.email.smtp.host", requiredFor(c.Notify.Email.Provider == "smtp", c.Notify.Email.SMTP.Host)},
 		{"notify.email.smtp.port", between(c.Notify.Email.SMTP.Port, 1, 65535)},
 		{"notify.email.smtp.tls", oneOf(c.Notify.Email.SMTP.TLS, "starttls", "tls", "none")},
@@ -156,6 +163,49 @@ func regions(list []string) error {
 func timeZone(s string) error {
 	if _, err := time.LoadLocation(s); err != nil {
 		return fmt.Errorf("unknown time zone %q", s)
+	}
+	return nil
+}
+
+// listenAddr accepts what net.Listen takes for TCP: "host:port" or ":port". Checked here, a
+// mistyped address ("8080") stops start-up naming the key instead of failing at listen.
+func listenAddr(s string) error {
+	_, port, err := net.SplitHostPort(s)
+	if err != nil {
+		return fmt.Errorf("%q is not host:port (e.g. :8080)", s)
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		return fmt.Errorf("%q has no port number 0..65535", s)
+	}
+	return nil
+}
+
+// mailAddress accepts "dojo@example.org" and "My Dojo <dojo@example.org>": every provider
+// refuses a sender that is neither, but only when the first message goes out.
+func mailAddress(s string) error {
+	if _, err := mail.ParseAddress(s); err != nil {
+		return fmt.Errorf("%q is not an e-mail address", s)
+	}
+	return nil
+}
+
+// optionalECDSAKey checks SendGrid's event webhook verification key (base64 of a PKIX ECDSA
+// public key, as SendGrid's console shows it): a key that cannot verify anything would turn
+// every delivery event away, found only in the log.
+func optionalECDSAKey(s string) error {
+	if s == "" {
+		return nil
+	}
+	der, err := base64.StdEncoding.DecodeString(s)
+	if err != nil {
+		return fmt.Errorf("is not base64 (paste SendGrid's verification key as it is shown)")
+	}
+	pub, err := x509.ParsePKIXPublicKey(der)
+	if err != nil {
+		return fmt.Errorf("is not a public key: %v", err)
+	}
+	if _, ok := pub.(*ecdsa.PublicKey); !ok {
+		return fmt.Errorf("is a %T, not SendGrid's ECDSA key", pub)
 	}
 	return nil
 }
