@@ -38,22 +38,25 @@ func (s *Server) membersBulk(c echo.Context) error {
 		return err
 	}
 	if len(q.IDs) == 0 {
-		return s.redirectWith(c, "/members", "error", "Tick at least one member first.")
+		return s.redirectWith(c, "/members", "error", t(c, "members.flash.select_first"))
 	}
 	ctx, actor := c.Request().Context(), principal(c).Actor()
 	var n int
+	var done string
 	switch c.FormValue("action") {
 	case "archive":
 		n, err = s.members.ArchiveMany(ctx, actor, q.IDs)
+		done = "members.flash.archived_many"
 	case "restore":
 		n, err = s.members.RestoreMany(ctx, actor, q.IDs)
+		done = "members.flash.restored_many"
 	default:
-		return echo.NewHTTPError(http.StatusBadRequest, "Choose archive or restore.")
+		return echo.NewHTTPError(http.StatusBadRequest, t(c, "members.flash.bulk_action"))
 	}
 	if err != nil {
 		return err
 	}
-	return s.redirectWith(c, "/members", "ok", strconv.Itoa(n)+" members "+c.FormValue("action")+"d.")
+	return s.redirectWith(c, "/members", "ok", loc(c).N(done, n))
 }
 
 func (s *Server) memberGrading(c echo.Context) error {

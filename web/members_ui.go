@@ -53,7 +53,8 @@ func (s *Server) membersList(c echo.Context) error {
 	}
 	v := templates.MembersListView{Items: items, Total: total, Page: q.Page, PerPage: q.PerPage, Filters: f, Plans: plans,
 		PageBase: "/members?" + filters.Encode(), Query: filters.Encode()}
-	return s.page(c, http.StatusOK, "Members", "members", templates.MembersList(s.ctx(c, "Members", "members"), v))
+	title := t(c, "members.list.title")
+	return s.page(c, http.StatusOK, title, "members", templates.MembersList(s.ctx(c, title, "members"), v))
 }
 
 func (s *Server) memberShow(c echo.Context) error {

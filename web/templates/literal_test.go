@@ -55,7 +55,6 @@ var untranslated = []string{
 	"import_csv.templ",
 	"member_form.templ",
 	"member_show.templ",
-	"members_list.templ",
 }
 
 // literals lists the literal words in nodes, with their lines.
