@@ -8,13 +8,14 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"membership/members"
+	"membership/web/i18n"
 	"membership/web/templates"
 )
 
 // memberFields are the form's text fields, named as in the JSON API.
 var memberFields = []string{"first_name", "last_name", "email", "phone", "birth_date", "street", "postal_code",
 	"city", "country", "joined_on", "status", "plan", "rank", "membership_ends_on", "guardian_name",
-	"guardian_phone", "guardian_email", "notes", "sms_consent", "email_consent"}
+	"guardian_phone", "guardian_email", "notes", "language", "sms_consent", "email_consent"}
 
 // formValues keeps what the person typed, to show it again next to any error.
 func formValues(c echo.Context) map[string]string {
@@ -35,8 +36,8 @@ func formParams(c echo.Context) url.Values {
 }
 
 // memberInputFromForm reads the form into an input; dates that cannot be read are reported
-// next to their fields before anything reaches the store.
-func memberInputFromForm(v map[string]string) (members.MemberInput, templates.FieldErrors) {
+// next to their fields, in the reader's language, before anything reaches the store.
+func memberInputFromForm(l *i18n.Localizer, v map[string]string) (members.MemberInput, templates.FieldErrors) {
 	errs := templates.FieldErrors{}
 	date := func(field string) members.Date {
 		if v[field] == "" {
@@ -44,7 +45,7 @@ func memberInputFromForm(v map[string]string) (members.MemberInput, templates.Fi
 		}
 		d, err := members.ParseDate(v[field])
 		if err != nil {
-			errs[field] = "Enter a date as YYYY-MM-DD."
+			errs[field] = l.T("members.form.date_format")
 		}
 		return d
 	}
@@ -54,7 +55,7 @@ func memberInputFromForm(v map[string]string) (members.MemberInput, templates.Fi
 		Country: v["country"], JoinedOn: date("joined_on"), Status: members.Status(v["status"]), Plan: v["plan"],
 		Rank: v["rank"], MembershipEndsOn: date("membership_ends_on"), GuardianName: v["guardian_name"],
 		GuardianPhone: v["guardian_phone"], GuardianEmail: v["guardian_email"], Notes: v["notes"],
-		SMSConsent: v["sms_consent"] == "true", EmailConsent: v["email_consent"] == "true",
+		Language: v["language"], SMSConsent: v["sms_consent"] == "true", EmailConsent: v["email_consent"] == "true",
 	}
 	if len(errs) == 0 {
 		return in, nil
@@ -70,7 +71,7 @@ func patchOf(in members.MemberInput) members.MemberPatch {
 		Country: &in.Country, JoinedOn: &in.JoinedOn, Status: &in.Status, Plan: &in.Plan, Rank: &in.Rank,
 		MembershipEndsOn: &in.MembershipEndsOn, GuardianName: &in.GuardianName,
 		GuardianPhone: &in.GuardianPhone, GuardianEmail: &in.GuardianEmail, Notes: &in.Notes,
-		SMSConsent: &in.SMSConsent, EmailConsent: &in.EmailConsent,
+		Language: &in.Language, SMSConsent: &in.SMSConsent, EmailConsent: &in.EmailConsent,
 	}
 }
 
@@ -94,7 +95,7 @@ func memberFormValues(m *members.Member) map[string]string {
 		"country": m.Country, "joined_on": d(m.JoinedOn), "status": string(m.Status), "plan": m.Plan,
 		"rank": m.Rank, "membership_ends_on": d(m.MembershipEndsOn), "guardian_name": m.GuardianName,
 		"guardian_phone": m.GuardianPhone, "guardian_email": m.GuardianEmail, "notes": m.Notes,
-		"sms_consent": b(m.SMSConsent), "email_consent": b(m.EmailConsent),
+		"language": m.Language, "sms_consent": b(m.SMSConsent), "email_consent": b(m.EmailConsent),
 	}
 }
 

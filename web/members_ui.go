@@ -98,11 +98,11 @@ func (s *Server) memberNew(c echo.Context) error {
 
 func (s *Server) memberCreate(c echo.Context) error {
 	values := formValues(c)
-	in, errs := memberInputFromForm(values)
+	in, errs := memberInputFromForm(loc(c), values)
 	if len(errs) == 0 {
 		m, err := s.members.Create(c.Request().Context(), principal(c).Actor(), in)
 		if err == nil {
-			return s.redirectWith(c, "/members/"+strconv.FormatInt(m.ID, 10), "ok", m.FullName()+" was added.")
+			return s.redirectWith(c, "/members/"+strconv.FormatInt(m.ID, 10), "ok", t(c, "members.flash.added", "Name", m.FullName()))
 		}
 		if errs = fieldErrors(loc(c), err); errs == nil {
 			return err
@@ -129,7 +129,7 @@ func (s *Server) memberUpdate(c echo.Context) error {
 	values := formValues(c)
 	version, _ := strconv.Atoi(c.FormValue("version"))
 	v := templates.MemberFormView{ID: id, Version: version, Values: values}
-	in, errs := memberInputFromForm(values)
+	in, errs := memberInputFromForm(loc(c), values)
 	if len(errs) > 0 {
 		v.Errors = errs
 		return s.renderMemberForm(c, http.StatusUnprocessableEntity, v)
@@ -137,14 +137,14 @@ func (s *Server) memberUpdate(c echo.Context) error {
 	m, err := s.members.Update(c.Request().Context(), principal(c).Actor(), id, patchOf(in), &version)
 	switch {
 	case err == nil:
-		return s.redirectWith(c, "/members/"+strconv.FormatInt(id, 10), "ok", "Changes to "+m.FullName()+" saved.")
+		return s.redirectWith(c, "/members/"+strconv.FormatInt(id, 10), "ok", t(c, "members.flash.saved", "Name", m.FullName()))
 	case errors.Is(err, members.ErrConflict):
 		current, gerr := s.members.Get(c.Request().Context(), id)
 		if gerr != nil {
 			return gerr
 		}
 		v.Version = current.Version
-		v.Conflict = "Someone else saved this member while you were editing, so nothing was saved. Your input is kept below; check it against the member's page and save again to overwrite."
+		v.Conflict = t(c, "members.form.conflict")
 		return s.renderMemberForm(c, http.StatusConflict, v)
 	}
 	if v.Errors = fieldErrors(loc(c), err); v.Errors == nil {
@@ -159,9 +159,13 @@ func (s *Server) renderMemberForm(c echo.Context, status int, v templates.Member
 		return err
 	}
 	v.Plans = plans
-	title := "Add a member"
+	for _, l := range s.i18n.Languages() {
+		v.Languages = append(v.Languages, templates.LanguageChoice{Lang: l, Name: s.i18n.Name(l)})
+	}
+	v.DefaultLanguage = s.i18n.Name(s.cfg.Club.Language)
+	title := t(c, "members.form.title_new")
 	if v.ID != 0 {
-		title = "Edit member"
+		title = t(c, "members.form.title_edit", "Name", v.Values["first_name"]+" "+v.Values["last_name"])
 	}
 	return s.page(c, status, title, "members", templates.MemberForm(s.ctx(c, title, "members"), v))
 }
