@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"slices"
 	"sync"
+	"sync/atomic"
 
 	"membership/members"
 	"membership/notify"
@@ -247,6 +248,11 @@ func (n *Notices) deliverEach(ctx context.Context, drafts []*noticeDraft, at []i
 		settled <- err
 	}()
 	jobs := make(chan int)
+	// failing counts transient failures since the last success: at providerDown in a row the
+	// provider is down, and the batch sends nothing more (the rest stay queued for the retry)
+	// instead of meeting the same refusal once per recipient. A failure now and then among
+	// successes does not stop it.
+	var failing atomic.Int32
 	var wg sync.WaitGroup
 	for range min(max(concurrency, 1), len(at)) {
 		wg.Go(func() {
@@ -259,11 +265,19 @@ func (n *Notices) deliverEach(ctx context.Context, drafts []*noticeDraft, at []i
 					sent.ProviderID, sent.Err = n.Email.SendEmail(ctx, n.email(d))
 				}
 				n.settle(d, sent)
+				if d.err != nil {
+					failing.Add(1)
+				} else {
+					failing.Store(0)
+				}
 				outcomes <- d.outcome
 			}
 		})
 	}
 	for _, i := range at {
+		if failing.Load() >= providerDown {
+			break
+		}
 		jobs <- i
 	}
 	close(jobs)
@@ -271,6 +285,9 @@ func (n *Notices) deliverEach(ctx context.Context, drafts []*noticeDraft, at []i
 	close(outcomes)
 	return <-settled
 }
+
+// providerDown is how many transient failures in a row stop a batch's sends.
+const providerDown = 3
 
 // sms and email are the messages of d, under its notice's key.
 func (n *Notices) sms(d *noticeDraft) notify.SMS {

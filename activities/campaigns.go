@@ -49,6 +49,7 @@ func (a *Campaigns) RegisterWith(r *task.TaskRegistry, wrap func(name string, a 
 		namedActivity{workflows.SendCampaignNoticesActivity, activity(a.sendBatch)},
 		namedActivity{workflows.FailCampaignBatchActivity, activity(a.failBatch)},
 		namedActivity{workflows.FinishCampaignActivity, activity(a.finish)},
+		namedActivity{workflows.NoteCampaignWaitingActivity, activity(a.noteWaiting)},
 	)
 }
 
@@ -94,4 +95,13 @@ func (a *Campaigns) finish(ctx context.Context, in workflows.FinishCampaignInput
 // counts are a store's counts as the workflows read them.
 func counts(c members.CampaignCounts) workflows.CampaignCounts {
 	return workflows.CampaignCounts(c)
+}
+
+// noteWaiting records on the campaign that its sends wait for the provider, or no longer do.
+func (a *Campaigns) noteWaiting(ctx context.Context, in workflows.CampaignWaiting) (struct{}, error) {
+	if !in.Until.IsZero() {
+		loggerOr(a.Log).WarnContext(ctx, "campaign waits for its provider", slog.Int64("campaign_id", in.CampaignID),
+			slog.Time("until", in.Until), slog.String("reason", in.Reason))
+	}
+	return struct{}{}, a.Members.NoteCampaignWaiting(ctx, in.CampaignID, in.Until, in.Reason)
 }

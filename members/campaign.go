@@ -69,11 +69,15 @@ type Campaign struct {
 	AudienceSize int              `json:"audience_size"`
 	Counts       CampaignCounts   `json:"counts" gorm:"embedded"`
 	Error        string           `json:"error"`
-	CreatedBy    string           `json:"created_by"`
-	CreatedAt    time.Time        `json:"created_at"`
-	StartedAt    *time.Time       `json:"started_at"`
-	FinishedAt   *time.Time       `json:"finished_at"`
-	UpdatedAt    time.Time        `json:"updated_at"`
+	// WaitingUntil is set while sends wait for a provider that refused them for a while: the
+	// next attempt; WaitingReason is what the provider answered.
+	WaitingUntil  *time.Time `json:"waiting_until,omitempty"`
+	WaitingReason string     `json:"waiting_reason,omitempty"`
+	CreatedBy     string     `json:"created_by"`
+	CreatedAt     time.Time  `json:"created_at"`
+	StartedAt     *time.Time `json:"started_at"`
+	FinishedAt    *time.Time `json:"finished_at"`
+	UpdatedAt     time.Time  `json:"updated_at"`
 }
 
 // Has reports whether the campaign sends on channel.

@@ -229,6 +229,26 @@ func (s *Store) CancelCampaign(ctx context.Context, actor string, id int64) (*Ca
 	return c, nil
 }
 
+// NoteCampaignWaiting records that a running campaign's sends wait for a provider until
+// until, because of reason; a zero until clears it (the sends went through again).
+func (s *Store) NoteCampaignWaiting(ctx context.Context, id int64, until time.Time, reason string) error {
+	var at *time.Time
+	if !until.IsZero() {
+		at = &until
+		if r := []rune(reason); len(r) > 500 {
+			reason = string(r[:500])
+		}
+	} else {
+		reason = ""
+	}
+	err := s.db.WithContext(ctx).Model(&Campaign{}).Where("id = ? AND status = ?", id, CampaignRunning).
+		Updates(map[string]any{"waiting_until": at, "waiting_reason": reason}).Error
+	if err != nil {
+		return fmt.Errorf("note campaign %d waiting: %w", id, err)
+	}
+	return nil
+}
+
 // FinishCampaign records how a campaign's workflow ended: completed, or failed with errText.
 // A campaign already finished (cancelled meanwhile) keeps its status; its counts are
 // refreshed either way.
@@ -258,7 +278,8 @@ func (s *Store) settleCampaign(tx *gorm.DB, id int64, status CampaignStatus, err
 	}
 	now := s.now()
 	err := tx.Model(&Campaign{}).Where("id = ? AND status IN ?", id, []CampaignStatus{CampaignPlanned, CampaignRunning}).
-		Updates(map[string]any{"status": status, "error": errText, "finished_at": now, "updated_at": now}).Error
+		Updates(map[string]any{"status": status, "error": errText, "finished_at": now, "updated_at": now,
+			"waiting_until": nil, "waiting_reason": ""}).Error
 	if err != nil {
 		return fmt.Errorf("settle campaign %d as %s: %w", id, status, err)
 	}

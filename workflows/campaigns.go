@@ -19,6 +19,7 @@ const (
 	SendCampaignNoticesActivity    = "SendCampaignNotices"
 	FailCampaignBatchActivity      = "FailCampaignBatch"
 	FinishCampaignActivity         = "FinishCampaign"
+	NoteCampaignWaitingActivity    = "NoteCampaignWaiting"
 )
 
 // Bounds of a campaign's fan-out: how many batches run at once, and how many one execution
@@ -54,6 +55,9 @@ type RenewalCampaignInput struct {
 	Batches int            `json:"batches,omitempty"`
 	Next    int            `json:"next,omitempty"` // the first batch of this generation
 	Counts  CampaignCounts `json:"counts"`
+	// ProviderWait is the batches' first wait for a provider that keeps refusing (0: the
+	// default).
+	ProviderWait time.Duration `json:"provider_wait,omitempty"`
 }
 
 // AudienceFrozen is what SelectCampaignAudience answers: sizes and counts, never the members,
@@ -71,7 +75,29 @@ type CampaignBatchInput struct {
 	CampaignID int64  `json:"campaign_id"`
 	Batch      int    `json:"batch"`
 	Reason     string `json:"reason,omitempty"` // FailCampaignBatch: why the batch gave up
+	// Version is the batch's code path (CampaignBatchVersion when its campaign scheduled it;
+	// see version.go). ProviderWait is its first wait for a provider that keeps refusing
+	// (DefaultProviderWait when 0).
+	Version      int           `json:"version,omitempty"`
+	ProviderWait time.Duration `json:"provider_wait,omitempty"`
 }
+
+// CampaignWaiting is what NoteCampaignWaiting records on the campaign: its sends wait for the
+// provider until Until because of Reason; a zero Until clears it.
+type CampaignWaiting struct {
+	CampaignID int64     `json:"campaign_id"`
+	Until      time.Time `json:"until,omitzero"`
+	Reason     string    `json:"reason,omitempty"`
+}
+
+// DefaultProviderWait is the first wait of a batch whose provider still refuses after the
+// send retries; each further wait doubles, up to maxProviderWait, and after providerPatience
+// in all the batch gives up. A provider down for an hour costs about a dozen attempts.
+const (
+	DefaultProviderWait = 30 * time.Second
+	maxProviderWait     = 5 * time.Minute
+	providerPatience    = 24 * time.Hour
+)
 
 // CampaignBatchResult is a batch's counts after a send. QuietFor > 0 means its SMS wait for
 // the end of the quiet hours (its e-mails went out); Stopped means the campaign is no longer
@@ -90,7 +116,11 @@ type FinishCampaignInput struct {
 
 // CampaignStatus is a campaign's custom status: its counts so far, plus where it stands.
 type CampaignStatus struct {
-	State   string    `json:"state"` // planned, running, quiet, completed, cancelled, failed
+	State string `json:"state"` // planned, running, quiet, waiting_for_provider, completed, cancelled, failed
+	// Reason and RetryAt say, while waiting_for_provider, what the provider answered and when
+	// the next attempt is.
+	Reason  string    `json:"reason,omitempty"`
+	RetryAt time.Time `json:"retry_at,omitzero"`
 	StartAt time.Time `json:"start_at,omitzero"`
 	CampaignCounts
 	Batches int `json:"batches,omitempty"`
@@ -103,6 +133,12 @@ func RegisterCampaigns(r *task.TaskRegistry) error {
 		r.AddOrchestratorN(RenewalCampaignName, RenewalCampaign),
 		r.AddOrchestratorN(CampaignBatchName, CampaignBatch),
 	)
+}
+
+// providerRetryPolicy is the retry policy of a campaign batch's sends from version 1 on: a few
+// quick attempts for a provider's hiccup; a longer outage is the batch's durable wait.
+func providerRetryPolicy() *task.RetryPolicy {
+	return &task.RetryPolicy{MaxAttempts: 3, InitialRetryInterval: time.Second, BackoffCoefficient: 2}
 }
 
 // SendRetryPolicy is the retry policy orchestrators give activities that send (SendSMS,

@@ -46,7 +46,8 @@ func RenewalCampaign(ctx *task.OrchestrationContext) (any, error) {
 	for next < end || len(inflight) > 0 {
 		for ; next < end && len(inflight) < campaignWindow; next++ {
 			inflight = append(inflight, ctx.CallSubOrchestrator(CampaignBatchName,
-				task.WithSubOrchestratorInput(CampaignBatchInput{CampaignID: in.CampaignID, Batch: next}),
+				task.WithSubOrchestratorInput(CampaignBatchInput{CampaignID: in.CampaignID, Batch: next,
+					Version: CampaignBatchVersion, ProviderWait: in.ProviderWait}),
 				task.WithSubOrchestrationInstanceID(fmt.Sprintf("%s:batch:%d:%s", ctx.ID, next, in.Run))))
 		}
 		var res CampaignBatchResult

@@ -28,4 +28,9 @@ const (
 	// FeeReminderVersion 1: when the SMS reminder cannot go out (no number, no consent, a
 	// permanent refusal), the reminder goes by e-mail instead. Version 0 sent nothing then.
 	FeeReminderVersion = 1
+	// CampaignBatchVersion 1: when the provider still refuses after the send retries, the batch
+	// waits for it (growing waits, "waiting_for_provider" in its status and on the campaign)
+	// and tries again, for up to a day, instead of failing its recipients at once. Version 0
+	// failed them after the retries.
+	CampaignBatchVersion = 1
 )

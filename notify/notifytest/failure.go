@@ -37,6 +37,7 @@ type script struct {
 	mu       sync.Mutex
 	attempts int
 	fails    map[int]Failure
+	down     *Failure      // while set, every send fails with it: the provider is down
 	release  chan struct{} // closed when the test ends, to free hung sends
 }
 
@@ -53,6 +54,20 @@ func (s *script) FailNth(n int, f Failure) {
 	s.fails[n] = f
 }
 
+// Down makes every send fail with f until Up: the provider is down for a stretch.
+func (s *script) Down(f Failure) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.down = &f
+}
+
+// Up ends a Down: sends are accepted again (or fail as FailNth plans).
+func (s *script) Up() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.down = nil
+}
+
 // Attempts returns how many sends the fake has received, failed ones
 // included.
 func (s *script) Attempts() int {
@@ -66,6 +81,9 @@ func (s *script) next() (int, Failure, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.attempts++
+	if s.down != nil {
+		return s.attempts, *s.down, true
+	}
 	f, ok := s.fails[s.attempts]
 	return s.attempts, f, ok
 }
