@@ -12,14 +12,15 @@ import (
 )
 
 func (s *Server) memberArchive(c echo.Context) error {
-	return s.memberStatusChange(c, s.members.Archive, "archived")
+	return s.memberStatusChange(c, s.members.Archive, "members.flash.archived")
 }
 
 func (s *Server) memberRestore(c echo.Context) error {
-	return s.memberStatusChange(c, s.members.Restore, "restored")
+	return s.memberStatusChange(c, s.members.Restore, "members.flash.restored")
 }
 
-func (s *Server) memberStatusChange(c echo.Context, change func(context.Context, string, int64) (*members.Member, error), word string) error {
+// memberStatusChange archives or restores a member; done is the flash's message key.
+func (s *Server) memberStatusChange(c echo.Context, change func(context.Context, string, int64) (*members.Member, error), done string) error {
 	id, err := idParam(c)
 	if err != nil {
 		return err
@@ -28,7 +29,7 @@ func (s *Server) memberStatusChange(c echo.Context, change func(context.Context,
 	if err != nil {
 		return err
 	}
-	return s.redirectWith(c, "/members/"+strconv.FormatInt(id, 10), "ok", m.FullName()+" was "+word+".")
+	return s.redirectWith(c, "/members/"+strconv.FormatInt(id, 10), "ok", t(c, done, "Name", m.FullName()))
 }
 
 // membersBulk archives or restores the members ticked in the list.
@@ -66,7 +67,7 @@ func (s *Server) memberGrading(c echo.Context) error {
 	}
 	on, err := members.ParseDate(c.FormValue("graded_on"))
 	if err != nil {
-		return s.redirectWith(c, "/members/"+strconv.FormatInt(id, 10), "error", "The grading date is not a date.")
+		return s.redirectWith(c, "/members/"+strconv.FormatInt(id, 10), "error", t(c, "members.flash.grading_date"))
 	}
 	if _, err := s.members.AddGrading(c.Request().Context(), principal(c).Actor(), id, c.FormValue("rank"), on, c.FormValue("notes")); err != nil {
 		if errs := fieldErrors(loc(c), err); errs != nil {
@@ -74,7 +75,7 @@ func (s *Server) memberGrading(c echo.Context) error {
 		}
 		return err
 	}
-	return s.redirectWith(c, "/members/"+strconv.FormatInt(id, 10), "ok", "Grading recorded.")
+	return s.redirectWith(c, "/members/"+strconv.FormatInt(id, 10), "ok", t(c, "members.flash.grading_recorded"))
 }
 
 // memberFeePaid marks a fee paid from the member page and tells the fee's reminder workflow.
@@ -85,12 +86,12 @@ func (s *Server) memberFeePaid(c echo.Context) error {
 	}
 	feeID, err := strconv.ParseInt(c.Param("fee"), 10, 64)
 	if err != nil {
-		return echo.NewHTTPError(http.StatusNotFound, "No such fee.")
+		return echo.NewHTTPError(http.StatusNotFound, t(c, "members.flash.no_such_fee"))
 	}
 	back := "/members/" + strconv.FormatInt(id, 10)
 	paidOn, err := members.ParseDate(c.FormValue("paid_on"))
 	if err != nil {
-		return s.redirectWith(c, back, "error", "The payment date is not a date.")
+		return s.redirectWith(c, back, "error", t(c, "members.flash.payment_date"))
 	}
 	if err := s.markFeePaid(c.Request().Context(), principal(c).Actor(), feeID, paidOn, c.FormValue("method")); err != nil {
 		if errs := fieldErrors(loc(c), err); errs != nil {
@@ -98,7 +99,7 @@ func (s *Server) memberFeePaid(c echo.Context) error {
 		}
 		return err
 	}
-	return s.redirectWith(c, back, "ok", "Fee marked paid.")
+	return s.redirectWith(c, back, "ok", t(c, "members.flash.fee_paid"))
 }
 
 func (s *Server) auditLog(c echo.Context) error {

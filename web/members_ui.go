@@ -81,7 +81,10 @@ func (s *Server) memberShow(c echo.Context) error {
 	}
 	tc := s.ctx(c, m.FullName(), "members")
 	v := templates.MemberView{Member: *m, Fees: fees, Gradings: gradings, Timeline: timeline, Today: s.today().String(),
-		Workflows: templates.MemberWorkflows(flows)}
+		Zone: s.cfg.Club.Location(), Workflows: templates.MemberWorkflows(flows)}
+	if m.Language != "" {
+		v.Language = s.i18n.Name(m.Language)
+	}
 	if s.verifications != nil {
 		verification, err := s.verificationView(ctx, m)
 		if err != nil {

@@ -53,7 +53,6 @@ var untranslated = []string{
 	"dashboard.templ",
 	"gdpr.templ",
 	"import_csv.templ",
-	"member_show.templ",
 }
 
 // literals lists the literal words in nodes, with their lines.

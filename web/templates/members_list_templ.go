@@ -1209,11 +1209,4 @@ func dayText(ctx context.Context, d members.Date) string {
 	return Date(ctx, d.Time(time.UTC))
 }
 
-func dateText(d members.Date) string {
-	if d.IsZero() {
-		return ""
-	}
-	return d.String()
-}
-
 var _ = templruntime.GeneratedTemplate
