@@ -55,7 +55,8 @@ func CampaignBatch(ctx *task.OrchestrationContext) (any, error) {
 			return res, nil
 		}
 		if waited > 0 {
-			// The provider answers again: the campaign's page stops saying it waits.
+			// The provider answers again: neither the batch nor the campaign's page says it waits.
+			setStatus(ctx, CampaignStatus{State: "running", CampaignCounts: res.Counts})
 			if err := call(ctx, NoteCampaignWaitingActivity, CampaignWaiting{CampaignID: in.CampaignID}, nil); err != nil {
 				return nil, err
 			}

@@ -50,10 +50,10 @@ func TestCampaignWaitsOutProviderOutage(t *testing.T) {
 	got := r.campaign(t, c.ID)
 	attemptsAtWait := r.s.SendGrid.Attempts()
 	waiting := waitingBatches(t, r, inst)
-	if waiting == 0 {
+	if len(waiting) == 0 {
 		t.Error("no batch says waiting_for_provider in its status")
 	}
-	t.Logf("waiting: %q until %s; %d batches waiting; %d attempts so far", got.WaitingReason, got.WaitingUntil, waiting, attemptsAtWait)
+	t.Logf("waiting: %q until %s; %d batches waiting; %d attempts so far", got.WaitingReason, got.WaitingUntil, len(waiting), attemptsAtWait)
 	// Down for a while longer: the batches keep waiting, with a bounded number of attempts.
 	time.Sleep(2 * time.Second)
 	// Each batch in flight tries at most three times (its concurrent sends each) before it
@@ -80,11 +80,14 @@ func TestCampaignWaitsOutProviderOutage(t *testing.T) {
 	if len(seen) != audience || dups != 0 {
 		t.Errorf("provider accepted e-mails to %d recipients with %d duplicates; want %d and 0", len(seen), dups, audience)
 	}
+	if len(waiting) > 0 {
+		saveGolden(t, r.app.Hub, waiting[0], "campaign_batch_v1_waited_for_provider")
+	}
 }
 
-// waitingBatches counts the campaign's batches whose custom status says waiting_for_provider,
+// waitingBatches lists the campaign's batches whose custom status says waiting_for_provider,
 // as the monitor lists them.
-func waitingBatches(t *testing.T, r *sendRig, inst api.InstanceID) int {
+func waitingBatches(t *testing.T, r *sendRig, inst api.InstanceID) []api.InstanceID {
 	t.Helper()
 	x, err := r.app.Hub.Instances()
 	if err != nil {
@@ -94,12 +97,12 @@ func waitingBatches(t *testing.T, r *sendRig, inst api.InstanceID) int {
 	if err != nil {
 		t.Fatal(err)
 	}
-	n := 0
+	var ids []api.InstanceID
 	for _, b := range page.Instances {
 		var st workflows.CampaignStatus
 		if json.Unmarshal([]byte(b.CustomStatus), &st) == nil && st.State == "waiting_for_provider" && !st.RetryAt.IsZero() && st.Reason != "" {
-			n++
+			ids = append(ids, b.ID)
 		}
 	}
-	return n
+	return ids
 }
