@@ -36,12 +36,16 @@ func backup(ctx context.Context, e env) error {
 		return err
 	}
 	defer db.Close(gdb)
-	appCopy := filepath.Join(dir, "membership-"+stamp+".db")
-	if err := db.Backup(ctx, gdb, appCopy); err != nil {
-		return err
-	}
+	// The task hub first, then the app database: the two snapshots are moments apart, and the
+	// later app snapshot may only know more. A send the app copy records and the hub copy does
+	// not is run again after a restore and finds its notice sent (the ledger); the other way
+	// round the hub would remember sends whose notices the app copy had lost.
 	hubCopy := filepath.Join(dir, "taskhub-"+stamp+".db")
 	if err := taskhub.BackupSQLite(ctx, cfg.TaskHub.DSN, hubCopy); err != nil {
+		return err
+	}
+	appCopy := filepath.Join(dir, "membership-"+stamp+".db")
+	if err := db.Backup(ctx, gdb, appCopy); err != nil {
 		return err
 	}
 	fmt.Fprintf(e.stdout, "%s\n%s\n", appCopy, hubCopy)

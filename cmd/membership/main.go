@@ -43,6 +43,7 @@ func commands() []command {
 		{"admin", "admin add EMAIL — add an admin; the password is read from stdin", adminCmd},
 		{"token", "token create NAME [-role admin|trainer] — print a new API token once", tokenCmd},
 		{"backup", "backup DIR — consistent copies of both stores, also while serving", backup},
+		{"restore", "restore DIR — put the newest backup in DIR back as the stores; refused while serving", restore},
 		{"seed-demo", "seed-demo [-members N] [-seed S] — fill the app database with a demo club", seedDemo},
 		{"export", "export [-status S] [-q Q] [-plan P] … [-columns a,b] [-excel] — members as CSV to stdout", exportCmd},
 		{"import", "import FILE [-dry-run] [-on-existing skip|update] — import members from CSV; prints the report", importCmd},
