@@ -170,6 +170,7 @@ func (s *Server) campaignShow(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	s.waitInClubZone(cp)
 	failed, n, err := s.members.CampaignRecipients(ctx, id, members.RecipientQuery{Status: members.RecipientFailed, PerPage: 100})
 	if err != nil {
 		return err
@@ -194,6 +195,7 @@ func (s *Server) campaignProgress(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	s.waitInClubZone(cp)
 	if cp.Status.Finished() && c.Request().Header.Get("HX-Request") == "true" {
 		c.Response().Header().Set("HX-Refresh", "true")
 	}
@@ -253,6 +255,15 @@ func campaignPath(id int64) string { return "/campaigns/" + strconv.FormatInt(id
 
 // clubTime is t in the club's time zone, for the page to write as its language does; zero for
 // none.
+// waitInClubZone puts the time a campaign waits for its provider into the club's zone, for the
+// live progress, which shows it.
+func (s *Server) waitInClubZone(cp *members.Campaign) {
+	if cp.WaitingUntil != nil {
+		at := s.clubTime(cp.WaitingUntil)
+		cp.WaitingUntil = &at
+	}
+}
+
 func (s *Server) clubTime(t *time.Time) time.Time {
 	if t == nil || t.IsZero() {
 		return time.Time{}

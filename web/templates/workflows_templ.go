@@ -2230,6 +2230,8 @@ func statusLabel(ctx context.Context, key string) string {
 		return T(ctx, "monitor.custom.wait_until")
 	case "fallback":
 		return T(ctx, "monitor.custom.fallback")
+	case "retry_at":
+		return T(ctx, "monitor.custom.retry_at")
 	}
 	return key
 }
