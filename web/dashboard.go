@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"time"
 
 	"github.com/labstack/echo/v4"
 	"github.com/microsoft/durabletask-go/api"
@@ -16,11 +17,12 @@ func (s *Server) dashboard(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.page(c, http.StatusOK, "Dashboard", "dashboard", templates.Dashboard(v))
+	return s.page(c, http.StatusOK, t(c, "dashboard.title"), "dashboard", templates.Dashboard(v))
 }
 
 // dashboardView gathers the figures of the landing page: members by status, overdue fees, the
-// last year's membership, and the workflows running right now.
+// last year's membership, and the workflows running right now. The view holds figures and
+// names; the template words them in the reader's language.
 func (s *Server) dashboardView(ctx context.Context) (templates.DashboardView, error) {
 	var v templates.DashboardView
 	st, err := s.members.Stats(ctx)
@@ -28,18 +30,17 @@ func (s *Server) dashboardView(ctx context.Context) (templates.DashboardView, er
 		return v, fmt.Errorf("dashboard: %w", err)
 	}
 	v.Cards = []templates.Card{
-		{Label: "Active members", Value: st.Active, Href: "/members?status=active", Tone: "ok"},
-		{Label: "Pending", Value: st.Pending, Href: "/members?status=pending"},
-		{Label: "Paused", Value: st.Paused, Href: "/members?status=paused"},
-		{Label: "Overdue fees", Value: st.OverdueFees, Href: "/members?fee_overdue=true", Tone: "warn"},
+		{Label: "dashboard.card.active", Value: st.Active, Href: "/members?status=active", Tone: "ok"},
+		{Label: "dashboard.card.pending", Value: st.Pending, Href: "/members?status=pending"},
+		{Label: "dashboard.card.paused", Value: st.Paused, Href: "/members?status=paused"},
+		{Label: "dashboard.card.overdue_fees", Value: st.OverdueFees, Href: "/members?fee_overdue=true", Tone: "warn"},
 	}
 	months, err := s.members.MembersOverTime(ctx, 12)
 	if err != nil {
 		return v, fmt.Errorf("dashboard: %w", err)
 	}
-	v.ChartTitle = "Members over the last year"
 	for _, m := range months {
-		v.Chart = append(v.Chart, templates.ChartPoint{Label: m.Month[2:], Value: m.Active})
+		v.Chart = append(v.Chart, templates.ChartPoint{Month: m.End.Time(time.UTC), Value: m.Active})
 	}
 	if s.hub == nil {
 		return v, nil
@@ -54,7 +55,7 @@ func (s *Server) dashboardView(ctx context.Context) (templates.DashboardView, er
 	}
 	for _, cnt := range counts {
 		if cnt.Status == api.RUNTIME_STATUS_RUNNING || cnt.Status == api.RUNTIME_STATUS_PENDING {
-			v.Workflows = append(v.Workflows, templates.Card{Label: cnt.Name + " running", Value: cnt.N, Href: "/workflows?runtimeStatus=Running&name=" + cnt.Name})
+			v.Workflows = append(v.Workflows, templates.WorkflowCard{Name: cnt.Name, Value: cnt.N, Href: "/workflows?runtimeStatus=Running&name=" + cnt.Name})
 		}
 	}
 	return v, nil

@@ -12,6 +12,7 @@ import (
 	"io/fs"
 	"path"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -202,6 +203,14 @@ func (l *Localizer) Duration(d time.Duration) string {
 		parts = append(parts, l.N("duration.minutes", m))
 	}
 	return strings.Join(parts, " ")
+}
+
+// MonthShort writes t's month as the language abbreviates it: "Mar", "März".
+func (l *Localizer) MonthShort(t time.Time) string { return l.fmt.MonthAbbreviated(t.Month()) }
+
+// MonthYear writes t's month and year: "March 2026", "März 2026".
+func (l *Localizer) MonthYear(t time.Time) string {
+	return l.fmt.MonthWide(t.Month()) + " " + strconv.Itoa(t.Year())
 }
 
 // Number writes a whole number with the language's grouping: "12,345", "12.345".
