@@ -75,7 +75,7 @@ func (s *Server) eraseForm(c echo.Context) error {
 }
 
 func (s *Server) renderErase(c echo.Context, status int, m *members.Member, problem string) error {
-	title := "Erase " + m.FullName()
+	title := t(c, "gdpr.title", "Name", m.FullName())
 	return s.page(c, status, title, "members", templates.EraseForm(s.ctx(c, title, "members"), m, problem))
 }
 
@@ -87,7 +87,7 @@ func (s *Server) eraseConfirm(c echo.Context) error {
 		return err
 	}
 	if m.ErasedAt == nil && !strings.EqualFold(strings.Join(strings.Fields(c.FormValue("confirm_name")), " "), m.FullName()) {
-		return s.renderErase(c, http.StatusUnprocessableEntity, m, "Type the member's full name, "+m.FullName()+", to confirm.")
+		return s.renderErase(c, http.StatusUnprocessableEntity, m, t(c, "gdpr.confirm_problem", "Name", m.FullName()))
 	}
 	id := m.ID
 	res, err := s.erase(c.Request().Context(), principal(c).Actor(), id)
@@ -95,7 +95,7 @@ func (s *Server) eraseConfirm(c echo.Context) error {
 		return err
 	}
 	return s.redirectWith(c, "/members/"+strconv.FormatInt(id, 10), "ok",
-		fmt.Sprintf("Member erased. %d workflow histories purged.", res.WorkflowsPurged))
+		loc(c).N("gdpr.erased", res.WorkflowsPurged))
 }
 
 // erase stops the member's running workflows, erases the member in the app database, and

@@ -80,7 +80,7 @@ func (s *Server) csrf() echo.MiddlewareFunc {
 		CookieSecure:   s.secure,
 		CookieSameSite: http.SameSiteLaxMode,
 		ErrorHandler: func(err error, c echo.Context) error {
-			return echo.NewHTTPError(http.StatusForbidden, "The form expired or did not come from this site. Go back, reload the page and try again.")
+			return echo.NewHTTPError(http.StatusForbidden, t(c, "access.csrf"))
 		},
 	})
 }
@@ -106,7 +106,7 @@ func (s *Server) requireUser(next echo.HandlerFunc) echo.HandlerFunc {
 			s.clearCookie(c, sessionCookie)
 		}
 		if c.Request().Method != http.MethodGet {
-			return echo.NewHTTPError(http.StatusUnauthorized, "Your session has ended. Sign in again.")
+			return echo.NewHTTPError(http.StatusUnauthorized, t(c, "access.session_ended"))
 		}
 		return c.Redirect(http.StatusSeeOther, "/login?next="+url.QueryEscape(c.Request().URL.RequestURI()))
 	}
@@ -116,7 +116,7 @@ func (s *Server) requireUser(next echo.HandlerFunc) echo.HandlerFunc {
 func (s *Server) requireAdmin(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		if !principal(c).IsAdmin() {
-			return echo.NewHTTPError(http.StatusForbidden, "Only admins may do this; your role is read-only.")
+			return echo.NewHTTPError(http.StatusForbidden, t(c, "access.admins_only"))
 		}
 		return next(c)
 	}
@@ -136,12 +136,12 @@ func (s *Server) requireToken(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		if token == "" {
 			c.Response().Header().Set("WWW-Authenticate", `Bearer realm="membership"`)
-			return echo.NewHTTPError(http.StatusUnauthorized, "An API token is required: Authorization: Bearer <token>.")
+			return echo.NewHTTPError(http.StatusUnauthorized, t(c, "access.token_required"))
 		}
 		p, err := s.auth.Authenticate(c.Request().Context(), token)
 		if errors.Is(err, auth.ErrBadCredentials) {
 			c.Response().Header().Set("WWW-Authenticate", `Bearer realm="membership", error="invalid_token"`)
-			return echo.NewHTTPError(http.StatusUnauthorized, "The API token is unknown or revoked.")
+			return echo.NewHTTPError(http.StatusUnauthorized, t(c, "access.token_unknown"))
 		}
 		if err != nil {
 			return err
@@ -155,7 +155,7 @@ func (s *Server) requireToken(next echo.HandlerFunc) echo.HandlerFunc {
 func (s *Server) requireAdminToken(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		if !principal(c).IsAdmin() {
-			return echo.NewHTTPError(http.StatusForbidden, "This token has the trainer role, which only reads.")
+			return echo.NewHTTPError(http.StatusForbidden, t(c, "access.token_reads_only"))
 		}
 		return next(c)
 	}
