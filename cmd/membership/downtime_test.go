@@ -84,6 +84,90 @@ func TestTimerDueWhileStopped(t *testing.T) {
 	}
 }
 
+// TestFeeReminderStepsDueWhileStopped stops the server while a fee reminder waits between its
+// steps and starts it again after both waits have passed: each timer fires once, the
+// reminder goes through its SMS step and the overdue step right after the start, and every
+// step's notice is sent once.
+func TestFeeReminderStepsDueWhileStopped(t *testing.T) {
+	dir, addr := t.TempDir(), freeAddr(t)
+	gdb := openCrashDB(t, dir)
+	token := seedClub(t, gdb, 20)
+	var fee struct{ ID, MemberID int64 }
+	err := gdb.Raw(`SELECT f.id, f.member_id FROM fees f JOIN members m ON m.id = f.member_id
+		WHERE m.phone <> '' AND m.email <> '' AND m.status = 'active' ORDER BY f.id LIMIT 1`).Scan(&fee).Error
+	if err != nil || fee.ID == 0 {
+		t.Fatalf("a fee of a member with a phone: %+v, %v", fee, err)
+	}
+	// Not due for years: the scheduler leaves it alone, the test's reminder is the only one.
+	if err := gdb.Exec("UPDATE fees SET status = 'open', paid_on = NULL, due_on = '2099-01-01' WHERE id = ?", fee.ID).Error; err != nil {
+		t.Fatal(err)
+	}
+	if err := gdb.Exec("UPDATE members SET sms_consent = TRUE, email_consent = TRUE WHERE id = ?", fee.MemberID).Error; err != nil {
+		t.Fatal(err)
+	}
+	release(t, dir)
+	extra := []string{"MEMBERSHIP_FEES_RUN_AT=23:59", "MEMBERSHIP_CAMPAIGNS_QUIET_HOURS="}
+	first := startChild(t, dir, addr, extra...)
+	waitFor(t, 30*time.Second, "server ready", func() bool { return ready(addr) })
+
+	id := fmt.Sprintf("fee-reminder:%d", fee.ID)
+	const smsAfter, overdueAfter = 2 * time.Second, 3 * time.Second
+	input := fmt.Sprintf(`{"fee_id": %d, "sms_after": %d, "overdue_after": %d}`, fee.ID, smsAfter, overdueAfter)
+	var started struct{ ID string }
+	if status := crashAPI(t, addr, token, http.MethodPost, "/runtime/webhooks/durabletask/orchestrators/FeeReminder/"+url.PathEscape(id), input, &started); status != http.StatusAccepted {
+		t.Fatalf("start FeeReminder: %d", status)
+	}
+	begun := time.Now()
+	waitFor(t, 10*time.Second, "the e-mail step sent and the wait for payment set", func() bool {
+		return countEvents(instanceHistory(t, addr, token, id), "TimerCreated") == 1
+	})
+	if err := first.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	<-first.done
+	if time.Since(begun) >= smsAfter {
+		t.Fatalf("the server stopped %s after the reminder began, not before its SMS step", time.Since(begun))
+	}
+	time.Sleep(time.Until(begun.Add(overdueAfter + time.Second)))
+
+	restart := time.Now()
+	startChild(t, dir, addr, extra...)
+	var st durableStatus
+	waitFor(t, 15*time.Second, "the reminder ends after the restart", func() bool {
+		st = instanceHistory(t, addr, token, id)
+		return st.RuntimeStatus == "Completed"
+	})
+	took := time.Since(restart)
+	t.Logf("restart to overdue: %s; history %v", took.Round(time.Millisecond), eventTypes(st))
+	if took > 5*time.Second {
+		t.Errorf("the due steps ran %s after the restart, want within 5s", took)
+	}
+	var out string
+	if err := json.Unmarshal(st.Output, &out); err != nil || out != "Overdue" {
+		t.Errorf("output %s, want \"Overdue\"", st.Output)
+	}
+	if created, fired := countEvents(st, "TimerCreated"), countEvents(st, "TimerFired"); fired != created || created == 0 {
+		t.Errorf("%d timers created, %d fired; want each to fire once: %v", created, fired, eventTypes(st))
+	}
+	var notices []struct{ Key, Status string }
+	if err := openCrashDB(t, dir).Raw("SELECT key, status FROM notices WHERE key LIKE ? ORDER BY key", fmt.Sprintf("fee:%d:step:%%", fee.ID)).Scan(&notices).Error; err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		fmt.Sprintf("fee:%d:step:1:member:%d:email", fee.ID, fee.MemberID),
+		fmt.Sprintf("fee:%d:step:2:member:%d:sms", fee.ID, fee.MemberID),
+		fmt.Sprintf("fee:%d:step:3:member:%d:email", fee.ID, fee.MemberID),
+	}
+	if len(notices) != len(want) {
+		t.Fatalf("notices %+v, want one sent per step: %v", notices, want)
+	}
+	for i, n := range notices {
+		if n.Key != want[i] || n.Status != "sent" {
+			t.Errorf("notice %d: %s %s, want %s sent", i, n.Key, n.Status, want[i])
+		}
+	}
+}
+
 // durableStatus is an instance's status from the durable management API, with its history.
 type durableStatus struct {
 	RuntimeStatus string          `json:"runtimeStatus"`
