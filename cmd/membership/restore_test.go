@@ -18,7 +18,9 @@ import (
 
 	"github.com/emersion/go-smtp"
 
+	"membership/db"
 	"membership/members"
+	"membership/taskhub"
 )
 
 // TestRestoreUnderLoad backs a serving process up in the middle of a campaign, restores the
@@ -299,4 +301,72 @@ func (s *mailSession) Data(r io.Reader) error {
 		s.box.to[to]++
 	}
 	return nil
+}
+
+// TestRestoreOverCrashedData restores over the stores of a process that died: their WALs
+// still hold committed writes the backup does not have. restore moves each database aside with
+// its WAL (left beside the restored file, SQLite would replay it into it), so the restored
+// stores are sound and hold exactly the backup; the old data is kept for the admin.
+func TestRestoreOverCrashedData(t *testing.T) {
+	live, backups, crashed := t.TempDir(), t.TempDir(), t.TempDir()
+	gdb := openCrashDB(t, live)
+	seedClub(t, gdb, 20)
+	release(t, live)
+	addr := freeAddr(t)
+	c := startChild(t, live, addr, "MEMBERSHIP_FEES_RUN_AT=23:59")
+	waitFor(t, 30*time.Second, "server ready", func() bool { return ready(addr) })
+	if out, err := storesCLI(live, "backup", backups); err != nil {
+		t.Fatalf("backup: %v\n%s", err, out)
+	}
+	inBackup := countRows(t, gdb, "SELECT COUNT(*) FROM members")
+	if err := gdb.Exec("UPDATE members SET first_name = 'After' WHERE id IN (SELECT id FROM members LIMIT 5)").Error; err != nil {
+		t.Fatal(err)
+	}
+	if err := gdb.Exec("DELETE FROM members WHERE id IN (SELECT id FROM members ORDER BY id DESC LIMIT 3)").Error; err != nil {
+		t.Fatal(err)
+	}
+	if err := c.cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	<-c.done
+	// The files as the crash left them: each database with a WAL (this test's connection keeps
+	// the app database's, with the writes above).
+	for _, f := range []string{"membership.db", "membership.db-wal", "taskhub.db", "taskhub.db-wal"} {
+		if err := copyFileSynced(filepath.Join(live, f), filepath.Join(crashed, f)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if fi, err := os.Stat(filepath.Join(crashed, "membership.db-wal")); err != nil || fi.Size() == 0 {
+		t.Fatalf("no WAL to restore over: %v", err)
+	}
+
+	out, err := storesCLI(crashed, "restore", backups)
+	if err != nil {
+		t.Fatalf("restore: %v\n%s", err, out)
+	}
+	for _, f := range []string{"membership.db-wal", "membership.db-shm", "taskhub.db-wal", "taskhub.db-shm"} {
+		if exists(filepath.Join(crashed, f)) {
+			t.Errorf("%s left beside the restored database", f)
+		}
+	}
+	kept, _ := filepath.Glob(filepath.Join(crashed, "*.db.before-restore-*"))
+	if len(kept) != 4 || !strings.Contains(out, "kept as "+filepath.Join(crashed, "membership.db.before-restore-")) {
+		t.Errorf("the replaced database and its WAL kept as %v; restore said:\n%s", kept, out)
+	}
+	if err := db.CheckSQLiteFile(context.Background(), filepath.Join(crashed, "membership.db")); err != nil {
+		t.Fatalf("restored app database: %v", err)
+	}
+	if err := taskhub.CheckSQLiteFile(context.Background(), filepath.Join(crashed, "taskhub.db")); err != nil {
+		t.Fatalf("restored task hub: %v", err)
+	}
+	restored := openCrashDB(t, crashed)
+	if n := countRows(t, restored, "SELECT COUNT(*) FROM members"); n != inBackup {
+		t.Errorf("%d members after the restore, want the backup's %d", n, inBackup)
+	}
+	if n := countRows(t, restored, "SELECT COUNT(*) FROM members WHERE first_name = 'After'"); n != 0 {
+		t.Errorf("%d writes made after the backup came back with it", n)
+	}
+	if leftovers, _ := filepath.Glob(filepath.Join(crashed, "*"+restoringSuffix)); len(leftovers) > 0 {
+		t.Errorf("restore left %v", leftovers)
+	}
 }
