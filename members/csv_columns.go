@@ -202,7 +202,7 @@ func setID(r *importRecord, v string) error {
 	}
 	id, err := strconv.ParseInt(v, 10, 64)
 	if err != nil || id <= 0 {
-		return fmt.Errorf("%q is not a member id; leave it empty for a new member", v)
+		return problem("import_not_an_id", fmt.Sprintf("%q is not a member id; leave it empty for a new member", v), "Value", v)
 	}
 	r.id = id
 	return nil
@@ -245,7 +245,7 @@ func setConsentAt(field func(r *importRecord) **time.Time) func(r *importRecord,
 		if err != nil {
 			d, derr := parseImportDate(v)
 			if derr != nil {
-				return fmt.Errorf("%q is not a time; use 2006-01-02T15:04:05Z or a date", v)
+				return problem("import_not_a_time", fmt.Sprintf("%q is not a time; use 2006-01-02T15:04:05Z or a date", v), "Value", v)
 			}
 			t = d.Time(time.UTC)
 		}
@@ -304,7 +304,7 @@ func parseImportDate(v string) (Date, error) {
 			return DateOf(t), nil
 		}
 	}
-	return Date{}, fmt.Errorf("%q is not a date; use YYYY-MM-DD or DD.MM.YYYY", v)
+	return Date{}, problem("import_not_a_date", fmt.Sprintf("%q is not a date; use YYYY-MM-DD or DD.MM.YYYY", v), "Value", v)
 }
 
 // parseImportBool reads yes and no as spreadsheets and German clubs write them; empty is no.
@@ -315,5 +315,5 @@ func parseImportBool(v string) (bool, error) {
 	case "true", "yes", "y", "1", "x", "ja", "j", "wahr":
 		return true, nil
 	}
-	return false, fmt.Errorf("%q is not yes or no; use true or false", v)
+	return false, problem("import_not_yes_no", fmt.Sprintf("%q is not yes or no; use true or false", v), "Value", v)
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -23,7 +24,16 @@ var ErrImportTooLarge = errors.New("import file too large")
 // the file.
 type FileError struct {
 	Message string
-	err     error
+	// Code and Args say the problem as a code and the values it names, for a page in its
+	// reader's language (see Problem); the API and the logs keep Message.
+	Code string
+	Args []any
+	err  error
+}
+
+// fileError is the file's problem p.
+func fileError(p *Problem) *FileError {
+	return &FileError{Message: p.Message, Code: p.Code, Args: p.Args}
 }
 
 func (e *FileError) Error() string { return e.Message }
@@ -39,6 +49,16 @@ type ImportError struct {
 	Column  string `json:"column,omitempty"`
 	Field   string `json:"field,omitempty"`
 	Message string `json:"message"`
+	// Code and Args say Message as a code and the values it names, for a page in its reader's
+	// language (see Problem); the JSON keeps the English message.
+	Code string `json:"-"`
+	Args []any  `json:"-"`
+}
+
+// says is e with the problem p as its message.
+func (e ImportError) says(p *Problem) ImportError {
+	e.Message, e.Code, e.Args = p.Message, p.Code, p.Args
+	return e
 }
 
 // ImportLimits bound what ParseImport reads (import.max_bytes, import.max_rows); zero means
@@ -90,12 +110,13 @@ func ParseImport(r io.Reader, limits ImportLimits) (*ImportFile, error) {
 		return nil, err
 	}
 	if strings.TrimSpace(text) == "" {
-		return nil, &FileError{Message: "the file is empty"}
+		return nil, fileError(problem("import_empty", "the file is empty"))
 	}
 	text, delim, lineOffset := detectDelimiter(text)
 	f.Delimiter = delim
 	if line := overfullLine(text, delim); line > 0 {
-		return nil, &FileError{Message: fmt.Sprintf("line %d has more than %d fields; this is no member list", line+lineOffset, maxFieldsPerLine)}
+		return nil, fileError(problem("import_too_many_fields", fmt.Sprintf("line %d has more than %d fields; this is no member list", line+lineOffset, maxFieldsPerLine),
+			"Line", line+lineOffset, "Max", maxFieldsPerLine))
 	}
 	cr := csv.NewReader(strings.NewReader(text))
 	cr.Comma = f.Delimiter
@@ -112,7 +133,7 @@ func ParseImport(r io.Reader, limits ImportLimits) (*ImportFile, error) {
 		if err != nil {
 			var pe *csv.ParseError
 			if errors.As(err, &pe) {
-				dropped += f.addError(ImportError{Line: pe.StartLine + lineOffset, Message: syntaxMessage(pe)})
+				dropped += f.addError(ImportError{Line: pe.StartLine + lineOffset}.says(syntaxProblem(pe)))
 				continue
 			}
 			return nil, fmt.Errorf("read CSV: %w", err)
@@ -126,20 +147,21 @@ func ParseImport(r io.Reader, limits ImportLimits) (*ImportFile, error) {
 		if blank(rec) {
 			continue
 		}
-		if msg := f.widthProblem(rec); msg != "" {
-			dropped += f.addError(ImportError{Line: line, Message: msg})
+		if p := f.widthProblem(rec); p != nil {
+			dropped += f.addError(ImportError{Line: line}.says(p))
 			continue
 		}
 		if limits.MaxRows > 0 && len(f.Rows) >= limits.MaxRows {
-			return nil, &FileError{Message: fmt.Sprintf("the file has more than %d rows, the import limit (import.max_rows); split it into smaller files", limits.MaxRows)}
+			return nil, fileError(problem("import_too_many_rows", fmt.Sprintf("the file has more than %d rows, the import limit (import.max_rows); split it into smaller files", limits.MaxRows),
+				"Max", limits.MaxRows))
 		}
 		f.Rows = append(f.Rows, ImportRow{Line: line, Cells: cleanCells(rec[:min(len(rec), len(f.Header))])})
 	}
 	if dropped > 0 {
-		f.Errors = append(f.Errors, ImportError{Message: fmt.Sprintf("%d more problems are not listed", dropped)})
+		f.Errors = append(f.Errors, moreProblems(dropped))
 	}
 	if f.Header == nil {
-		return nil, &FileError{Message: "the file has no header row"}
+		return nil, fileError(problem("import_no_header", "the file has no header row"))
 	}
 	f.Mapping = make([]string, len(f.Header))
 	known, taken := headerColumns(), map[string]bool{}
@@ -149,11 +171,12 @@ func ParseImport(r io.Reader, limits ImportLimits) (*ImportFile, error) {
 		}
 	}
 	if !slices.ContainsFunc(f.Mapping, func(m string) bool { return m != "" }) {
-		return nil, &FileError{Message: fmt.Sprintf("none of the columns (%s) is one the import knows; name them like %s",
-			clipList(f.Header), strings.Join(DefaultCSVColumns()[1:6], ", "))}
+		columns, like := clipList(f.Header), strings.Join(DefaultCSVColumns()[1:6], ", ")
+		return nil, fileError(problem("import_unknown_columns", fmt.Sprintf("none of the columns (%s) is one the import knows; name them like %s", columns, like),
+			"Columns", columns, "Like", like))
 	}
 	if len(f.Rows) == 0 && len(f.Errors) == 0 {
-		return nil, &FileError{Message: "the file has a header but no member rows below it"}
+		return nil, fileError(problem("import_no_rows", "the file has a header but no member rows below it"))
 	}
 	return f, nil
 }
@@ -197,8 +220,10 @@ func readLimited(r io.Reader, max int64) ([]byte, error) {
 // TooLargeError is the error for a file larger than max bytes, for callers that learn the size
 // before they read (an upload's Content-Length).
 func TooLargeError(max int64) *FileError {
-	return &FileError{err: ErrImportTooLarge,
-		Message: fmt.Sprintf("the file is larger than %s, the import limit (import.max_bytes); split it into smaller files", byteSize(max))}
+	e := fileError(problem("import_too_large", fmt.Sprintf("the file is larger than %s, the import limit (import.max_bytes); split it into smaller files", byteSize(max)),
+		"Size", byteSize(max)))
+	e.err = ErrImportTooLarge
+	return e
 }
 
 func byteSize(n int64) string {
@@ -232,7 +257,8 @@ func decodeText(raw []byte, f *ImportFile) (string, error) {
 	}
 	out, err := dec.Bytes(raw)
 	if err != nil {
-		return "", &FileError{Message: fmt.Sprintf("the file cannot be read as %s text: %v", f.Encoding, err)}
+		return "", fileError(problem("import_unreadable", fmt.Sprintf("the file cannot be read as %s text: %v", f.Encoding, err),
+			"Encoding", f.Encoding, "Problem", err.Error()))
 	}
 	return string(out), nil
 }
@@ -272,14 +298,21 @@ func validDelim(r rune) bool {
 	return r != '"' && r != '\r' && r != '\n' && r != utf8.RuneError && r != 0xFEFF && (r == '\t' || r >= ' ')
 }
 
-func syntaxMessage(pe *csv.ParseError) string {
+func syntaxProblem(pe *csv.ParseError) *Problem {
 	switch {
 	case errors.Is(pe.Err, csv.ErrQuote):
-		return fmt.Sprintf("a quoted field is not closed or has a stray quote (from line %d, column %d); the file may be cut short", pe.StartLine, pe.Column)
+		return problem("import_open_quote", fmt.Sprintf("a quoted field is not closed or has a stray quote (from line %d, column %d); the file may be cut short", pe.StartLine, pe.Column),
+			"Line", pe.StartLine, "Column", pe.Column)
 	case errors.Is(pe.Err, csv.ErrBareQuote):
-		return fmt.Sprintf("a quote inside an unquoted field (column %d); quote the whole field and double the quote", pe.Column)
+		return problem("import_bare_quote", fmt.Sprintf("a quote inside an unquoted field (column %d); quote the whole field and double the quote", pe.Column),
+			"Column", pe.Column)
 	}
-	return pe.Err.Error()
+	return problem("import_syntax", pe.Err.Error(), "Problem", pe.Err.Error())
+}
+
+// moreProblems is the report's last line when it lists only the first problems.
+func moreProblems(n int) ImportError {
+	return ImportError{}.says(problem("import_more_problems", fmt.Sprintf("%d more problems are not listed", n), "Count", n))
 }
 
 // addError keeps an error unless the file already has too many; it returns 1 when it dropped it.
@@ -294,14 +327,16 @@ func (f *ImportFile) addError(e ImportError) int {
 // widthProblem checks a row's cells against the header: fewer is a cut-off or shifted row;
 // more is one too unless the extra cells are empty (spreadsheets write trailing delimiters
 // for columns that once held something).
-func (f *ImportFile) widthProblem(rec []string) string {
+func (f *ImportFile) widthProblem(rec []string) *Problem {
 	switch {
 	case len(rec) < len(f.Header):
-		return fmt.Sprintf("the row has %d fields, the header %d; a field may be missing, or the row cut short", len(rec), len(f.Header))
+		return problem("import_row_short", fmt.Sprintf("the row has %d fields, the header %d; a field may be missing, or the row cut short", len(rec), len(f.Header)),
+			"Fields", len(rec), "Header", len(f.Header))
 	case len(rec) > len(f.Header) && !blank(rec[len(f.Header):]):
-		return fmt.Sprintf("the row has %d fields, the header %d; a field may hold an unquoted %q", len(rec), len(f.Header), f.Delimiter)
+		return problem("import_row_long", fmt.Sprintf("the row has %d fields, the header %d; a field may hold an unquoted %q", len(rec), len(f.Header), f.Delimiter),
+			"Fields", len(rec), "Header", len(f.Header), "Delimiter", strconv.QuoteRune(f.Delimiter))
 	}
-	return ""
+	return nil
 }
 
 // cleanCells trims the cells and removes the apostrophe an export put before a formula.

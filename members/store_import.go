@@ -76,7 +76,7 @@ func (s *Store) Import(ctx context.Context, actor string, f *ImportFile, opts Im
 			}
 		}
 		if imp.dropped > 0 {
-			rep.Errors = append(rep.Errors, ImportError{Message: fmt.Sprintf("%d more problems are not listed", imp.dropped)})
+			rep.Errors = append(rep.Errors, moreProblems(imp.dropped))
 		}
 		if len(rep.Errors) > 0 || opts.DryRun {
 			return errRollback
@@ -170,13 +170,18 @@ func (imp *rowImport) read(row ImportRow) record {
 			continue
 		}
 		if err := col.set(&r.rec, row.Cells[i]); err != nil {
-			r.errs = append(r.errs, ImportError{Line: row.Line, Column: imp.f.Header[i], Field: col.name, Message: err.Error()})
+			e := ImportError{Line: row.Line, Column: imp.f.Header[i], Field: col.name, Message: err.Error()}
+			var p *Problem
+			if errors.As(err, &p) {
+				e = e.says(p)
+			}
+			r.errs = append(r.errs, e)
 		}
 	}
 	if email := strings.ToLower(strings.TrimSpace(r.rec.in.Email)); email != "" {
 		if first, ok := imp.emails[email]; ok {
-			r.errs = append(r.errs, ImportError{Line: row.Line, Column: imp.header("email"), Field: "email",
-				Message: fmt.Sprintf("the address is on line %d already", first)})
+			r.errs = append(r.errs, ImportError{Line: row.Line, Column: imp.header("email"), Field: "email"}.says(
+				problem("import_email_repeated", fmt.Sprintf("the address is on line %d already", first), "Line", first)))
 		} else {
 			imp.emails[email] = row.Line
 		}
@@ -234,8 +239,8 @@ func (imp *rowImport) apply(tx *gorm.DB, r *record) error {
 	}
 	if existing != nil {
 		if first, ok := imp.matched[existing.ID]; ok {
-			r.errs = append(r.errs, ImportError{Line: r.line, Column: imp.header("id"), Field: "id",
-				Message: fmt.Sprintf("member #%d is on line %d already", existing.ID, first)})
+			r.errs = append(r.errs, ImportError{Line: r.line, Column: imp.header("id"), Field: "id"}.says(
+				problem("import_member_repeated", fmt.Sprintf("member #%d is on line %d already", existing.ID, first), "Member", existing.ID, "Line", first)))
 		} else {
 			imp.matched[existing.ID] = r.line
 		}
@@ -311,13 +316,14 @@ func (imp *rowImport) validateNew(tx *gorm.DB, in *MemberInput) (*Plan, error) {
 func (imp *rowImport) existing(r *record) (*Member, *ImportError) {
 	if id := r.rec.id; id != 0 {
 		m := imp.byID[id]
+		at := ImportError{Line: r.line, Column: imp.header("id"), Field: "id"}
 		switch {
 		case m == nil:
-			return nil, &ImportError{Line: r.line, Column: imp.header("id"), Field: "id",
-				Message: fmt.Sprintf("there is no member #%d; leave id empty to add a new member", id)}
+			e := at.says(problem("import_no_member", fmt.Sprintf("there is no member #%d; leave id empty to add a new member", id), "Member", id))
+			return nil, &e
 		case m.ErasedAt != nil:
-			return nil, &ImportError{Line: r.line, Column: imp.header("id"), Field: "id",
-				Message: fmt.Sprintf("member #%d was erased and cannot be changed", id)}
+			e := at.says(problem("import_member_erased", fmt.Sprintf("member #%d was erased and cannot be changed", id), "Member", id))
+			return nil, &e
 		}
 		return m, nil
 	}
@@ -384,7 +390,7 @@ func (imp *rowImport) report(line int, err error, errs []ImportError) error {
 	if v != nil {
 		for _, fe := range v.Fields {
 			if !slices.ContainsFunc(errs, func(e ImportError) bool { return e.Field == fe.Field }) {
-				errs = append(errs, ImportError{Line: line, Column: imp.header(fe.Field), Field: fe.Field, Message: fe.Message})
+				errs = append(errs, ImportError{Line: line, Column: imp.header(fe.Field), Field: fe.Field, Message: fe.Message, Code: fe.Code, Args: fe.Args})
 			}
 		}
 	}

@@ -71,7 +71,8 @@ func (s *Server) membersExportForm(c echo.Context) error {
 		picked = members.DefaultCSVColumns()
 	}
 	v := templates.ExportView{Filters: filters, Columns: members.CSVColumns(), Picked: picked, Excel: params.Get("excel") != "0"}
-	return s.page(c, http.StatusOK, "Export members", "members", templates.ExportForm(s.ctx(c, "Export members", "members"), v))
+	title := t(c, "members.export.title")
+	return s.page(c, http.StatusOK, title, "members", templates.ExportForm(s.ctx(c, title, "members"), v))
 }
 
 // csvColumnsParam reads columns=a,b or repeated columns=a&columns=b (a form's checkboxes).

@@ -19,6 +19,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"membership/members"
+	"membership/web/i18n"
 	"membership/web/templates"
 )
 
@@ -100,7 +101,7 @@ func (s *Server) importSizeLimit(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		max := s.cfg.Import.MaxBytes + multipartSlack
 		if c.Request().ContentLength > max {
-			return echo.NewHTTPError(http.StatusRequestEntityTooLarge, members.TooLargeError(s.cfg.Import.MaxBytes).Message)
+			return echo.NewHTTPError(http.StatusRequestEntityTooLarge, fileMessage(loc(c), members.TooLargeError(s.cfg.Import.MaxBytes)))
 		}
 		c.Request().Body = http.MaxBytesReader(c.Response(), c.Request().Body, max)
 		return next(c)
@@ -113,14 +114,15 @@ func (s *Server) importForm(c echo.Context) error {
 
 func (s *Server) renderImportForm(c echo.Context, status int, problem string) error {
 	v := templates.ImportFormView{Problem: problem, MaxBytes: s.cfg.Import.MaxBytes, MaxRows: s.cfg.Import.MaxRows}
-	return s.page(c, status, "Import members", "members", templates.ImportForm(s.ctx(c, "Import members", "members"), v))
+	title := t(c, "import.form.title")
+	return s.page(c, status, title, "members", templates.ImportForm(s.ctx(c, title, "members"), v))
 }
 
 // importUpload keeps the uploaded file under a new token and shows its preview.
 func (s *Server) importUpload(c echo.Context) error {
 	fh, err := c.FormFile("file")
 	if err != nil {
-		return s.renderImportForm(c, http.StatusUnprocessableEntity, "Choose a CSV file to import.")
+		return s.renderImportForm(c, http.StatusUnprocessableEntity, t(c, "import.form.choose_file"))
 	}
 	src, err := fh.Open()
 	if err != nil {
@@ -132,7 +134,7 @@ func (s *Server) importUpload(c echo.Context) error {
 		return err
 	}
 	if int64(len(raw)) > s.cfg.Import.MaxBytes {
-		return s.renderImportForm(c, http.StatusRequestEntityTooLarge, members.TooLargeError(s.cfg.Import.MaxBytes).Message)
+		return s.renderImportForm(c, http.StatusRequestEntityTooLarge, fileMessage(loc(c), members.TooLargeError(s.cfg.Import.MaxBytes)))
 	}
 	token, err := s.keepUpload(raw)
 	if err != nil {
@@ -145,7 +147,7 @@ func (s *Server) importUpload(c echo.Context) error {
 // (action=check), or imports it (action=import).
 func (s *Server) importConfirm(c echo.Context) error {
 	token := c.Param("token")
-	raw, err := s.upload(token)
+	raw, err := s.upload(loc(c), token)
 	if err != nil {
 		return err
 	}
@@ -166,7 +168,8 @@ func (s *Server) importConfirm(c echo.Context) error {
 		return s.renderPreview(c, token, f, rep, c.FormValue("on_existing"), err)
 	}
 	s.dropUpload(token)
-	return s.page(c, http.StatusOK, "Import done", "members", templates.ImportResult(s.ctx(c, "Import done", "members"), *rep))
+	title := t(c, "import.result.title")
+	return s.page(c, http.StatusOK, title, "members", templates.ImportResult(s.ctx(c, title, "members"), *rep))
 }
 
 func (s *Server) importCancel(c echo.Context) error {
@@ -174,7 +177,7 @@ func (s *Server) importCancel(c echo.Context) error {
 		return echo.NewHTTPError(http.StatusNotFound)
 	}
 	s.dropUpload(c.Param("token"))
-	return s.redirectWith(c, "/members/import", "ok", "Import cancelled; the uploaded file is deleted.")
+	return s.redirectWith(c, "/members/import", "ok", t(c, "import.flash.cancelled"))
 }
 
 // importPreview shows what importing the file would do: a dry run.
@@ -204,7 +207,7 @@ func (s *Server) renderPreview(c echo.Context, token string, f *members.ImportFi
 	var fe *members.FileError
 	if errors.As(err, &fe) {
 		s.dropUpload(token)
-		return s.renderImportForm(c, http.StatusUnprocessableEntity, fe.Message)
+		return s.renderImportForm(c, http.StatusUnprocessableEntity, fileMessage(loc(c), fe))
 	}
 	status, problem := http.StatusOK, ""
 	if errs := fieldErrors(loc(c), err); errs != nil {
@@ -212,7 +215,7 @@ func (s *Server) renderPreview(c echo.Context, token string, f *members.ImportFi
 	} else if err != nil {
 		return err
 	}
-	v := templates.ImportPreviewView{Token: token, Encoding: f.Encoding, Delimiter: delimiterName(f.Delimiter),
+	v := templates.ImportPreviewView{Token: token, Encoding: f.Encoding, Delimiter: f.Delimiter,
 		Rows: len(f.Rows), OnExisting: onExisting, Fields: members.ImportableColumns(), Problem: problem}
 	if v.OnExisting == "" {
 		v.OnExisting = members.OnExistingSkip
@@ -226,23 +229,29 @@ func (s *Server) renderPreview(c echo.Context, token string, f *members.ImportFi
 	}
 	if rep != nil {
 		v.Report = *rep
+		v.Problems = importProblems(loc(c), rep.Errors)
 		if c.FormValue("action") == "import" && len(rep.Errors) > 0 {
 			status = http.StatusUnprocessableEntity
 		}
 	}
-	return s.page(c, status, "Check the import", "members", templates.ImportPreview(s.ctx(c, "Check the import", "members"), v))
+	title := t(c, "import.preview.title")
+	return s.page(c, status, title, "members", templates.ImportPreview(s.ctx(c, title, "members"), v))
 }
 
-func delimiterName(r rune) string {
-	switch r {
-	case '\t':
-		return "tabs"
-	case ';':
-		return "semicolons"
-	case ',':
-		return "commas"
+// importProblems are the lines of an import's report in the reader's language: each message
+// the catalogue's for its code (fieldMessage), the English text where it has none.
+func importProblems(l *i18n.Localizer, errs []members.ImportError) []templates.ImportProblem {
+	out := make([]templates.ImportProblem, len(errs))
+	for i, e := range errs {
+		out[i] = templates.ImportProblem{Line: e.Line, Column: e.Column, Field: e.Field,
+			Message: fieldMessage(l, members.FieldError{Field: e.Field, Message: e.Message, Code: e.Code, Args: e.Args})}
 	}
-	return strconv.QuoteRune(r)
+	return out
+}
+
+// fileMessage is why a file cannot be imported at all, in the reader's language.
+func fileMessage(l *i18n.Localizer, fe *members.FileError) string {
+	return fieldMessage(l, members.FieldError{Message: fe.Message, Code: fe.Code, Args: fe.Args})
 }
 
 func (s *Server) uploadDir() string { return filepath.Join(s.cfg.Server.DataDir, "imports") }
@@ -272,9 +281,9 @@ func (s *Server) keepUpload(raw []byte) (string, error) {
 	return token, nil
 }
 
-// upload reads a kept file; a token that is malformed or gone answers 404.
-func (s *Server) upload(token string) ([]byte, error) {
-	gone := echo.NewHTTPError(http.StatusNotFound, "This upload is unknown or expired; upload the file again.")
+// upload reads a kept file; a token that is malformed or gone answers 404, said in l's language.
+func (s *Server) upload(l *i18n.Localizer, token string) ([]byte, error) {
+	gone := echo.NewHTTPError(http.StatusNotFound, l.T("import.flash.upload_gone"))
 	if !importToken.MatchString(token) {
 		return nil, gone
 	}
