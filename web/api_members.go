@@ -37,7 +37,7 @@ type listResponse[T any] struct {
 }
 
 func (s *Server) apiMembersList(c echo.Context) error {
-	q, err := listQuery(c.QueryParams())
+	q, err := listQuery(loc(c), c.QueryParams())
 	if err != nil {
 		return err
 	}

@@ -34,7 +34,7 @@ func (s *Server) memberStatusChange(c echo.Context, change func(context.Context,
 
 // membersBulk archives or restores the members ticked in the list.
 func (s *Server) membersBulk(c echo.Context) error {
-	q, err := listQuery(formParams(c))
+	q, err := listQuery(loc(c), formParams(c))
 	if err != nil {
 		return err
 	}

@@ -37,7 +37,7 @@ func (s *Server) routesCSV(g routeGroups) {
 // list's checkboxes) select as CSV: columns=a,b,… picks columns, excel=1 writes for Excel.
 func (s *Server) membersExportCSV(c echo.Context) error {
 	params := c.QueryParams()
-	q, err := listQuery(params)
+	q, err := listQuery(loc(c), params)
 	if err != nil {
 		return err
 	}
@@ -57,7 +57,7 @@ func (s *Server) membersExportCSV(c echo.Context) error {
 // filters (passed on as hidden fields).
 func (s *Server) membersExportForm(c echo.Context) error {
 	params := c.QueryParams()
-	if _, err := listQuery(params); err != nil {
+	if _, err := listQuery(loc(c), params); err != nil {
 		return err
 	}
 	filters := url.Values{}

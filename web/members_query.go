@@ -7,12 +7,14 @@ import (
 	"strings"
 
 	"membership/members"
+	"membership/web/i18n"
 )
 
 // listQuery reads the member list's filters, sort and paging from query parameters — the same
 // names in the UI, the JSON API and the CSV export (DESIGN.md). A value that cannot be read
-// answers 400 naming the parameter.
-func listQuery(v url.Values) (members.ListQuery, error) {
+// answers 400 naming the parameter, its title and detail in l's language (the field messages
+// stay English, as every invalid-input problem's do).
+func listQuery(l *i18n.Localizer, v url.Values) (members.ListQuery, error) {
 	f, bad := readFilter(v)
 	q := members.ListQuery{Filter: f, Sort: v.Get("sort")}
 	var n int
@@ -38,7 +40,7 @@ func listQuery(v url.Values) (members.ListQuery, error) {
 		}
 	}
 	if len(bad) > 0 {
-		return q, &ProblemError{Problem: Problem{Title: "Bad query", Status: http.StatusBadRequest, Detail: "Some query parameters cannot be read.", Errors: bad}}
+		return q, &ProblemError{Problem: Problem{Title: l.T("members.query.title"), Status: http.StatusBadRequest, Detail: l.T("members.query.detail"), Errors: bad}}
 	}
 	if q.Page == 0 {
 		q.Page = 1

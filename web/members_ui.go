@@ -30,7 +30,7 @@ func (s *Server) memberUIRoutes(g routeGroups) {
 
 func (s *Server) membersList(c echo.Context) error {
 	params := c.QueryParams()
-	q, err := listQuery(params)
+	q, err := listQuery(loc(c), params)
 	if err != nil {
 		return err
 	}
