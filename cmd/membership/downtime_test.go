@@ -25,7 +25,7 @@ func TestTimerDueWhileStopped(t *testing.T) {
 	if err := gdb.Exec("UPDATE members SET sms_consent = TRUE WHERE id = ?", memberID).Error; err != nil {
 		t.Fatal(err)
 	}
-	release(t, dir)
+	releaseCrashTest(t, dir)
 	const lifetime = 5 * time.Second
 	extra := []string{"MEMBERSHIP_VERIFICATION_PHONE_TIMEOUT=" + lifetime.String(), "MEMBERSHIP_FEES_RUN_AT=23:59", "MEMBERSHIP_CAMPAIGNS_QUIET_HOURS="}
 	first := startChild(t, dir, addr, extra...)
@@ -104,7 +104,7 @@ func TestFeeReminderStepsDueWhileStopped(t *testing.T) {
 	if err := gdb.Exec("UPDATE members SET sms_consent = TRUE, email_consent = TRUE WHERE id = ?", fee.MemberID).Error; err != nil {
 		t.Fatal(err)
 	}
-	release(t, dir)
+	releaseCrashTest(t, dir)
 	extra := []string{"MEMBERSHIP_FEES_RUN_AT=23:59", "MEMBERSHIP_CAMPAIGNS_QUIET_HOURS="}
 	first := startChild(t, dir, addr, extra...)
 	waitFor(t, 30*time.Second, "server ready", func() bool { return ready(addr) })

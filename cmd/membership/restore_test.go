@@ -34,7 +34,7 @@ import (
 func TestRestoreUnderLoad(t *testing.T) {
 	dir, addr := t.TempDir(), freeAddr(t)
 	token := seedClub(t, openCrashDB(t, dir), 300)
-	release(t, dir)
+	releaseCrashTest(t, dir)
 	box := startMailbox(t)
 	// 40 e-mails a second: the campaign runs for a few seconds, long enough to back it up mid-way.
 	extra := []string{"MEMBERSHIP_CAMPAIGNS_QUIET_HOURS=", "MEMBERSHIP_FEES_RUN_AT=23:59",
@@ -121,7 +121,7 @@ func TestRestoreUnderLoad(t *testing.T) {
 	if len(held) == 0 || len(held) >= atStop.Counts.Total-atStop.Counts.Skipped {
 		t.Fatalf("the backup was not taken mid-campaign: %d sent in it", len(held))
 	}
-	release(t, restored)
+	releaseCrashTest(t, restored)
 	startChild(t, restored, addr2, extra...)
 	waitFor(t, 30*time.Second, "restored server ready", func() bool { return ready(addr2) })
 	var after members.Campaign
@@ -184,8 +184,8 @@ func storesCLI(dir string, args ...string) (string, error) {
 	return out.String(), err
 }
 
-// release lets the process tests' own orchestration (CrashTest) finish in every child.
-func release(t *testing.T, dir string) {
+// releaseCrashTest lets the process tests' own orchestration (CrashTest) finish in every child.
+func releaseCrashTest(t *testing.T, dir string) {
 	t.Helper()
 	if err := os.WriteFile(filepath.Join(dir, "release"), nil, 0o600); err != nil {
 		t.Fatal(err)
@@ -224,9 +224,9 @@ func flipPages(t *testing.T, path string) {
 	}
 }
 
-// mailbox is an SMTP server on loopback that keeps how often each address got the campaign's
+// smtpMailbox is an SMTP server on loopback that keeps how often each address got the campaign's
 // e-mail: the members' mailboxes, which see every send, repeated or not.
-type mailbox struct {
+type smtpMailbox struct {
 	srv  *smtp.Server
 	host string
 	port int
@@ -234,9 +234,9 @@ type mailbox struct {
 	to   map[string]int
 }
 
-func startMailbox(t *testing.T) *mailbox {
+func startMailbox(t *testing.T) *smtpMailbox {
 	t.Helper()
-	b := &mailbox{to: map[string]int{}}
+	b := &smtpMailbox{to: map[string]int{}}
 	b.srv = smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) { return &mailSession{box: b}, nil }))
 	b.srv.Domain = "localhost"
 	b.srv.ErrorLog = log.New(io.Discard, "", 0)
@@ -251,19 +251,19 @@ func startMailbox(t *testing.T) *mailbox {
 	return b
 }
 
-func (b *mailbox) reset() {
+func (b *smtpMailbox) reset() {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.to = map[string]int{}
 }
 
-func (b *mailbox) received() map[string]int {
+func (b *smtpMailbox) received() map[string]int {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return maps.Clone(b.to)
 }
 
-func (b *mailbox) count() int {
+func (b *smtpMailbox) count() int {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	n := 0
@@ -275,7 +275,7 @@ func (b *mailbox) count() int {
 
 // mailSession takes one connection's e-mails; only the campaign's count.
 type mailSession struct {
-	box  *mailbox
+	box  *smtpMailbox
 	rcpt []string
 }
 
@@ -311,7 +311,7 @@ func TestRestoreOverCrashedData(t *testing.T) {
 	live, backups, crashed := t.TempDir(), t.TempDir(), t.TempDir()
 	gdb := openCrashDB(t, live)
 	seedClub(t, gdb, 20)
-	release(t, live)
+	releaseCrashTest(t, live)
 	addr := freeAddr(t)
 	c := startChild(t, live, addr, "MEMBERSHIP_FEES_RUN_AT=23:59")
 	waitFor(t, 30*time.Second, "server ready", func() bool { return ready(addr) })
