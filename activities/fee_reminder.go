@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"membership/members"
+	"membership/web/i18n"
 	"membership/workflows"
 )
 
@@ -68,14 +70,11 @@ func (f *Fees) tellAdmins(ctx context.Context, feeID int64) (struct{}, error) {
 	if err != nil {
 		return struct{}{}, err
 	}
-	subject := fmt.Sprintf("Fee overdue: %s", m.FullName())
-	text := fmt.Sprintf("The fee #%d of %s (%s, due on %s, for %s – %s) is overdue: reminders by e-mail and SMS went unanswered.\n\n%s/members/%d",
-		fee.ID, m.FullName(), money(fee.Amount, fee.Currency), fee.DueOn, fee.PeriodStart, fee.PeriodEnd,
-		strings.TrimRight(f.BaseURL, "/"), m.ID)
-	return struct{}{}, f.Notices.TellAdmins(ctx, fmt.Sprintf("fee:%d:overdue", fee.ID), subject, text)
-}
-
-// money writes minor units with two decimals: 3500 EUR is "35.00 EUR".
-func money(amount int64, currency string) string {
-	return fmt.Sprintf("%d.%02d %s", amount/100, amount%100, currency)
+	link := fmt.Sprintf("%s/members/%d", strings.TrimRight(f.BaseURL, "/"), m.ID)
+	return struct{}{}, f.Notices.TellAdmins(ctx, fmt.Sprintf("fee:%d:overdue", fee.ID), func(l *i18n.Localizer) (string, string) {
+		day := func(d members.Date) string { return l.Date(d.Time(time.UTC)) }
+		return l.T("admin_mail.fee_overdue.subject", "Name", m.FullName()),
+			l.T("admin_mail.fee_overdue.text", "ID", fee.ID, "Name", m.FullName(), "Amount", l.Money(fee.Amount, fee.Currency),
+				"Due", day(fee.DueOn), "From", day(fee.PeriodStart), "To", day(fee.PeriodEnd), "Link", link)
+	})
 }

@@ -110,6 +110,8 @@ type Admin struct {
 	ID    int64
 	Email string
 	Name  string
+	// Language is the admin's UI language, which their e-mails are in too; "" is the club's.
+	Language string
 }
 
 // Register adds the SendSMS and SendEmail activities to r.

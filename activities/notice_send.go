@@ -12,6 +12,7 @@ import (
 
 	"membership/members"
 	"membership/notify"
+	"membership/web/i18n"
 )
 
 // maxRetryAfterWait bounds how long a send waits out a provider's Retry-After before it
@@ -266,10 +267,13 @@ func (n *Notices) log() *slog.Logger {
 	return n.Log
 }
 
-// TellAdmins e-mails subject and text to every active admin user, once per key and admin
+// AdminMessage words an e-mail to the admins in one language: its subject and text.
+type AdminMessage func(l *i18n.Localizer) (subject, text string)
+
+// TellAdmins e-mails the message to every active admin user, each in their language, once per key and admin
 // (notice key "<key>:admin:<user id>:email"), so a retried activity writes no one twice.
 // Sends to all admins are tried; the errors of those that failed are returned together.
-func (n *Notices) TellAdmins(ctx context.Context, key, subject, text string) error {
+func (n *Notices) TellAdmins(ctx context.Context, key string, say AdminMessage) error {
 	if n.Admins == nil {
 		return errors.New("tell admins: no admin directory")
 	}
@@ -277,13 +281,14 @@ func (n *Notices) TellAdmins(ctx context.Context, key, subject, text string) err
 	if err != nil {
 		return fmt.Errorf("tell admins: %w", err)
 	}
-	texts := n.texts()
-	msg := Message{Subject: subject, Text: text + "\n"}
-	if msg.HTML, err = texts.html(nil, msg, nil); err != nil {
-		return err
-	}
 	var errs []error
 	for _, a := range admins {
+		texts := n.texts().In(a.Language)
+		subject, text := say(texts.loc)
+		msg := Message{Subject: subject, Text: text + "\n"}
+		if msg.HTML, err = texts.html(nil, msg, nil); err != nil {
+			return err
+		}
 		notice, err := n.Members.ClaimNotice(ctx, members.Notice{Key: key + ":admin:" + strconv.FormatInt(a.ID, 10) + ":email",
 			Purpose: PurposeAdmin, Channel: ChannelEmail, Template: PurposeAdmin})
 		if err != nil {

@@ -1,6 +1,7 @@
 package activities_test
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,6 +11,7 @@ import (
 	"membership/activities"
 	"membership/members"
 	"membership/notify/outbox"
+	"membership/web/i18n"
 )
 
 // TestNoticeInMembersLanguage sends the same notices to members who prefer German, English and
@@ -86,5 +88,31 @@ func TestTextsIn(t *testing.T) {
 	p, err := texts.In("fr").Preview(activities.NoticeRequest{Channel: activities.ChannelSMS, Template: "welcome"}, &members.Member{FirstName: "Ada"})
 	if err != nil || p.Text != "Bienvenue, Ada !" {
 		t.Errorf("french welcome: %q, %v", p.Text, err)
+	}
+}
+
+// TestTellAdminsInTheirLanguage: each admin gets the e-mail in their own language; one who
+// chose none gets the club's.
+func TestTellAdminsInTheirLanguage(t *testing.T) {
+	box := outbox.New(outbox.NewMemoryStore())
+	w := newWorld(t, box, box)
+	w.notices.Admins = func(context.Context) ([]activities.Admin, error) {
+		return []activities.Admin{{ID: 1, Email: "de@example.org", Language: "de"}, {ID: 2, Email: "club@example.org"}}, nil
+	}
+	err := w.notices.TellAdmins(t.Context(), "admin:i1:joined", func(l *i18n.Localizer) (string, string) {
+		return l.T("admin_mail.joined.subject", "Name", "Ada Lovelace"), l.T("admin_mail.joined.text", "Name", "Ada Lovelace", "Link", "http://x/members/1")
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	msgs, _, _ := box.List(t.Context(), 0, 0)
+	want := map[string]string{"de@example.org": "Neues Mitglied: Ada Lovelace", "club@example.org": "New member: Ada Lovelace"}
+	if len(msgs) != 2 {
+		t.Fatalf("%d messages, want 2", len(msgs))
+	}
+	for _, m := range msgs {
+		if m.Subject != want[m.To] || !strings.Contains(m.Body, "http://x/members/1") {
+			t.Errorf("to %s: %q / %q, want subject %q and the link", m.To, m.Subject, m.Body, want[m.To])
+		}
 	}
 }

@@ -16,6 +16,7 @@ import (
 	"membership/notify/notifytest"
 	"membership/notify/outbox"
 	"membership/notify/twilio"
+	"membership/web/i18n"
 )
 
 func TestSendIsIdempotent(t *testing.T) {
@@ -254,7 +255,9 @@ func TestTellAdmins(t *testing.T) {
 		return []activities.Admin{{ID: 1, Email: "a@example.org", Name: "A"}, {ID: 2, Email: "b@example.org", Name: "B"}}, nil
 	}
 	for range 2 {
-		if err := w.notices.TellAdmins(t.Context(), "fee:3:overdue", "Fee #3 overdue", "Ada's fee #3 is overdue."); err != nil {
+		if err := w.notices.TellAdmins(t.Context(), "fee:3:overdue", func(*i18n.Localizer) (string, string) {
+			return "Fee #3 overdue", "Ada's fee #3 is overdue."
+		}); err != nil {
 			t.Fatal(err)
 		}
 	}

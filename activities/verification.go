@@ -9,6 +9,7 @@ import (
 
 	"membership/config"
 	"membership/members"
+	"membership/web/i18n"
 	"membership/workflows"
 )
 
@@ -190,8 +191,9 @@ func (a *Verification) tellAdmins(ctx task.ActivityContext) (any, error) {
 		return nil, err
 	}
 	link := fmt.Sprintf("%s/members/%d", strings.TrimRight(a.BaseURL, "/"), m.ID)
-	text := fmt.Sprintf("%s joined through the join form and confirmed their phone number and e-mail address; the membership is active.\n\n%s", m.FullName(), link)
-	return nil, a.Notices.TellAdmins(c, "admin:"+in.InstanceID+":joined", "New member: "+m.FullName(), text)
+	return nil, a.Notices.TellAdmins(c, "admin:"+in.InstanceID+":joined", func(l *i18n.Localizer) (string, string) {
+		return l.T("admin_mail.joined.subject", "Name", m.FullName()), l.T("admin_mail.joined.text", "Name", m.FullName(), "Link", link)
+	})
 }
 
 func (a *Verification) recordIncomplete(ctx task.ActivityContext) (any, error) {

@@ -16,7 +16,7 @@ func Admins(users *auth.Store) func(ctx context.Context) ([]activities.Admin, er
 		}
 		out := make([]activities.Admin, len(us))
 		for i, u := range us {
-			out[i] = activities.Admin{ID: u.ID, Email: u.Email, Name: u.Name}
+			out[i] = activities.Admin{ID: u.ID, Email: u.Email, Name: u.Name, Language: u.Language}
 		}
 		return out, nil
 	}
