@@ -149,7 +149,8 @@ func (s *Server) campaignSamples(in members.CampaignInput, sample []members.Memb
 				continue
 			}
 			one := templates.CampaignSample{Member: m.FullName(), Channel: ch}
-			p, err := texts.Preview(activities.NoticeRequest{Channel: ch, Template: activities.TemplateCampaign, Subject: in.Subject, Body: in.Message}, m)
+			// In the member's language, as the send will be: {{.MembershipEndsOn}} is written their way.
+			p, err := texts.In(m.Language).Preview(activities.NoticeRequest{Channel: ch, Template: activities.TemplateCampaign, Subject: in.Subject, Body: in.Message}, m)
 			if err != nil {
 				one.Error = err.Error()
 			}
