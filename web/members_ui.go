@@ -165,7 +165,7 @@ func (s *Server) renderMemberForm(c echo.Context, status int, v templates.Member
 	for _, l := range s.i18n.Languages() {
 		v.Languages = append(v.Languages, templates.LanguageChoice{Lang: l, Name: s.i18n.Name(l)})
 	}
-	v.DefaultLanguage = s.i18n.Name(s.cfg.Club.Language)
+	v.DefaultLanguage = s.i18n.Name(s.i18n.Localizer(s.cfg.Club.Language).Lang())
 	title := t(c, "members.form.title_new")
 	if v.ID != 0 {
 		title = t(c, "members.form.title_edit", "Name", v.Values["first_name"]+" "+v.Values["last_name"])
