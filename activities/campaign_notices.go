@@ -126,7 +126,11 @@ func (n *Notices) draft(reqs []NoticeRequest, ms map[int64]*members.Member) ([]*
 
 // render renders req for m into d and returns the copy to store (secrets masked).
 func (n *Notices) render(texts *Texts, req NoticeRequest, m *members.Member, d *noticeDraft) (Message, error) {
-	msg, stored, err := texts.ForMember(req, m)
+	var msg, stored Message
+	err := n.recovered("", func() (err error) {
+		msg, stored, err = texts.ForMember(req, m)
+		return err
+	})
 	if err != nil {
 		return Message{}, err
 	}
@@ -198,18 +202,28 @@ func (n *Notices) keepsOnce(channel string) bool {
 // notice's key, and settles each draft.
 func (n *Notices) deliverAtOnce(ctx context.Context, channel string, drafts []*noticeDraft, at []int) {
 	var sent []notify.Sent
-	if channel == ChannelSMS {
-		sms := make([]notify.SMS, len(at))
-		for j, i := range at {
-			sms[j] = n.sms(drafts[i])
+	err := n.recovered(n.provider(channel), func() error {
+		if channel == ChannelSMS {
+			sms := make([]notify.SMS, len(at))
+			for j, i := range at {
+				sms[j] = n.sms(drafts[i])
+			}
+			sent = n.SMS.(notify.SMSBatchSender).SendSMSBatch(ctx, sms)
+		} else {
+			emails := make([]notify.Email, len(at))
+			for j, i := range at {
+				emails[j] = n.email(drafts[i])
+			}
+			sent = n.Email.(notify.EmailBatchSender).SendEmailBatch(ctx, emails)
 		}
-		sent = n.SMS.(notify.SMSBatchSender).SendSMSBatch(ctx, sms)
-	} else {
-		emails := make([]notify.Email, len(at))
-		for j, i := range at {
-			emails[j] = n.email(drafts[i])
+		return nil
+	})
+	if err != nil {
+		// The batch send itself panicked: none of it is known to be sent.
+		sent = make([]notify.Sent, len(at))
+		for j := range sent {
+			sent[j].Err = err
 		}
-		sent = n.Email.(notify.EmailBatchSender).SendEmailBatch(ctx, emails)
 	}
 	for j, i := range at {
 		n.settle(drafts[i], sent[j])
@@ -259,11 +273,14 @@ func (n *Notices) deliverEach(ctx context.Context, drafts []*noticeDraft, at []i
 			for i := range jobs {
 				d := drafts[i]
 				var sent notify.Sent
-				if d.notice.Channel == ChannelSMS {
-					sent.ProviderID, sent.Err = n.SMS.SendSMS(ctx, n.sms(d))
-				} else {
-					sent.ProviderID, sent.Err = n.Email.SendEmail(ctx, n.email(d))
-				}
+				sent.Err = n.recovered(n.provider(d.notice.Channel), func() (err error) {
+					if d.notice.Channel == ChannelSMS {
+						sent.ProviderID, err = n.SMS.SendSMS(ctx, n.sms(d))
+					} else {
+						sent.ProviderID, err = n.Email.SendEmail(ctx, n.email(d))
+					}
+					return err
+				})
 				n.settle(d, sent)
 				if d.err != nil {
 					failing.Add(1)

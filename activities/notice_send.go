@@ -52,7 +52,11 @@ func (n *Notices) Send(ctx context.Context, req NoticeRequest) (NoticeResult, er
 	if reason := skipReason(req, m); reason != "" {
 		return n.skip(ctx, notice, reason)
 	}
-	msg, stored, err := n.texts().ForMember(req, m)
+	var msg, stored Message
+	err = n.recovered("", func() (err error) {
+		msg, stored, err = n.texts().ForMember(req, m)
+		return err
+	})
 	if err != nil {
 		return n.fail(ctx, notice, "template", err.Error())
 	}
@@ -123,14 +127,16 @@ func (n *Notices) dispatch(ctx context.Context, notice *members.Notice, to recip
 		return NoticeResult{}, err
 	}
 	var providerID string
-	var err error
-	switch notice.Channel {
-	case ChannelSMS:
-		providerID, err = n.SMS.SendSMS(ctx, notify.SMS{To: to.phone, Body: msg.Text, IdempotencyKey: notice.Key})
-	default:
-		providerID, err = n.Email.SendEmail(ctx, notify.Email{To: to.email, ToName: to.name, From: n.EmailFrom,
-			Subject: msg.Subject, Text: msg.Text, HTML: msg.HTML, IdempotencyKey: notice.Key})
-	}
+	err := n.recovered(provider, func() (err error) {
+		switch notice.Channel {
+		case ChannelSMS:
+			providerID, err = n.SMS.SendSMS(ctx, notify.SMS{To: to.phone, Body: msg.Text, IdempotencyKey: notice.Key})
+		default:
+			providerID, err = n.Email.SendEmail(ctx, notify.Email{To: to.email, ToName: to.name, From: n.EmailFrom,
+				Subject: msg.Subject, Text: msg.Text, HTML: msg.HTML, IdempotencyKey: notice.Key})
+		}
+		return err
+	})
 	if err != nil {
 		return n.sendFailed(ctx, notice, err)
 	}
