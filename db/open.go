@@ -38,7 +38,7 @@ func Open(ctx context.Context, cfg config.Database, log *slog.Logger) (*gorm.DB,
 			return nil, err
 		}
 		// The busy timeout bounds the wait at the gate too.
-		dial = sqlite.New(sqlite.Config{DSN: dsn, Conn: openGatedSQLite(dsn, 5*time.Second)})
+		dial = appSQLite{&sqlite.Dialector{DSN: dsn, Conn: openGatedSQLite(dsn, 5*time.Second)}}
 	case "postgres":
 		dial = postgres.Open(cfg.DSN)
 	default:

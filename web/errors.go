@@ -10,6 +10,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"membership/db"
 	"membership/members"
 	"membership/web/auth"
 	"membership/web/templates"
@@ -64,6 +65,11 @@ func statusOf(err error) (int, string) {
 			return m.status, err.Error()
 		}
 	}
+	if db.IsDiskFull(err) {
+		// Either store, either copy of SQLite: nothing was written, and the write succeeds
+		// again once space is freed. The caller words it (problem.disk_full).
+		return http.StatusInsufficientStorage, ""
+	}
 	return http.StatusInternalServerError, ""
 }
 
@@ -101,7 +107,10 @@ func (s *Server) handleError(err error, c echo.Context) {
 		if status >= 500 {
 			s.log.Error("request failed", slog.String("path", c.Request().URL.Path), slog.Any("error", err))
 		}
-		if msg == "" {
+		switch {
+		case status == http.StatusInsufficientStorage:
+			msg = t(c, "problem.disk_full")
+		case msg == "":
 			msg = t(c, "problem.server_error")
 		}
 		p = Problem{Type: "about:blank", Title: statusTitle(c, status), Status: status, Detail: msg}

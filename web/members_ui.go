@@ -2,6 +2,7 @@ package web
 
 import (
 	"errors"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -107,6 +108,9 @@ func (s *Server) memberCreate(c echo.Context) error {
 		if err == nil {
 			return s.redirectWith(c, "/members/"+strconv.FormatInt(m.ID, 10), "ok", t(c, "members.flash.added", "Name", m.FullName()))
 		}
+		if s.diskFull(c, err) {
+			return s.renderMemberForm(c, http.StatusInsufficientStorage, templates.MemberFormView{Values: values, Conflict: t(c, "problem.disk_full")})
+		}
 		if errs = fieldErrors(loc(c), err); errs == nil {
 			return err
 		}
@@ -149,6 +153,9 @@ func (s *Server) memberUpdate(c echo.Context) error {
 		v.Version = current.Version
 		v.Conflict = t(c, "members.form.conflict")
 		return s.renderMemberForm(c, http.StatusConflict, v)
+	case s.diskFull(c, err):
+		v.Conflict = t(c, "problem.disk_full")
+		return s.renderMemberForm(c, http.StatusInsufficientStorage, v)
 	}
 	if v.Errors = fieldErrors(loc(c), err); v.Errors == nil {
 		return err
@@ -171,4 +178,14 @@ func (s *Server) renderMemberForm(c echo.Context, status int, v templates.Member
 		title = t(c, "members.form.title_edit", "Name", v.Values["first_name"]+" "+v.Values["last_name"])
 	}
 	return s.page(c, status, title, "members", templates.MemberForm(s.ctx(c, title, "members"), v))
+}
+
+// diskFull reports whether err is a write refused for a full disk, and logs it: the form then
+// comes back with what the person typed and says so, instead of an error page.
+func (s *Server) diskFull(c echo.Context, err error) bool {
+	if status, _ := statusOf(err); status != http.StatusInsufficientStorage {
+		return false
+	}
+	s.log.Error("not saved: disk full", slog.String("path", c.Request().URL.Path), slog.Any("error", err))
+	return true
 }

@@ -21,7 +21,7 @@ type MemberFormView struct {
 	Version  int
 	Values   map[string]string
 	Errors   FieldErrors
-	Conflict string // set when someone else saved in between
+	Conflict string // set when someone else saved in between, or nothing was saved for a full disk
 	Plans    []members.Plan
 	// Languages are the languages a member may prefer, each named in itself; DefaultLanguage
 	// names the club's, which an empty choice follows.
