@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"slices"
 	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -41,8 +42,10 @@ func TestRepeatedCrashes(t *testing.T) {
 		}
 	}
 	t.Logf("kill points from seed %d (MEMBERSHIP_TEST_CRASH_SEED=%d repeats them)", seed, seed)
-	t.Run("outbox", func(t *testing.T) { repeatedCrashes(t, seed, nil) })
-	t.Run("smtp", func(t *testing.T) { repeatedCrashes(t, seed+1, notifytest.NewSMTPSink(t)) })
+	// The outbox takes a campaign's batch at once, so its run needs more members to last as
+	// long as the SMTP run, which is held to 100 e-mails a second.
+	t.Run("outbox", func(t *testing.T) { repeatedCrashes(t, seed, 1200, nil) })
+	t.Run("smtp", func(t *testing.T) { repeatedCrashes(t, seed+1, 600, notifytest.NewSMTPSink(t)) })
 }
 
 // crashKill is what one kill interrupted.
@@ -64,25 +67,26 @@ type crashVerification struct {
 	startedAt  int // how many kills came before its start
 }
 
-// repeatedCrashes is one run of TestRepeatedCrashes: the campaign's e-mails go to the outbox,
-// or to sink when it is given (which sees every repeated send).
-func repeatedCrashes(t *testing.T, seed uint64, sink *notifytest.SMTPSink) {
+// repeatedCrashes is one run of TestRepeatedCrashes on a club of that many members: the
+// campaign's e-mails go to the outbox, or to sink when it is given (which sees every repeated
+// send).
+func repeatedCrashes(t *testing.T, seed uint64, club int, sink *notifytest.SMTPSink) {
 	dir, addr := t.TempDir(), freeAddr(t)
 	gdb := openCrashDB(t, dir)
-	token := seedClub(t, gdb, 600)
+	token := seedClub(t, gdb, club)
 	var phones []struct {
 		ID    int64
 		Phone string
 	}
 	err := gdb.Raw(`SELECT id, phone FROM members WHERE phone <> '' AND email <> '' AND status = 'active'
-		ORDER BY id LIMIT 6`).Scan(&phones).Error
-	if err != nil || len(phones) < 6 {
-		t.Fatalf("six members with a phone and an e-mail address: %v, %v", phones, err)
+		ORDER BY id LIMIT 8`).Scan(&phones).Error
+	if err != nil || len(phones) < 8 {
+		t.Fatalf("eight members with a phone and an e-mail address: %v, %v", phones, err)
 	}
 	// Two fees, not due for years (the scheduler leaves them to the test): one goes all the way
 	// to overdue across the kills, the other is paid after its first step.
 	var fees []struct{ ID, MemberID int64 }
-	for _, p := range phones[4:] {
+	for _, p := range phones[6:] {
 		var fee struct{ ID, MemberID int64 }
 		if err := gdb.Raw("SELECT id, member_id FROM fees WHERE member_id = ? ORDER BY id LIMIT 1", p.ID).Scan(&fee).Error; err != nil || fee.ID == 0 {
 			t.Fatalf("a fee of member %d: %v", p.ID, err)
@@ -97,10 +101,14 @@ func repeatedCrashes(t *testing.T, seed uint64, sink *notifytest.SMTPSink) {
 	}
 	releaseCrashTest(t, dir)
 
-	// Small batches at a bounded rate make the campaign run for a few seconds, through many
-	// batch orchestrations, so that the kills fall inside it.
-	extra := []string{"MEMBERSHIP_CAMPAIGNS_QUIET_HOURS=", "MEMBERSHIP_FEES_RUN_AT=23:59", "MEMBERSHIP_CAMPAIGNS_BATCH_SIZE=10"}
-	if sink != nil {
+	// Small batches make the campaign run through many batch orchestrations for a few seconds,
+	// so that the kills fall inside it: one at a time through the outbox, which keeps a batch's
+	// e-mails at once; over SMTP, at 100 e-mails a second.
+	extra := []string{"MEMBERSHIP_CAMPAIGNS_QUIET_HOURS=", "MEMBERSHIP_FEES_RUN_AT=23:59"}
+	if sink == nil {
+		extra = append(extra, "MEMBERSHIP_CAMPAIGNS_BATCH_SIZE=5", "MEMBERSHIP_TASKHUB_PARALLELISM=1")
+	} else {
+		extra = append(extra, "MEMBERSHIP_CAMPAIGNS_BATCH_SIZE=10")
 		extra = append(extra, "MEMBERSHIP_NOTIFY_EMAIL_PROVIDER=smtp", "MEMBERSHIP_NOTIFY_EMAIL_SMTP_HOST="+sink.Host,
 			"MEMBERSHIP_NOTIFY_EMAIL_SMTP_PORT="+strconv.Itoa(sink.Port), "MEMBERSHIP_NOTIFY_EMAIL_SMTP_TLS=none",
 			"MEMBERSHIP_NOTIFY_EMAIL_RATE_LIMIT=100")
@@ -178,6 +186,25 @@ func repeatedCrashes(t *testing.T, seed uint64, sink *notifytest.SMTPSink) {
 			}
 			time.Sleep(2 * time.Millisecond)
 		}
+		switch i {
+		case 2, 3:
+			// A verification started just before the kill: its code is issued and sent while
+			// the process dies, or right after the start.
+			waitFor(t, 30*time.Second, fmt.Sprintf("server ready for kill %d", i+1), func() bool { return ready(addr) })
+			startVerification(phones[2+i].ID, phones[2+i].Phone, i)
+			time.Sleep(time.Duration(rng.IntN(40)) * time.Millisecond)
+		case 4:
+			// The right code entered just before the kill: the check is under way, or done,
+			// or not yet asked for, when the process dies.
+			waitFor(t, 30*time.Second, "server ready for the last kill", func() bool { return ready(addr) })
+			v := verifications[0]
+			code := crashOutboxCodes(t, addr, token)[v.phone]
+			if len(code) != 1 {
+				t.Fatalf("member %d: codes %v in the outbox, want one", v.memberID, code)
+			}
+			go crashEnterCode(addr, token, v.memberID, code[0])
+			time.Sleep(time.Duration(rng.IntN(30)) * time.Millisecond)
+		}
 		if err := srv.cmd.Process.Signal(syscall.SIGKILL); err != nil {
 			t.Fatal(err)
 		}
@@ -208,6 +235,21 @@ func repeatedCrashes(t *testing.T, seed uint64, sink *notifytest.SMTPSink) {
 			}
 		case 1:
 			waitFor(t, 30*time.Second, "server ready after kill 2", func() bool { return ready(addr) })
+			// A wrong code uses one attempt; the right one still works after the kills to come.
+			v := verifications[1]
+			code := crashOutboxCodes(t, addr, token)[v.phone]
+			if len(code) != 1 {
+				t.Fatalf("member %d: codes %v in the outbox, want one", v.memberID, code)
+			}
+			wrong := fmt.Sprintf("%06d", (mustAtoi(t, code[0])+1)%1_000_000)
+			var res struct {
+				Result       string `json:"result"`
+				AttemptsLeft int    `json:"attempts_left"`
+			}
+			path := fmt.Sprintf("/api/v1/members/%d/verifications/phone/code", v.memberID)
+			if status := crashAPI(t, addr, token, http.MethodPost, path, fmt.Sprintf(`{"code": %q}`, wrong), &res); status != http.StatusOK || res.Result != "wrong" || res.AttemptsLeft != 4 {
+				t.Fatalf("a wrong code: %d %+v, want 200 wrong with 4 attempts left", status, res)
+			}
 			var fee map[string]any
 			body := fmt.Sprintf(`{"paid_on": %q, "method": "cash"}`, time.Now().Format(time.DateOnly))
 			if status := crashAPI(t, addr, token, http.MethodPost, fmt.Sprintf("/api/v1/fees/%d/paid", fees[1].ID), body, &fee); status != http.StatusOK {
@@ -227,7 +269,14 @@ func repeatedCrashes(t *testing.T, seed uint64, sink *notifytest.SMTPSink) {
 		after = getCrashCampaign(t, addr, token, campaign)
 		return after.Status == members.CampaignCompleted
 	})
-	t.Logf("campaign of %d recipients: completed %s after its start, through %d kills", total, time.Since(began).Round(time.Millisecond), len(kills))
+	inside := 0
+	for _, k := range kills {
+		if k.sent < total {
+			inside++
+		}
+	}
+	t.Logf("campaign of %d recipients: completed %s after its start; %d of the %d kills came before its last send",
+		total, time.Since(began).Round(time.Millisecond), inside, len(kills))
 
 	t.Run("campaign", func(t *testing.T) { crashCampaignDelivered(t, gdb, sink, campaign, after, kills) })
 	t.Run("verifications", func(t *testing.T) { crashCodesWork(t, addr, token, verifications) })
@@ -309,25 +358,9 @@ var crashCode = regexp.MustCompile(`\b[0-9]{6}\b`)
 // crashCodesWork enters each verification's code, as read from the outbox API, and checks
 // that it verifies the phone: the run ends Verified and the member's phone is verified.
 func crashCodesWork(t *testing.T, addr, token string, vs []crashVerification) {
-	var box struct {
-		Items []struct{ Channel, To, Body string }
-		Total int
-	}
-	if status := crashAPI(t, addr, token, http.MethodGet, "/api/v1/outbox?per_page=500", "", &box); status != http.StatusOK {
-		t.Fatalf("read the outbox: %d", status)
-	}
-	if box.Total > len(box.Items) {
-		t.Fatalf("the outbox holds %d messages, more than a page: the test needs fewer", box.Total)
-	}
+	box := crashOutboxCodes(t, addr, token)
 	for _, v := range vs {
-		var codes []string
-		for _, m := range box.Items {
-			if m.Channel == "sms" && m.To == v.phone {
-				if c := crashCode.FindString(m.Body); c != "" {
-					codes = append(codes, c)
-				}
-			}
-		}
+		codes := box[v.phone]
 		if len(codes) != 1 {
 			t.Errorf("member %d (verification started after %d kills): %d SMS with a code, want one: %v", v.memberID, v.startedAt, len(codes), codes)
 			continue
@@ -356,6 +389,53 @@ func crashCodesWork(t *testing.T, addr, token string, vs []crashVerification) {
 			t.Errorf("member %d: %d, phone_verified_at %v, want set", v.memberID, status, m.PhoneVerifiedAt)
 		}
 	}
+}
+
+// crashOutboxCodes reads the codes the outbox API holds, by phone number: the SMS with a code.
+func crashOutboxCodes(t *testing.T, addr, token string) map[string][]string {
+	t.Helper()
+	codes := map[string][]string{}
+	for page, seen := 1, 0; ; page++ {
+		var box struct {
+			Items []struct{ Channel, To, Body string }
+			Total int
+		}
+		if status := crashAPI(t, addr, token, http.MethodGet, fmt.Sprintf("/api/v1/outbox?per_page=500&page=%d", page), "", &box); status != http.StatusOK {
+			t.Fatalf("read the outbox: %d", status)
+		}
+		for _, m := range box.Items {
+			if c := crashCode.FindString(m.Body); m.Channel == "sms" && c != "" {
+				codes[m.To] = append(codes[m.To], c)
+			}
+		}
+		if seen += len(box.Items); seen >= box.Total || len(box.Items) == 0 {
+			return codes
+		}
+	}
+}
+
+// crashEnterCode enters a code through the API from a goroutine the kill may cut off: what it
+// answers is not looked at.
+func crashEnterCode(addr, token string, memberID int64, code string) {
+	req, err := http.NewRequest(http.MethodPost, fmt.Sprintf("http://%s/api/v1/members/%d/verifications/phone/code", addr, memberID),
+		strings.NewReader(fmt.Sprintf(`{"code": %q}`, code)))
+	if err != nil {
+		return
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Content-Type", "application/json")
+	if resp, err := http.DefaultClient.Do(req); err == nil {
+		resp.Body.Close()
+	}
+}
+
+func mustAtoi(t *testing.T, s string) int {
+	t.Helper()
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
 }
 
 // crashRemindersEnd checks the fee reminders' ends: the first overdue after its three steps,
