@@ -168,7 +168,8 @@ func (n *Notices) deliverAll(ctx context.Context, drafts []*noticeDraft, todo []
 		for j, i := range at {
 			outcomes[j] = drafts[i].outcome
 		}
-		if err := n.Members.SettleNotices(context.WithoutCancel(ctx), outcomes); err != nil {
+		err := n.whileDiskFull(ctx, channel+" batch", func() error { return n.Members.SettleNotices(context.WithoutCancel(ctx), outcomes) })
+		if err != nil {
 			return err
 		}
 	}
@@ -256,7 +257,7 @@ func (n *Notices) deliverEach(ctx context.Context, drafts []*noticeDraft, at []i
 			}
 			if err == nil {
 				// The provider has these messages: record them even when ctx has ended.
-				err = n.Members.SettleNotices(context.WithoutCancel(ctx), group)
+				err = n.whileDiskFull(ctx, "batch", func() error { return n.Members.SettleNotices(context.WithoutCancel(ctx), group) })
 			}
 		}
 		settled <- err

@@ -143,7 +143,8 @@ func (n *Notices) dispatch(ctx context.Context, notice *members.Notice, to recip
 	// The provider has the message. A crash from here until the row says "sent" makes the
 	// retry send it once more: the one duplicate the ledger allows (none with a provider that
 	// is idempotent by key, such as the outbox).
-	if err := n.Members.MarkNoticeSent(ctx, notice.ID, providerID); errors.Is(err, members.ErrConflict) {
+	err = n.whileDiskFull(ctx, notice.Key, func() error { return n.Members.MarkNoticeSent(ctx, notice.ID, providerID) })
+	if errors.Is(err, members.ErrConflict) {
 		return n.current(ctx, notice.Key)
 	} else if err != nil {
 		return NoticeResult{}, err
@@ -151,6 +152,32 @@ func (n *Notices) dispatch(ctx context.Context, notice *members.Notice, to recip
 	n.log().Info("notice sent", slog.Int64("notice_id", notice.ID), slog.String("key", notice.Key), slog.String("provider", provider))
 	return NoticeResult{NoticeID: notice.ID, Status: ResultSent}, nil
 }
+
+// whileDiskFull runs write, the record of sends the provider already has, and while it fails
+// for a full disk tries again every diskFullRetry until it succeeds, fails otherwise or ctx
+// ends. Returned, the error would leave the notices "sending" and the retry would send them
+// again: on a full disk every send of the stretch, not only those in flight at a crash. Held
+// here, the batch also sends nothing more until space is freed.
+func (n *Notices) whileDiskFull(ctx context.Context, what string, write func() error) error {
+	err := write()
+	if !errors.Is(err, members.ErrDiskFull) {
+		return err
+	}
+	n.log().Error("disk full: holding sent notices until they can be recorded", slog.String("record", what), slog.Any("error", err))
+	for errors.Is(err, members.ErrDiskFull) {
+		if serr := sleep(ctx, diskFullRetry); serr != nil {
+			return errors.Join(err, serr)
+		}
+		err = write()
+	}
+	if err == nil {
+		n.log().Info("disk has room again: sent notices recorded", slog.String("record", what))
+	}
+	return err
+}
+
+// diskFullRetry is how often a record of sends is tried again while the disk is full.
+const diskFullRetry = 250 * time.Millisecond
 
 // sendFailed records a refused or failed send: a permanent refusal fails the notice for good,
 // anything else is returned for a retry.

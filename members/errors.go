@@ -3,6 +3,8 @@ package members
 import (
 	"errors"
 	"strings"
+
+	"membership/db"
 )
 
 var (
@@ -11,6 +13,9 @@ var (
 	// ErrConflict means the row changed since the caller read it (a stale version), or is in a
 	// state that forbids the change (marking a paid fee overdue).
 	ErrConflict = errors.New("conflict")
+	// ErrDiskFull means a write found the app database's disk full: nothing was written, and
+	// the same write succeeds once space is freed.
+	ErrDiskFull = db.ErrDiskFull
 )
 
 // FieldError is one invalid input field. Field is the JSON (snake_case) name, so the API can

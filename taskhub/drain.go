@@ -3,6 +3,8 @@ package taskhub
 import (
 	"context"
 	"fmt"
+	"log/slog"
+	"time"
 
 	"github.com/microsoft/durabletask-go/api"
 	"github.com/microsoft/durabletask-go/backend"
@@ -58,10 +60,13 @@ func (d drainExecutor) ExecuteActivity(ctx context.Context, id api.InstanceID, e
 	return res, err
 }
 
-// drainBackend loads, completes and abandons work items on detached contexts.
+// drainBackend loads, completes and abandons work items on detached contexts. A result that
+// cannot be saved for a full disk it offers again for up to fullWait (retryWhileFull).
 type drainBackend struct {
 	backend.Backend
-	hard context.Context
+	hard     context.Context
+	fullWait time.Duration
+	log      *slog.Logger
 }
 
 // GetOrchestrationRuntimeState implements backend.Backend.
@@ -75,7 +80,11 @@ func (d *drainBackend) GetOrchestrationRuntimeState(ctx context.Context, wi *bac
 
 // CompleteOrchestrationWorkItem implements backend.Backend.
 func (d *drainBackend) CompleteOrchestrationWorkItem(ctx context.Context, wi *backend.OrchestrationWorkItem) error {
-	return detached(ctx, d.hard, func(ctx context.Context) error { return d.Backend.CompleteOrchestrationWorkItem(ctx, wi) })
+	return detached(ctx, d.hard, func(ctx context.Context) error {
+		return retryWhileFull(ctx, d.log, "orchestration "+string(wi.InstanceID), d.fullWait, func(ctx context.Context) error {
+			return d.Backend.CompleteOrchestrationWorkItem(ctx, wi)
+		})
+	})
 }
 
 // AbandonOrchestrationWorkItem implements backend.Backend.
@@ -85,7 +94,11 @@ func (d *drainBackend) AbandonOrchestrationWorkItem(ctx context.Context, wi *bac
 
 // CompleteActivityWorkItem implements backend.Backend.
 func (d *drainBackend) CompleteActivityWorkItem(ctx context.Context, wi *backend.ActivityWorkItem) error {
-	return detached(ctx, d.hard, func(ctx context.Context) error { return d.Backend.CompleteActivityWorkItem(ctx, wi) })
+	return detached(ctx, d.hard, func(ctx context.Context) error {
+		return retryWhileFull(ctx, d.log, "activity of "+string(wi.InstanceID), d.fullWait, func(ctx context.Context) error {
+			return d.Backend.CompleteActivityWorkItem(ctx, wi)
+		})
+	})
 }
 
 // AbandonActivityWorkItem implements backend.Backend.

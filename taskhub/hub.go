@@ -72,7 +72,7 @@ func open(ctx context.Context, opts Options, log *slog.Logger, longPolling bool)
 	}
 	// The hard stop outlives every request: only Shutdown ends it.
 	h.hard, h.cancelHard = context.WithCancel(context.WithoutCancel(ctx))
-	h.be = &drainBackend{Backend: be, hard: h.hard}
+	h.be = &drainBackend{Backend: be, hard: h.hard, fullWait: o.LockTimeout / 2, log: log}
 	h.client = backend.NewTaskHubClient(h.be)
 	log.Info("task hub open", slog.String("name", o.Name), slog.String("backend", o.Backend))
 	return h, nil
