@@ -35,6 +35,13 @@ func TestDiskFull(t *testing.T) {
 	gdb := openCrashDB(t, mnt)
 	const club = 20
 	token := seedClub(t, gdb, club)
+	var phoneMember int64
+	if err := gdb.Raw("SELECT id FROM members WHERE phone <> '' AND status = 'active' ORDER BY id LIMIT 1").Scan(&phoneMember).Error; err != nil || phoneMember == 0 {
+		t.Fatalf("a member with a phone: %d, %v", phoneMember, err)
+	}
+	if err := gdb.Exec("UPDATE members SET sms_consent = TRUE WHERE id = ?", phoneMember).Error; err != nil {
+		t.Fatal(err)
+	}
 	releaseCrashTest(t, mnt)
 	box := startMailbox(t)
 	s := &contractServer{dir: mnt, addr: addr, base: "http://" + addr}
@@ -82,6 +89,15 @@ func TestDiskFull(t *testing.T) {
 				t.Errorf("member form on a full disk: no %q on the page:\n%s", want, r.Body)
 			}
 		}
+		// A workflow's start writes both stores: refused as a whole, nothing left to resume.
+		r = s.api(t, token, http.MethodPost, fmt.Sprintf("/api/v1/members/%d/verifications/phone", phoneMember), nil)
+		t.Logf("phone verification started on a full disk: %d %s", r.Status, r.Body)
+		if r.Status != http.StatusAccepted {
+			wantProblem(t, "start a phone verification on a full disk", r, http.StatusInsufficientStorage)
+		}
+		if n := countRows(t, gdb, "SELECT COUNT(*) FROM verifications"); n != 0 {
+			t.Errorf("%d verifications after the refused start, want none", n)
+		}
 		if n := countRows(t, gdb, "SELECT COUNT(*) FROM members"); n != membersBefore {
 			t.Errorf("%d members after the refused writes, want %d", n, membersBefore)
 		}
@@ -115,8 +131,20 @@ func TestDiskFull(t *testing.T) {
 
 	r := s.api(t, token, http.MethodPost, "/api/v1/members", map[string]any{"first_name": "Wieder", "last_name": "Platz", "email": "wieder@example.org"})
 	wantStatus(t, "create a member after space was freed", r, http.StatusCreated)
+	t.Logf("space freed to the first write answered 201: %s", time.Since(freed).Round(time.Microsecond))
 	r = b.post(t, "/members", url.Values{"first_name": {"Formular"}, "last_name": {"Frei"}, "email": {"frei@example.org"}, "status": {"active"}})
 	wantStatus(t, "member form after space was freed", r, http.StatusSeeOther)
+
+	var verification struct{ ID string }
+	if status := crashAPI(t, addr, token, http.MethodPost, fmt.Sprintf("/api/v1/members/%d/verifications/phone", phoneMember), "", &verification); status != http.StatusAccepted {
+		t.Fatalf("start a phone verification after space was freed: %d", status)
+	}
+	var code struct {
+		ExpiresAt time.Time `json:"expires_at"`
+	}
+	waitFor(t, 10*time.Second, "the phone code sent after space was freed", func() bool {
+		return instanceHistory(t, addr, token, verification.ID).custom(&code) && !code.ExpiresAt.IsZero()
+	})
 
 	var c struct {
 		Status string `json:"status"`
