@@ -98,7 +98,10 @@ func Text(ctx context.Context, t testing.TB, css string) string {
 		if err == nil {
 			return s
 		}
-		if !strings.Contains(err.Error(), "No node with given id") || ctx.Err() != nil {
+		// The page may change under the query: htmx swapped the node, or reloaded the page
+		// (its old execution context is gone). Both mean: ask again.
+		changed := strings.Contains(err.Error(), "No node with given id") || strings.Contains(err.Error(), "Cannot find context with specified id")
+		if !changed || ctx.Err() != nil {
 			t.Fatalf("text of %s: %v", css, err)
 		}
 		time.Sleep(50 * time.Millisecond)
