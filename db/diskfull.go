@@ -3,20 +3,18 @@ package db
 import (
 	"errors"
 	"fmt"
-	"strings"
 	"syscall"
 
 	"github.com/mattn/go-sqlite3"
 	"gorm.io/driver/sqlite"
+
+	"membership/db/sqlitefile"
 )
 
 // ErrDiskFull is what a write answers when the store's disk (or its quota) is full: SQLite's
 // SQLITE_FULL, "database or disk is full". SQLite rolls the transaction back and the file stays
 // sound; the same write succeeds once space is freed. Errors from the app database wrap it.
 var ErrDiskFull = errors.New("disk full")
-
-// sqliteFull is SQLite's primary result code SQLITE_FULL, in either copy of SQLite.
-const sqliteFull = 13
 
 // IsDiskFull reports whether err says a store's disk is full: ErrDiskFull, SQLITE_FULL from
 // mattn/go-sqlite3 (the app database) or from modernc.org/sqlite (the task hub; matched by its
@@ -32,11 +30,7 @@ func IsDiskFull(err error) bool {
 	if errors.As(err, &se) && se.Code == sqlite3.ErrFull {
 		return true
 	}
-	var coded interface{ Code() int }
-	if errors.As(err, &coded) && coded.Code()&0xff == sqliteFull {
-		return true
-	}
-	return strings.Contains(err.Error(), "database or disk is full")
+	return sqlitefile.IsFull(err)
 }
 
 // appSQLite is GORM's SQLite dialector that also translates SQLITE_FULL into ErrDiskFull, so

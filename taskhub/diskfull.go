@@ -4,25 +4,13 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"strings"
 	"time"
+
+	"membership/db/sqlitefile"
 )
 
-// sqliteFull is SQLite's primary result code SQLITE_FULL.
-const sqliteFull = 13
-
-// isDiskFull reports whether err is SQLITE_FULL, "database or disk is full", from the task
-// hub's SQLite (modernc's *sqlite.Error has Code; the engine sometimes wraps it with %v).
-func isDiskFull(err error) bool {
-	if err == nil {
-		return false
-	}
-	var coded interface{ Code() int }
-	if errors.As(err, &coded) && coded.Code()&0xff == sqliteFull {
-		return true
-	}
-	return strings.Contains(err.Error(), "database or disk is full")
-}
+// isDiskFull reports whether err is SQLITE_FULL from the task hub's SQLite.
+func isDiskFull(err error) bool { return sqlitefile.IsFull(err) }
 
 // diskFullRetry is how often a work item's result is offered again while the disk is full.
 const diskFullRetry = 250 * time.Millisecond

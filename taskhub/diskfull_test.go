@@ -15,7 +15,7 @@ func (e codedErr) Error() string { return fmt.Sprintf("sqlite error %d", int(e))
 func (e codedErr) Code() int     { return int(e) }
 
 func TestRetryWhileFull(t *testing.T) {
-	full := fmt.Errorf("failed to commit transaction: %w", codedErr(sqliteFull))
+	full := fmt.Errorf("failed to commit transaction: %w", codedErr(13)) // SQLITE_FULL
 	other := errors.New("no such table")
 	for _, tc := range []struct {
 		name    string
