@@ -49,8 +49,11 @@ type Catalog struct {
 	names   map[string]string   // language → its name in itself, for the switch
 }
 
-// Load reads the embedded message files.
-func Load() (*Catalog, error) { return LoadFS(files, "locales") }
+// Load reads the embedded message files, once: they are compiled in and a Catalog is read-only,
+// so every caller (the server, each campaign preview's texts) shares one.
+func Load() (*Catalog, error) { return loadEmbedded() }
+
+var loadEmbedded = sync.OnceValues(func() (*Catalog, error) { return LoadFS(files, "locales") })
 
 // LoadFS reads the message files *.yaml in dir of fsys; each file is one language, named by its
 // BCP 47 tag (de.yaml), or a part of one (members.de.yaml).
