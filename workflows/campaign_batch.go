@@ -60,7 +60,8 @@ func CampaignBatch(ctx *task.OrchestrationContext) (any, error) {
 			if err := call(ctx, NoteCampaignWaitingActivity, CampaignWaiting{CampaignID: in.CampaignID}, nil); err != nil {
 				return nil, err
 			}
-			waited = 0
+			// A later outage starts over with the first, short wait.
+			waited, wait = 0, cmp.Or(in.ProviderWait, DefaultProviderWait)
 		}
 		if res.QuietFor <= 0 {
 			return res, nil
