@@ -33,14 +33,18 @@ func IsDiskFull(err error) bool {
 	return sqlitefile.IsFull(err)
 }
 
-// appSQLite is GORM's SQLite dialector that also translates SQLITE_FULL into ErrDiskFull, so
-// that callers test errors.Is(err, ErrDiskFull) as they test gorm.ErrDuplicatedKey.
+// appSQLite is GORM's SQLite dialector that also translates SQLITE_FULL into ErrDiskFull and
+// SQLITE_BUSY into ErrBusy, so that callers test errors.Is(err, ErrDiskFull) as they test
+// gorm.ErrDuplicatedKey.
 type appSQLite struct{ *sqlite.Dialector }
 
 // Translate implements gorm.ErrorTranslator.
 func (d appSQLite) Translate(err error) error {
 	if IsDiskFull(err) && !errors.Is(err, ErrDiskFull) {
 		return fmt.Errorf("%w: %w", ErrDiskFull, err)
+	}
+	if IsBusy(err) && !errors.Is(err, ErrBusy) {
+		return fmt.Errorf("%w: %w", ErrBusy, err)
 	}
 	return d.Dialector.Translate(err)
 }

@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -38,7 +39,11 @@ func Open(ctx context.Context, cfg config.Database, log *slog.Logger) (*gorm.DB,
 			return nil, err
 		}
 		// The busy timeout bounds the wait at the gate too.
-		dial = appSQLite{&sqlite.Dialector{DSN: dsn, Conn: openGatedSQLite(dsn, 5*time.Second)}}
+		wait, err := busyTimeout(dsn)
+		if err != nil {
+			return nil, err
+		}
+		dial = appSQLite{&sqlite.Dialector{DSN: dsn, Conn: openGatedSQLite(dsn, wait)}}
 	case "postgres":
 		dial = postgres.Open(cfg.DSN)
 	default:
@@ -84,7 +89,7 @@ func SQLiteDSN(dsn string) (string, error) {
 		return "", fmt.Errorf("database.dsn %q: %w", dsn, err)
 	}
 	defaults := map[string]string{
-		"_busy_timeout": "5000",
+		"_busy_timeout": strconv.Itoa(defaultBusyTimeout),
 		"_journal_mode": "WAL",
 		"_synchronous":  "NORMAL",
 		"_foreign_keys": "on",

@@ -45,7 +45,7 @@ func (g *writeGate) enter(ctx context.Context) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	case <-t.C:
-		return fmt.Errorf("waited %s for the write lock: %w", g.wait, sqlite3.Error{Code: sqlite3.ErrBusy})
+		return fmt.Errorf("%w: waited %s for the write lock: %w", ErrBusy, g.wait, sqlite3.Error{Code: sqlite3.ErrBusy})
 	}
 }
 

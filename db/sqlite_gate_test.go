@@ -73,8 +73,8 @@ func TestGateWaitEnds(t *testing.T) {
 		t.Fatal(err)
 	}
 	var se sqlite3.Error
-	if _, err := db.BeginTx(t.Context(), nil); !errors.As(err, &se) || se.Code != sqlite3.ErrBusy {
-		t.Errorf("second transaction: %v, want SQLite's busy error", err)
+	if _, err := db.BeginTx(t.Context(), nil); !errors.As(err, &se) || se.Code != sqlite3.ErrBusy || !errors.Is(err, ErrBusy) || !IsBusy(err) {
+		t.Errorf("second transaction: %v, want SQLite's busy error wrapped in ErrBusy", err)
 	}
 	ctx, cancel := context.WithCancel(t.Context())
 	time.AfterFunc(10*time.Millisecond, cancel)
@@ -90,5 +90,28 @@ func TestGateWaitEnds(t *testing.T) {
 	}
 	if err := next.Rollback(); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestBusyTimeout: the gate waits as long as the DSN's busy timeout says, the default when it
+// says nothing; a value that is no number of milliseconds stops the start.
+func TestBusyTimeout(t *testing.T) {
+	tests := []struct {
+		dsn     string
+		want    time.Duration
+		wantErr bool
+	}{
+		{"file:/data/app.db", 5 * time.Second, false},
+		{"file:/data/app.db?_journal_mode=WAL", 5 * time.Second, false},
+		{"file:/data/app.db?_busy_timeout=30000&_txlock=immediate", 30 * time.Second, false},
+		{"file:/data/app.db?_busy_timeout=0", 0, false},
+		{"file:/data/app.db?_busy_timeout=soon", 0, true},
+		{"file:/data/app.db?_busy_timeout=-1", 0, true},
+	}
+	for _, tt := range tests {
+		got, err := busyTimeout(tt.dsn)
+		if (err != nil) != tt.wantErr || got != tt.want {
+			t.Errorf("busyTimeout(%q) = %s, %v; want %s, error %t", tt.dsn, got, err, tt.want, tt.wantErr)
+		}
 	}
 }

@@ -16,6 +16,9 @@ var (
 	// ErrDiskFull means a write found the app database's disk full: nothing was written, and
 	// the same write succeeds once space is freed.
 	ErrDiskFull = db.ErrDiskFull
+	// ErrBusy means a write waited its whole busy timeout for the app database's write lock
+	// (a long import ahead of it): nothing was written; the same write a moment later succeeds.
+	ErrBusy = db.ErrBusy
 )
 
 // FieldError is one invalid input field. Field is the JSON (snake_case) name, so the API can

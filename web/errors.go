@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -70,8 +71,17 @@ func statusOf(err error) (int, string) {
 		// again once space is freed. The caller words it (problem.disk_full).
 		return http.StatusInsufficientStorage, ""
 	}
+	if db.IsBusy(err) {
+		// A write waited its whole busy timeout behind a long transaction (a large import):
+		// nothing was written, and the same request succeeds a moment later (Retry-After).
+		return http.StatusServiceUnavailable, ""
+	}
 	return http.StatusInternalServerError, ""
 }
+
+// busyRetryAfter is the Retry-After of a 503 for a busy database, in seconds: a write lock is
+// held for seconds at most (a 50,000-row import takes some 3 s), so asking again soon succeeds.
+const busyRetryAfter = "2"
 
 // statusTitle is the title of an answer with status in the request's language: the catalogue's,
 // else the standard English one.
@@ -110,6 +120,9 @@ func (s *Server) handleError(err error, c echo.Context) {
 		switch {
 		case status == http.StatusInsufficientStorage:
 			msg = t(c, "problem.disk_full")
+		case status == http.StatusServiceUnavailable && db.IsBusy(err):
+			msg = t(c, "problem.busy")
+			c.Response().Header().Set("Retry-After", busyRetryAfter)
 		case msg == "":
 			msg = t(c, "problem.server_error")
 		}
@@ -126,12 +139,27 @@ func (s *Server) handleError(err error, c echo.Context) {
 	case isAPI(c.Request().URL.Path):
 		body, _ := json.Marshal(p)
 		werr = c.Blob(p.Status, "application/problem+json", body)
+	case c.Request().Method == http.MethodPost && (p.Status == http.StatusInsufficientStorage || p.Status == http.StatusServiceUnavailable) && sameSiteReferer(c) != "":
+		// A button on a page (archive, mark paid, cancel) that could not save: back to that
+		// page with the reason, rather than an error page the admin has to navigate away from.
+		// Forms with typed input (the member form) keep the input themselves: notSaved.
+		werr = s.redirectWith(c, sameSiteReferer(c), "error", p.Detail)
 	default:
 		werr = s.page(c, p.Status, p.Title, "", templates.Error(s.ctx(c, p.Title, ""), p.Status, p.Title, p.Detail))
 	}
 	if werr != nil {
 		s.log.Error("write error response", slog.Any("error", werr))
 	}
+}
+
+// sameSiteReferer is the path (and query) of the page a browser request came from when that page
+// is on this server, else "".
+func sameSiteReferer(c echo.Context) string {
+	ref, err := url.Parse(c.Request().Referer())
+	if err != nil || ref.Host != c.Request().Host || ref.Path == "" || ref.Path == c.Request().URL.Path {
+		return ""
+	}
+	return ref.RequestURI()
 }
 
 // validationProblem answers invalid input with 422 and one entry per invalid field.

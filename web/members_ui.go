@@ -108,8 +108,8 @@ func (s *Server) memberCreate(c echo.Context) error {
 		if err == nil {
 			return s.redirectWith(c, "/members/"+strconv.FormatInt(m.ID, 10), "ok", t(c, "members.flash.added", "Name", m.FullName()))
 		}
-		if s.diskFull(c, err) {
-			return s.renderMemberForm(c, http.StatusInsufficientStorage, templates.MemberFormView{Values: values, Conflict: t(c, "problem.disk_full")})
+		if status, why := s.notSaved(c, err); status != 0 {
+			return s.renderMemberForm(c, status, templates.MemberFormView{Values: values, Conflict: why})
 		}
 		if errs = fieldErrors(loc(c), err); errs == nil {
 			return err
@@ -153,9 +153,10 @@ func (s *Server) memberUpdate(c echo.Context) error {
 		v.Version = current.Version
 		v.Conflict = t(c, "members.form.conflict")
 		return s.renderMemberForm(c, http.StatusConflict, v)
-	case s.diskFull(c, err):
-		v.Conflict = t(c, "problem.disk_full")
-		return s.renderMemberForm(c, http.StatusInsufficientStorage, v)
+	}
+	if status, why := s.notSaved(c, err); status != 0 {
+		v.Conflict = why
+		return s.renderMemberForm(c, status, v)
 	}
 	if v.Errors = fieldErrors(loc(c), err); v.Errors == nil {
 		return err
@@ -180,12 +181,19 @@ func (s *Server) renderMemberForm(c echo.Context, status int, v templates.Member
 	return s.page(c, status, title, "members", templates.MemberForm(s.ctx(c, title, "members"), v))
 }
 
-// diskFull reports whether err is a write refused for a full disk, and logs it: the form then
-// comes back with what the person typed and says so, instead of an error page.
-func (s *Server) diskFull(c echo.Context, err error) bool {
-	if status, _ := statusOf(err); status != http.StatusInsufficientStorage {
-		return false
+// notSaved says, for a write the database refused for now — its disk full (507) or its write
+// lock held past the busy timeout by a long import (503, with Retry-After) — the status to
+// answer and the reason in the reader's language, and logs it; the form then comes back with
+// what the person typed instead of an error page. For any other error it answers 0.
+func (s *Server) notSaved(c echo.Context, err error) (int, string) {
+	switch status, _ := statusOf(err); status {
+	case http.StatusInsufficientStorage:
+		s.log.Error("not saved: disk full", slog.String("path", c.Request().URL.Path), slog.Any("error", err))
+		return status, t(c, "problem.disk_full")
+	case http.StatusServiceUnavailable:
+		s.log.Warn("not saved: database busy", slog.String("path", c.Request().URL.Path), slog.Any("error", err))
+		c.Response().Header().Set("Retry-After", busyRetryAfter)
+		return status, t(c, "problem.busy")
 	}
-	s.log.Error("not saved: disk full", slog.String("path", c.Request().URL.Path), slog.Any("error", err))
-	return true
+	return 0, ""
 }

@@ -34,6 +34,12 @@ func SQLite(t testing.TB) *gorm.DB {
 	return open(t, config.Database{Driver: "sqlite", DSN: filepath.Join(t.TempDir(), "app.db")})
 }
 
+// SQLiteWith is SQLite with DSN options of the test's own, such as "_busy_timeout=200".
+func SQLiteWith(t testing.TB, query string) *gorm.DB {
+	t.Helper()
+	return open(t, config.Database{Driver: "sqlite", DSN: filepath.Join(t.TempDir(), "app.db") + "?" + query})
+}
+
 // Postgres opens and migrates a fresh database of the test's own, dropped after the test.
 // Without a reachable server the test is skipped, except in CI (CI=true), where it fails.
 func Postgres(t testing.TB) *gorm.DB {

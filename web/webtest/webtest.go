@@ -53,6 +53,8 @@ type Options struct {
 	Register func(*task.TaskRegistry)
 	// Deps changes the server's dependencies before it is built.
 	Deps func(*web.Deps)
+	// DatabaseQuery adds options to the app database's DSN ("_busy_timeout=200").
+	DatabaseQuery string
 }
 
 // Start runs the app until the test ends.
@@ -69,7 +71,7 @@ func Start(t testing.TB, opts Options) *App {
 	if opts.Configure != nil {
 		opts.Configure(cfg)
 	}
-	gdb := dbtest.SQLite(t)
+	gdb := dbtest.SQLiteWith(t, opts.DatabaseQuery)
 	log := dbtest.Log()
 	users := auth.NewStore(gdb, auth.Options{
 		SessionIdle: cfg.Auth.SessionIdle.Std(), SessionMax: cfg.Auth.SessionMax.Std(),

@@ -1,0 +1,59 @@
+package db
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/mattn/go-sqlite3"
+)
+
+// ErrBusy is what a write answers when it waited its whole busy timeout for the app database's
+// one write lock (a long transaction ahead of it, such as a large CSV import): nothing was
+// written and the same write will most likely succeed a moment later. Errors from the app
+// database wrap it, so callers answer "try again" (503 with Retry-After) instead of a failure.
+var ErrBusy = errors.New("database busy")
+
+// IsBusy reports whether err says a store's write lock stayed taken for its whole busy timeout:
+// ErrBusy, SQLITE_BUSY or SQLITE_LOCKED from mattn/go-sqlite3, or SQLite's message for them
+// (the task hub's modernc SQLite, matched by text so this package does not link it).
+func IsBusy(err error) bool {
+	if err == nil {
+		return false
+	}
+	if errors.Is(err, ErrBusy) {
+		return true
+	}
+	var se sqlite3.Error
+	if errors.As(err, &se) && (se.Code == sqlite3.ErrBusy || se.Code == sqlite3.ErrLocked) {
+		return true
+	}
+	msg := err.Error()
+	return strings.Contains(msg, "database is locked") || strings.Contains(msg, "database table is locked")
+}
+
+// defaultBusyTimeout is SQLiteDSN's _busy_timeout, in milliseconds.
+const defaultBusyTimeout = 5000
+
+// busyTimeout reads the busy timeout a SQLiteDSN carries, so that the write gate waits as long
+// as SQLite's own busy handler would: an operator who raises `_busy_timeout` in database.dsn
+// (for imports of many thousand rows on a slow disk) raises both.
+func busyTimeout(dsn string) (time.Duration, error) {
+	_, query, _ := strings.Cut(dsn, "?")
+	q, err := url.ParseQuery(query)
+	if err != nil {
+		return 0, fmt.Errorf("database.dsn: %w", err)
+	}
+	v := q.Get("_busy_timeout")
+	if v == "" {
+		return defaultBusyTimeout * time.Millisecond, nil
+	}
+	ms, err := strconv.Atoi(v)
+	if err != nil || ms < 0 {
+		return 0, fmt.Errorf("database.dsn: _busy_timeout %q is not a number of milliseconds", v)
+	}
+	return time.Duration(ms) * time.Millisecond, nil
+}
