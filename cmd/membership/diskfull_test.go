@@ -109,8 +109,11 @@ func TestDiskFull(t *testing.T) {
 		}
 		wantStatus(t, "member list page on a full disk", b.get(t, "/members"), http.StatusOK)
 		wantStatus(t, "healthz on a full disk", s.api(t, "", http.MethodGet, "/healthz", nil), http.StatusOK)
+		// Not ready, naming the disk, so that monitoring says why changes are refused.
 		r := s.api(t, "", http.MethodGet, "/readyz", nil)
-		t.Logf("readyz on a full disk: %d %s", r.Status, r.Body)
+		if r.Status != http.StatusServiceUnavailable || !strings.Contains(string(r.Body), `"disk":"disk full: `) {
+			t.Errorf("readyz on a full disk: %d %s, want 503 naming the disk", r.Status, r.Body)
+		}
 	})
 
 	// Let the campaign's work fail for a while.
@@ -129,6 +132,9 @@ func TestDiskFull(t *testing.T) {
 	freed := time.Now()
 	t.Logf("disk full for %s", freed.Sub(fullAt).Round(time.Millisecond))
 
+	if r := s.api(t, "", http.MethodGet, "/readyz", nil); r.Status != http.StatusOK {
+		t.Errorf("readyz after space was freed: %d %s", r.Status, r.Body)
+	}
 	r := s.api(t, token, http.MethodPost, "/api/v1/members", map[string]any{"first_name": "Wieder", "last_name": "Platz", "email": "wieder@example.org"})
 	wantStatus(t, "create a member after space was freed", r, http.StatusCreated)
 	t.Logf("space freed to the first write answered 201: %s", time.Since(freed).Round(time.Microsecond))

@@ -116,6 +116,7 @@ func serveWith(ctx context.Context, e env, extra func(r *task.TaskRegistry), sta
 		Ready: []web.Check{
 			{Name: "app_database", Ping: func(ctx context.Context) error { return db.Ping(ctx, gdb) }},
 			{Name: "taskhub", Ping: hub.Ping},
+			{Name: "disk", Ping: func(context.Context) error { return db.CheckSpace(sqliteFiles(cfg)...) }},
 		},
 	})
 	httpSrv := &http.Server{
@@ -158,6 +159,18 @@ func serveWith(ctx context.Context, e env, extra func(r *task.TaskRegistry), sta
 	}
 	log.Info("stopped cleanly")
 	return nil
+}
+
+// sqliteFiles are the files of the stores that live in SQLite, whose disk /readyz watches.
+func sqliteFiles(cfg *config.Config) []string {
+	var files []string
+	if cfg.Database.Driver == "sqlite" {
+		files = append(files, cfg.Database.DSN)
+	}
+	if cfg.TaskHub.Backend == "sqlite" {
+		files = append(files, cfg.TaskHub.DSN)
+	}
+	return files
 }
 
 func openTaskHub(ctx context.Context, cfg *config.Config, log *slog.Logger) (*taskhub.Hub, error) {
