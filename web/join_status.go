@@ -43,15 +43,16 @@ func (s *Server) renderJoinStatus(c echo.Context, link members.JoinLink, m *memb
 func (s *Server) joinStatusView(c echo.Context, link members.JoinLink, m *members.Member) (templates.JoinStatusView, error) {
 	ctx := c.Request().Context()
 	v := templates.JoinStatusView{FirstName: m.FirstName, Active: m.Status == members.StatusActive}
-	loc := s.cfg.Club.Location()
+	zone := s.cfg.Club.Location()
 	for _, k := range []struct {
 		instance   string
 		verifiedAt *time.Time
 		address    string
 		step       *templates.JoinStep
+		waitKey    string // what the page says while the provider is down
 	}{
-		{link.PhoneInstance(), m.PhoneVerifiedAt, maskPhone(m.Phone), &v.Phone},
-		{link.EmailInstance(), m.EmailVerifiedAt, maskEmail(m.Email), &v.Email},
+		{link.PhoneInstance(), m.PhoneVerifiedAt, maskPhone(m.Phone), &v.Phone, "join.msg.provider_wait_sms"},
+		{link.EmailInstance(), m.EmailVerifiedAt, maskEmail(m.Email), &v.Email, "join.msg.provider_wait_email"},
 	} {
 		k.step.Address = k.address
 		if k.verifiedAt != nil {
@@ -65,12 +66,15 @@ func (s *Server) joinStatusView(c echo.Context, link members.JoinLink, m *member
 		switch {
 		case run.Running() && run.CodeOut():
 			k.step.State, k.step.AttemptsLeft = "waiting", run.AttemptsLeft
-			k.step.ValidUntil = run.ExpiresAt.In(loc)
+			k.step.ValidUntil = run.ExpiresAt.In(zone)
 			if notice := s.runNotice(c, run); notice != "" && v.Message == "" {
 				v.Kind, v.Message = "error", notice
 			}
 		case run.Running():
 			k.step.State = "sending"
+			if st, ok := s.runStatus(c, run); ok && st.State == "waiting_for_provider" && v.Message == "" {
+				v.Kind, v.Message = "error", t(c, k.waitKey, "Time", loc(c).Time(st.RetryAt.In(zone)))
+			}
 		default:
 			k.step.State = run.Status
 		}
@@ -78,15 +82,22 @@ func (s *Server) joinStatusView(c echo.Context, link members.JoinLink, m *member
 	return v, nil
 }
 
+// runStatus reads a run's custom status; false when it has none (yet) or cannot be read, which
+// the page treats as nothing to add.
+func (s *Server) runStatus(c echo.Context, run *members.Verification) (wf.VerificationStatus, bool) {
+	var st wf.VerificationStatus
+	md, err := s.hub.Client().FetchOrchestrationMetadata(c.Request().Context(), api.InstanceID(run.InstanceID))
+	if err != nil || md.SerializedCustomStatus == "" {
+		return st, false
+	}
+	return st, json.Unmarshal([]byte(md.SerializedCustomStatus), &st) == nil
+}
+
 // runNotice explains why a run did not meet the last request for a new code, from its custom
 // status.
 func (s *Server) runNotice(c echo.Context, run *members.Verification) string {
-	md, err := s.hub.Client().FetchOrchestrationMetadata(c.Request().Context(), api.InstanceID(run.InstanceID))
-	if err != nil || md.SerializedCustomStatus == "" {
-		return ""
-	}
-	var st wf.VerificationStatus
-	if json.Unmarshal([]byte(md.SerializedCustomStatus), &st) != nil {
+	st, ok := s.runStatus(c, run)
+	if !ok {
 		return ""
 	}
 	switch st.Notice {

@@ -12,6 +12,7 @@ import (
 
 	"membership/config"
 	"membership/members"
+	"membership/notify/notifytest"
 	"membership/web/webtest"
 )
 
@@ -252,5 +253,30 @@ func postCodeWhenOut(t *testing.T, b *webtest.Browser, page, code string) string
 			return body
 		}
 		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// TestJoinWhileSMSProviderDown: Twilio is down when someone joins. After the quick tries the
+// status page says the text message service cannot be reached and when it tries next, in the
+// page's language, instead of a bare "on its way"; the e-mail step goes on unaffected.
+func TestJoinWhileSMSProviderDown(t *testing.T) {
+	a := startVerifyApp(t, nil)
+	a.v.Twilio.Down(notifytest.Failure{Status: 503, Message: "service unavailable"})
+	b, page := joinAs(t, a, nil)
+	a.v.WaitEmail(t, "kenji@example.org", 1)
+	var body string
+	for deadline := time.Now().Add(20 * time.Second); ; {
+		_, body = b.Get(t, page)
+		if strings.Contains(body, "cannot be reached right now") || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if !strings.Contains(body, "The text message service cannot be reached right now") || !strings.Contains(body, "next try at") ||
+		!strings.Contains(body, `data-testid="phone-sending"`) {
+		t.Fatalf("status page while Twilio is down does not say so:\n%s", body)
+	}
+	if n := len(a.v.Twilio.Messages()); n != 0 {
+		t.Errorf("%d SMS delivered while Twilio was down", n)
 	}
 }

@@ -73,7 +73,7 @@ func (s *Server) startVerification(ctx context.Context, actor string, memberID i
 	}
 	name, _ := orchestratorOf(kind)
 	_, err = s.hub.Client().ScheduleNewOrchestration(ctx, name, api.WithInstanceID(api.InstanceID(run.InstanceID)),
-		api.WithInput(wf.VerificationInput{MemberID: memberID}))
+		api.WithInput(wf.VerificationInput{MemberID: memberID, Version: wf.VerificationVersion}))
 	if err != nil {
 		if endErr := s.verifications.End(ctx, actor, run.InstanceID, members.VerificationFailed, "the workflow could not start"); endErr != nil {
 			err = errors.Join(err, fmt.Errorf("close the run: %w", endErr))

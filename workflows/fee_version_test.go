@@ -92,6 +92,7 @@ func TestGoldenReplayVersionMatters(t *testing.T) {
 		{"fee_reminder_v0_sms_skipped.json", workflows.RegisterFees, 0, 1, "activity SendFeeReminder"},
 		{"fee_reminder_v1_sms_fallback.json", workflows.RegisterFees, 1, 0, "timer"},
 		{"campaign_batch_v1_waited_for_provider.json", workflows.RegisterCampaigns, 1, 0, "NoteCampaignWaiting"},
+		{"phone_verification_v1_waited_for_provider.json", workflows.RegisterVerification, 1, 0, "activity EndVerification"},
 	} {
 		t.Run(tc.file, func(t *testing.T) {
 			id, events := loadGolden(t, filepath.Join("testdata", tc.file))

@@ -81,13 +81,15 @@ func MemberOnboarding(ctx *task.OrchestrationContext) (any, error) {
 	return Active, nil
 }
 
-// verify starts a verification run as a sub-orchestration; none (nil) for an empty id.
+// verify starts a verification run as a sub-orchestration; none (nil) for an empty id. The
+// version is the current one even when an onboarding of an older release replays this step: its
+// sub-orchestrations exist by then, and the engine compares no inputs.
 func verify(ctx *task.OrchestrationContext, name, instanceID string, memberID int64) task.Task {
 	if instanceID == "" {
 		return nil
 	}
 	return ctx.CallSubOrchestrator(name, task.WithSubOrchestrationInstanceID(instanceID),
-		task.WithSubOrchestratorInput(VerificationInput{MemberID: memberID}))
+		task.WithSubOrchestratorInput(VerificationInput{MemberID: memberID, Version: VerificationVersion}))
 }
 
 // outcome awaits a verification sub-orchestration; one that failed counts as Failed, none as

@@ -70,6 +70,12 @@ type VerificationInput struct {
 	MemberID  int64       `json:"member_id"`
 	Challenge int         `json:"challenge,omitempty"`
 	Issued    *IssuedCode `json:"issued,omitempty"`
+	// Version is the code path the run was started with (version.go): VerificationVersion for
+	// new runs; 0, the first, for runs started before versions.
+	Version int `json:"version,omitempty"`
+	// ProviderWait is the first wait for a provider that refused the code's send
+	// (DefaultProviderWait when zero); tests make it short.
+	ProviderWait time.Duration `json:"provider_wait,omitempty"`
 }
 
 // IssueInput asks IssuePhoneCode / IssueEmailLink for a challenge's code.
@@ -135,7 +141,14 @@ type VerificationStatus struct {
 	ResendAfter  time.Time `json:"resend_after,omitzero"`
 	Notice       string    `json:"notice,omitempty"`
 	Reason       string    `json:"reason,omitempty"`
+	// RetryAt is, while waiting_for_provider, when the code's send is tried again.
+	RetryAt time.Time `json:"retry_at,omitzero"`
 }
+
+// verificationPatience is how long a run (version 1) waits for a provider that refuses its
+// first code before it ends Failed: a person who joined waits minutes, not the day a campaign
+// may wait; an admin can start the verification again later.
+const verificationPatience = time.Hour
 
 // RegisterVerification adds the verification area's orchestrators to r.
 func RegisterVerification(r *task.TaskRegistry) error {

@@ -1,9 +1,11 @@
 package workflows
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/microsoft/durabletask-go/task"
 )
@@ -30,9 +32,8 @@ func runChallenge(ctx *task.OrchestrationContext, c challenge) (any, error) {
 	id := string(ctx.ID)
 	issued := in.Issued
 	if issued == nil {
-		setStatus(ctx, VerificationStatus{State: "sending"})
 		var out IssuedCode
-		err := call(ctx, c.issue, IssueInput{InstanceID: id, MemberID: in.MemberID, Challenge: max(in.Challenge, 1)}, &out)
+		err := issueFirst(ctx, c, in, &out)
 		switch {
 		case err != nil:
 			// The activity's error may quote the provider; the run's record says only what happened.
@@ -97,11 +98,42 @@ func runChallenge(ctx *task.OrchestrationContext, c challenge) (any, error) {
 				}
 				continue
 			}
-			ctx.ContinueAsNew(VerificationInput{MemberID: in.MemberID, Challenge: next.Challenge, Issued: &next}, task.WithKeepUnprocessedEvents())
+			ctx.ContinueAsNew(VerificationInput{MemberID: in.MemberID, Challenge: next.Challenge, Issued: &next, Version: in.Version, ProviderWait: in.ProviderWait},
+				task.WithKeepUnprocessedEvents())
 			return nil, nil
 		case EventCancel:
 			return end(ctx, in.MemberID, Cancelled, "cancelled by an admin")
 		}
+	}
+}
+
+// issueFirst issues and sends the run's first code. Version 0 gives up when the send retries
+// run out; from version 1 on the run then waits for the provider — durable timers growing from
+// in.ProviderWait to maxProviderWait, "waiting_for_provider" in its status — and tries again,
+// for up to verificationPatience. Issuing is idempotent per challenge and the code's expiry
+// starts when it is finally issued, so the code that arrives late still has its whole time.
+func issueFirst(ctx *task.OrchestrationContext, c challenge, in VerificationInput, out *IssuedCode) error {
+	id := string(ctx.ID)
+	wait := cmp.Or(in.ProviderWait, DefaultProviderWait)
+	var waited time.Duration
+	for {
+		setStatus(ctx, VerificationStatus{State: "sending"})
+		issue := IssueInput{InstanceID: id, MemberID: in.MemberID, Challenge: max(in.Challenge, 1)}
+		if in.Version < 1 {
+			return call(ctx, c.issue, issue, out)
+		}
+		// A few quick tries; a provider that is down then gets the growing waits below.
+		err := ctx.CallActivity(c.issue, task.WithActivityInput(issue), task.WithActivityRetryPolicy(providerRetryPolicy())).Await(out)
+		if err == nil || waited >= verificationPatience {
+			return err
+		}
+		// The status names no provider answer: it may quote the address.
+		setStatus(ctx, VerificationStatus{State: "waiting_for_provider", RetryAt: ctx.CurrentTimeUtc.Add(wait)})
+		if err := ctx.CreateTimer(wait).Await(nil); err != nil {
+			return err
+		}
+		waited += wait
+		wait = min(wait*2, maxProviderWait)
 	}
 }
 

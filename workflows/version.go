@@ -33,4 +33,9 @@ const (
 	// and tries again, for up to a day, instead of failing its recipients at once. Version 0
 	// failed them after the retries.
 	CampaignBatchVersion = 1
+	// VerificationVersion 1 (PhoneVerification, EmailVerification): when the first code cannot
+	// go out after the send retries (the provider down), the run waits for the provider —
+	// growing durable waits, "waiting_for_provider" in its status and on the join page — and
+	// tries again for up to verificationPatience, instead of failing at once. Version 0 failed.
+	VerificationVersion = 1
 )
