@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"syscall"
 
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/mattn/go-sqlite3"
 	"gorm.io/driver/sqlite"
 
@@ -16,9 +17,13 @@ import (
 // sound; the same write succeeds once space is freed. Errors from the app database wrap it.
 var ErrDiskFull = errors.New("disk full")
 
+// pgDiskFull is PostgreSQL's SQLSTATE disk_full.
+const pgDiskFull = "53100"
+
 // IsDiskFull reports whether err says a store's disk is full: ErrDiskFull, SQLITE_FULL from
 // mattn/go-sqlite3 (the app database) or from modernc.org/sqlite (the task hub; matched by its
-// code or its message, so that this package does not link the task hub's SQLite), or ENOSPC.
+// code or its message, so that this package does not link the task hub's SQLite), PostgreSQL's
+// disk_full, or ENOSPC.
 func IsDiskFull(err error) bool {
 	if err == nil {
 		return false
@@ -28,6 +33,12 @@ func IsDiskFull(err error) bool {
 	}
 	var se sqlite3.Error
 	if errors.As(err, &se) && se.Code == sqlite3.ErrFull {
+		return true
+	}
+	// PostgreSQL's disk_full (class 53, insufficient resources): the server's disk, not ours,
+	// but the same for the admin — nothing was written, it works again once space is freed.
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) && pe.Code == pgDiskFull {
 		return true
 	}
 	return sqlitefile.IsFull(err)
