@@ -17,7 +17,7 @@ import (
 // button on a page sends the admin back to it with the reason — nothing is written, no answer
 // is a 500 — and once the lock is free the same requests succeed.
 func TestBusyDatabaseAnswersTryAgain(t *testing.T) {
-	app := webtest.Start(t, webtest.Options{DatabaseQuery: "_busy_timeout=150"})
+	app, _ := webtest.StartVerifying(t, webtest.Options{DatabaseQuery: "_busy_timeout=150"})
 	admin := app.API(t, "admin")
 	ui := app.Login(t, webtest.AdminEmail, webtest.AdminPassword)
 	m, err := app.Members.Create(t.Context(), "test", members.MemberInput{FirstName: "Ren", LastName: "Okada", Status: members.StatusActive})
@@ -61,6 +61,13 @@ func TestBusyDatabaseAnswersTryAgain(t *testing.T) {
 		t.Errorf("member form while busy: %d, want 503 with the input kept and the reason:\n%s", resp.StatusCode, body)
 	}
 
+	join := url.Values{"first_name": {"Yui"}, "last_name": {"Mori"}, "email": {"yui@example.org"}, "phone": {"0151 23456780"},
+		"birth_date": {"2001-02-03"}, "privacy": {"on"}}
+	resp, body = app.Anonymous(t).PostFormBody(t, "/join", join)
+	if resp.StatusCode != http.StatusServiceUnavailable || !strings.Contains(body, `value="Yui"`) || !strings.Contains(body, "busy with a large change") {
+		t.Errorf("join form while busy: %d, want 503 with the input kept and the reason:\n%s", resp.StatusCode, body)
+	}
+
 	req, err := http.NewRequest(http.MethodPost, app.URL+memberPath+"/archive", strings.NewReader(url.Values{"_csrf": {csrf}}.Encode()))
 	if err != nil {
 		t.Fatal(err)
@@ -81,7 +88,7 @@ func TestBusyDatabaseAnswersTryAgain(t *testing.T) {
 
 	release()
 	var n int64
-	if err := app.DB.Model(&members.Member{}).Where("first_name = ?", "Mika").Count(&n).Error; err != nil || n != 0 {
+	if err := app.DB.Model(&members.Member{}).Where("first_name IN ?", []string{"Mika", "Yui"}).Count(&n).Error; err != nil || n != 0 {
 		t.Fatalf("%d members written while busy (%v)", n, err)
 	}
 	if got, _ := app.Members.Get(t.Context(), m.ID); got.Status != members.StatusActive {

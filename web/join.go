@@ -65,6 +65,8 @@ func (s *Server) join(c echo.Context) error {
 		// Only a join that sends counts against the address's limit.
 		if err := s.verifications.AllowRequest(ctx, c.RealIP()); errors.Is(err, members.ErrTooManyRequests) {
 			return s.joinRefused(c, f, http.StatusTooManyRequests, "error", t(c, "join.too_many_signups"))
+		} else if status, why := s.notSaved(c, err); status != 0 {
+			return s.joinRefused(c, f, status, "error", why)
 		} else if err != nil {
 			return err
 		}
@@ -75,6 +77,9 @@ func (s *Server) join(c echo.Context) error {
 		var ve *members.ValidationError
 		if errors.As(err, &ve) {
 			f.Errors = fieldErrors(loc(c), ve)
+		} else if status, why := s.notSaved(c, err); status != 0 {
+			// A full disk or a long import: the form again with what the person typed.
+			return s.joinRefused(c, f, status, "error", why)
 		} else if err != nil {
 			return err
 		}
@@ -93,7 +98,8 @@ func (s *Server) join(c echo.Context) error {
 func (s *Server) joinRefused(c echo.Context, f templates.JoinForm, status int, kind, msg string) error {
 	tc := s.ctx(c, t(c, "join.title"), "")
 	tc.Flashes = append(tc.Flashes, templates.Flash{Kind: kind, Text: msg})
-	return s.page(c, status, tc.Title, "", templates.Join(tc, f))
+	// Rendered with this ctx, not through s.page, whose fresh ctx would drop the message.
+	return render(c, status, templates.Page(tc, templates.Join(tc, f)))
 }
 
 // joinInput reads the form as typed (for showing it again) and as a member.

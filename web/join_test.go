@@ -82,9 +82,13 @@ func TestJoinHoneypot(t *testing.T) {
 	a := startVerifyApp(t, nil)
 	f := joinForm()
 	f.Set("website", "http://spam.example")
-	resp, _ := a.Anonymous(t).PostFormBody(t, "/join", f)
+	resp, body := a.Anonymous(t).PostFormBody(t, "/join", f)
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("status %d", resp.StatusCode)
+	}
+	// The bot sees the thanks a person would (the message was once lost on the way to the page).
+	if !strings.Contains(body, "Thank you") {
+		t.Errorf("no thanks on the page:\n%s", body)
 	}
 	if _, total, _ := a.Members.List(context.Background(), members.ListQuery{}); total != 0 {
 		t.Errorf("a bot's form created %d members", total)
