@@ -20,6 +20,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"membership/workflows"
 )
 
 // durableRoot is where Durable Functions puts its HTTP API.
@@ -62,12 +64,13 @@ func TestContractDurableAPI(t *testing.T) {
 // payload; only admin tokens may.
 func durableTestStart(t *testing.T, d *durableFixtures) {
 	s := d.s
-	// DESIGN.md says orchestrations take member ids; the shape of that input is what a
-	// verification started through the JSON API shows as its input.
+	// DESIGN.md says orchestrations take member ids; the shape of that input (with the code
+	// path's version, workflows/version.go) is what a verification started through the JSON API
+	// shows as its input.
 	member := d.member(t)
 	viaAPI := durableStartVerification(t, s, member)
 	st := durableWaitRunning(t, s, viaAPI["id"].(string))
-	if want := map[string]any{"member_id": float64(member)}; !durableSameJSON(st["input"], want) {
+	if want := map[string]any{"member_id": float64(member), "version": float64(workflows.VerificationVersion)}; !durableSameJSON(st["input"], want) {
 		t.Fatalf("the JSON API's verification has input %v, want %v", st["input"], want)
 	}
 
