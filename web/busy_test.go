@@ -61,6 +61,13 @@ func TestBusyDatabaseAnswersTryAgain(t *testing.T) {
 		t.Errorf("member form while busy: %d, want 503 with the input kept and the reason:\n%s", resp.StatusCode, body)
 	}
 
+	campaign := url.Values{"name": {"Sommerlager"}, "channels": {"email"}, "subject": {"Summer camp"},
+		"message": {"Hello {{.FirstName}}"}, "when": {"now"}, "status": {"active"}}
+	resp, body = ui.PostFormBody(t, "/campaigns", campaign)
+	if resp.StatusCode != http.StatusServiceUnavailable || !strings.Contains(body, `value="Sommerlager"`) || !strings.Contains(body, "busy with a large change") {
+		t.Errorf("campaign form while busy: %d, want 503 with the input kept and the reason:\n%s", resp.StatusCode, body)
+	}
+
 	join := url.Values{"first_name": {"Yui"}, "last_name": {"Mori"}, "email": {"yui@example.org"}, "phone": {"0151 23456780"},
 		"birth_date": {"2001-02-03"}, "privacy": {"on"}}
 	resp, body = app.Anonymous(t).PostFormBody(t, "/join", join)
@@ -90,6 +97,9 @@ func TestBusyDatabaseAnswersTryAgain(t *testing.T) {
 	var n int64
 	if err := app.DB.Model(&members.Member{}).Where("first_name IN ?", []string{"Mika", "Yui"}).Count(&n).Error; err != nil || n != 0 {
 		t.Fatalf("%d members written while busy (%v)", n, err)
+	}
+	if err := app.DB.Model(&members.Campaign{}).Count(&n).Error; err != nil || n != 0 {
+		t.Fatalf("%d campaigns written while busy (%v)", n, err)
 	}
 	if got, _ := app.Members.Get(t.Context(), m.ID); got.Status != members.StatusActive {
 		t.Errorf("member archived while busy: %s", got.Status)

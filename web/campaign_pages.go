@@ -88,6 +88,10 @@ func (s *Server) campaignCreate(c echo.Context) error {
 	if v.Errors = fieldErrors(loc(c), err); v.Errors != nil {
 		return s.campaignForm(c, http.StatusUnprocessableEntity, v)
 	}
+	if status, why := s.notSaved(c, err); status != 0 {
+		v.NotSaved = why
+		return s.campaignForm(c, status, v)
+	}
 	if err != nil {
 		return err
 	}
