@@ -5,10 +5,11 @@ import (
 	"fmt"
 	"net/url"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/mattn/go-sqlite3"
+
+	"membership/db/sqlitefile"
 )
 
 // ErrBusy is what a write answers when it waited its whole busy timeout for the app database's
@@ -18,8 +19,8 @@ import (
 var ErrBusy = errors.New("database busy")
 
 // IsBusy reports whether err says a store's write lock stayed taken for its whole busy timeout:
-// ErrBusy, SQLITE_BUSY or SQLITE_LOCKED from mattn/go-sqlite3, or SQLite's message for them
-// (the task hub's modernc SQLite, matched by text so this package does not link it).
+// ErrBusy, SQLITE_BUSY or SQLITE_LOCKED from mattn/go-sqlite3, or from modernc.org/sqlite (the
+// task hub; sqlitefile matches it without this package linking that SQLite).
 func IsBusy(err error) bool {
 	if err == nil {
 		return false
@@ -31,8 +32,7 @@ func IsBusy(err error) bool {
 	if errors.As(err, &se) && (se.Code == sqlite3.ErrBusy || se.Code == sqlite3.ErrLocked) {
 		return true
 	}
-	msg := err.Error()
-	return strings.Contains(msg, "database is locked") || strings.Contains(msg, "database table is locked")
+	return sqlitefile.IsBusy(err)
 }
 
 // defaultBusyTimeout is SQLiteDSN's _busy_timeout, in milliseconds.
@@ -42,7 +42,7 @@ const defaultBusyTimeout = 5000
 // as SQLite's own busy handler would: an operator who raises `_busy_timeout` in database.dsn
 // (for imports of many thousand rows on a slow disk) raises both.
 func busyTimeout(dsn string) (time.Duration, error) {
-	_, query, _ := strings.Cut(dsn, "?")
+	_, query := sqlitefile.SplitDSN(dsn)
 	q, err := url.ParseQuery(query)
 	if err != nil {
 		return 0, fmt.Errorf("database.dsn: %w", err)

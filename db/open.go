@@ -20,6 +20,7 @@ import (
 	"gorm.io/gorm/logger"
 
 	"membership/config"
+	"membership/db/sqlitefile"
 )
 
 // Open connects to the app database and checks that it answers. For SQLite a plain path becomes
@@ -75,7 +76,7 @@ func Open(ctx context.Context, cfg config.Database, log *slog.Logger) (*gorm.DB,
 // SQLiteDSN turns a file path (or a file: URI) into a DSN for mattn/go-sqlite3 with our pragmas,
 // creating the parent folder. Options already in the DSN win.
 func SQLiteDSN(dsn string) (string, error) {
-	path, query, _ := strings.Cut(strings.TrimPrefix(dsn, "file:"), "?")
+	path, query := sqlitefile.SplitDSN(dsn)
 	if path == "" || path == ":memory:" {
 		return "", fmt.Errorf("database.dsn %q: the app database needs a file", dsn)
 	}

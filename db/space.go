@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"path/filepath"
 	"strings"
+
+	"membership/db/sqlitefile"
 )
 
 // MinFreeBytes is the free space below which CheckSpace calls a store's disk full: SQLite
@@ -18,7 +20,7 @@ const MinFreeBytes = 1 << 20
 func CheckSpace(dsns ...string) error {
 	seen := map[string]bool{}
 	for _, dsn := range dsns {
-		path, _, _ := strings.Cut(strings.TrimPrefix(dsn, "file:"), "?")
+		path, _ := sqlitefile.SplitDSN(dsn)
 		if path == "" || path == ":memory:" || strings.Contains(path, "://") {
 			continue
 		}

@@ -79,8 +79,33 @@ func statusOf(err error) (int, string) {
 	return http.StatusInternalServerError, ""
 }
 
+// unsaved says, for a write the database refused for now — its disk full (507) or its write lock
+// held past the busy timeout by a long import (503, and it sets Retry-After) — the status and the
+// reason in the reader's language. For any other error it answers 0.
+func unsaved(c echo.Context, err error) (int, string) {
+	switch status, _ := statusOf(err); {
+	case status == http.StatusInsufficientStorage:
+		return status, t(c, "problem.disk_full")
+	case status == http.StatusServiceUnavailable && db.IsBusy(err):
+		c.Response().Header().Set("Retry-After", busyRetryAfter)
+		return status, t(c, "problem.busy")
+	}
+	return 0, ""
+}
+
+// notSaved is unsaved for a handler that shows its form again, with what the person typed,
+// instead of an error page; it logs the refusal, as handleError would have.
+func (s *Server) notSaved(c echo.Context, err error) (int, string) {
+	status, why := unsaved(c, err)
+	if status != 0 {
+		s.log.Warn("not saved", slog.String("path", c.Request().URL.Path), slog.Int("status", status), slog.Any("error", err))
+	}
+	return status, why
+}
+
 // busyRetryAfter is the Retry-After of a 503 for a busy database, in seconds: a write lock is
-// held for seconds at most (a 50,000-row import takes some 3 s), so asking again soon succeeds.
+// held for seconds (10,000 imported rows take 1.7 s), and a client asking again soon either
+// gets in or is told again, without piling up.
 const busyRetryAfter = "2"
 
 // statusTitle is the title of an answer with status in the request's language: the catalogue's,
@@ -106,6 +131,8 @@ func (s *Server) handleError(err error, c echo.Context) {
 	var pe *ProblemError
 	var ve *members.ValidationError
 	var p Problem
+	// back is, for a browser's button whose write was refused for now, the page it was on.
+	back := ""
 	switch {
 	case errors.As(err, &pe):
 		p = pe.Problem
@@ -117,13 +144,12 @@ func (s *Server) handleError(err error, c echo.Context) {
 		if status >= 500 {
 			s.log.Error("request failed", slog.String("path", c.Request().URL.Path), slog.Any("error", err))
 		}
-		switch {
-		case status == http.StatusInsufficientStorage:
-			msg = t(c, "problem.disk_full")
-		case status == http.StatusServiceUnavailable && db.IsBusy(err):
-			msg = t(c, "problem.busy")
-			c.Response().Header().Set("Retry-After", busyRetryAfter)
-		case msg == "":
+		if st, why := unsaved(c, err); st != 0 {
+			msg = why
+			if c.Request().Method == http.MethodPost {
+				back = sameSiteReferer(c)
+			}
+		} else if msg == "" {
 			msg = t(c, "problem.server_error")
 		}
 		p = Problem{Type: "about:blank", Title: statusTitle(c, status), Status: status, Detail: msg}
@@ -139,11 +165,11 @@ func (s *Server) handleError(err error, c echo.Context) {
 	case isAPI(c.Request().URL.Path):
 		body, _ := json.Marshal(p)
 		werr = c.Blob(p.Status, "application/problem+json", body)
-	case c.Request().Method == http.MethodPost && (p.Status == http.StatusInsufficientStorage || p.Status == http.StatusServiceUnavailable) && sameSiteReferer(c) != "":
+	case back != "":
 		// A button on a page (archive, mark paid, cancel) that could not save: back to that
 		// page with the reason, rather than an error page the admin has to navigate away from.
 		// Forms with typed input (the member form) keep the input themselves: notSaved.
-		werr = s.redirectWith(c, sameSiteReferer(c), "error", p.Detail)
+		werr = s.redirectWith(c, back, "error", p.Detail)
 	default:
 		werr = s.page(c, p.Status, p.Title, "", templates.Error(s.ctx(c, p.Title, ""), p.Status, p.Title, p.Detail))
 	}

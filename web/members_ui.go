@@ -2,7 +2,6 @@ package web
 
 import (
 	"errors"
-	"log/slog"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -179,21 +178,4 @@ func (s *Server) renderMemberForm(c echo.Context, status int, v templates.Member
 		title = t(c, "members.form.title_edit", "Name", v.Values["first_name"]+" "+v.Values["last_name"])
 	}
 	return s.page(c, status, title, "members", templates.MemberForm(s.ctx(c, title, "members"), v))
-}
-
-// notSaved says, for a write the database refused for now — its disk full (507) or its write
-// lock held past the busy timeout by a long import (503, with Retry-After) — the status to
-// answer and the reason in the reader's language, and logs it; the form then comes back with
-// what the person typed instead of an error page. For any other error it answers 0.
-func (s *Server) notSaved(c echo.Context, err error) (int, string) {
-	switch status, _ := statusOf(err); status {
-	case http.StatusInsufficientStorage:
-		s.log.Error("not saved: disk full", slog.String("path", c.Request().URL.Path), slog.Any("error", err))
-		return status, t(c, "problem.disk_full")
-	case http.StatusServiceUnavailable:
-		s.log.Warn("not saved: database busy", slog.String("path", c.Request().URL.Path), slog.Any("error", err))
-		c.Response().Header().Set("Retry-After", busyRetryAfter)
-		return status, t(c, "problem.busy")
-	}
-	return 0, ""
 }

@@ -115,3 +115,17 @@ func seedClub(t *testing.T, gdb *gorm.DB, n int) string {
 	}
 	return token
 }
+
+// smsMember picks the first active member of a seeded club who has a phone, and gives them SMS
+// consent: the one a test verifies a phone for.
+func smsMember(t *testing.T, gdb *gorm.DB) int64 {
+	t.Helper()
+	var id int64
+	if err := gdb.Raw("SELECT id FROM members WHERE phone <> '' AND status = 'active' ORDER BY id LIMIT 1").Scan(&id).Error; err != nil || id == 0 {
+		t.Fatalf("a member with a phone: %d, %v", id, err)
+	}
+	if err := gdb.Exec("UPDATE members SET sms_consent = TRUE WHERE id = ?", id).Error; err != nil {
+		t.Fatal(err)
+	}
+	return id
+}

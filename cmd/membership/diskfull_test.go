@@ -35,13 +35,7 @@ func TestDiskFull(t *testing.T) {
 	gdb := openCrashDB(t, mnt)
 	const club = 20
 	token := seedClub(t, gdb, club)
-	var phoneMember int64
-	if err := gdb.Raw("SELECT id FROM members WHERE phone <> '' AND status = 'active' ORDER BY id LIMIT 1").Scan(&phoneMember).Error; err != nil || phoneMember == 0 {
-		t.Fatalf("a member with a phone: %d, %v", phoneMember, err)
-	}
-	if err := gdb.Exec("UPDATE members SET sms_consent = TRUE WHERE id = ?", phoneMember).Error; err != nil {
-		t.Fatal(err)
-	}
+	phoneMember := smsMember(t, gdb)
 	releaseCrashTest(t, mnt)
 	box := startMailbox(t)
 	s := &contractServer{dir: mnt, addr: addr, base: "http://" + addr}

@@ -18,13 +18,7 @@ func TestTimerDueWhileStopped(t *testing.T) {
 	dir, addr := t.TempDir(), freeAddr(t)
 	gdb := openCrashDB(t, dir)
 	token := seedClub(t, gdb, 20)
-	var memberID int64
-	if err := gdb.Raw("SELECT id FROM members WHERE phone <> '' AND status = 'active' ORDER BY id LIMIT 1").Scan(&memberID).Error; err != nil || memberID == 0 {
-		t.Fatalf("a member with a phone: %d, %v", memberID, err)
-	}
-	if err := gdb.Exec("UPDATE members SET sms_consent = TRUE WHERE id = ?", memberID).Error; err != nil {
-		t.Fatal(err)
-	}
+	memberID := smsMember(t, gdb)
 	releaseCrashTest(t, dir)
 	const lifetime = 5 * time.Second
 	extra := []string{"MEMBERSHIP_VERIFICATION_PHONE_TIMEOUT=" + lifetime.String(), "MEMBERSHIP_FEES_RUN_AT=23:59", "MEMBERSHIP_CAMPAIGNS_QUIET_HOURS="}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"membership/db"
+	"membership/db/sqlitefile"
 	"membership/taskhub"
 )
 
@@ -111,7 +112,7 @@ func findBackup(dir string) (app, hub string, err error) {
 
 // sqlitePath is the file a SQLite DSN names (a path or a file: URI).
 func sqlitePath(dsn string) (string, error) {
-	path, _, _ := strings.Cut(strings.TrimPrefix(dsn, "file:"), "?")
+	path, _ := sqlitefile.SplitDSN(dsn)
 	if path == "" || path == ":memory:" {
 		return "", fmt.Errorf("%q names no file", dsn)
 	}

@@ -31,13 +31,18 @@ func Log() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) 
 // SQLite opens and migrates a fresh app database file in t.TempDir().
 func SQLite(t testing.TB) *gorm.DB {
 	t.Helper()
-	return open(t, config.Database{Driver: "sqlite", DSN: filepath.Join(t.TempDir(), "app.db")})
+	return SQLiteWith(t, "")
 }
 
-// SQLiteWith is SQLite with DSN options of the test's own, such as "_busy_timeout=200".
+// SQLiteWith is SQLite with DSN options of the test's own, such as "_busy_timeout=200"; db.Open
+// adds its defaults for the rest.
 func SQLiteWith(t testing.TB, query string) *gorm.DB {
 	t.Helper()
-	return open(t, config.Database{Driver: "sqlite", DSN: filepath.Join(t.TempDir(), "app.db") + "?" + query})
+	dsn := filepath.Join(t.TempDir(), "app.db")
+	if query != "" {
+		dsn += "?" + query
+	}
+	return open(t, config.Database{Driver: "sqlite", DSN: dsn})
 }
 
 // Postgres opens and migrates a fresh database of the test's own, dropped after the test.

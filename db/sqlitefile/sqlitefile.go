@@ -1,6 +1,6 @@
 // Package sqlitefile holds what the two SQLite stores (the app database on mattn/go-sqlite3,
-// the task hub on modernc.org/sqlite) check the same way: a file's integrity, and SQLite's
-// "disk full" answer. It links no SQLite itself: each store opens its files with its own copy.
+// the task hub on modernc.org/sqlite) check the same way: a DSN's file, a file's integrity, and
+// SQLite's "disk full" and "busy" answers. It links no SQLite itself: each store opens its files with its own copy.
 package sqlitefile
 
 import (
@@ -51,8 +51,43 @@ func Check(ctx context.Context, db *sql.DB, table, what string) error {
 	return nil
 }
 
-// sqliteFull is SQLite's primary result code SQLITE_FULL.
-const sqliteFull = 13
+// SplitDSN parts a SQLite DSN — a file path or a file: URI, with options after "?" — into the
+// file's path and the options.
+func SplitDSN(dsn string) (path, query string) {
+	path, query, _ = strings.Cut(strings.TrimPrefix(dsn, "file:"), "?")
+	return path, query
+}
+
+// SQLite's primary result codes this package tests for.
+const (
+	sqliteBusy   = 5
+	sqliteLocked = 6
+	sqliteFull   = 13
+)
+
+// primaryCode is the primary result code an error of modernc.org/sqlite carries (its
+// *sqlite.Error has Code), or -1.
+func primaryCode(err error) int {
+	var coded interface{ Code() int }
+	if errors.As(err, &coded) {
+		return coded.Code() & 0xff
+	}
+	return -1
+}
+
+// IsBusy reports whether err is SQLite's SQLITE_BUSY or SQLITE_LOCKED, a write lock held past
+// the busy timeout, by its code or its message ("database is locked", "database table is
+// locked"), as IsFull does.
+func IsBusy(err error) bool {
+	if err == nil {
+		return false
+	}
+	if c := primaryCode(err); c == sqliteBusy || c == sqliteLocked {
+		return true
+	}
+	msg := err.Error()
+	return strings.Contains(msg, "database is locked") || strings.Contains(msg, "database table is locked")
+}
 
 // IsFull reports whether err is SQLite's SQLITE_FULL, "database or disk is full", by its code
 // (modernc's *sqlite.Error has Code) or its message (the engine sometimes wraps it with %v).
@@ -60,9 +95,5 @@ func IsFull(err error) bool {
 	if err == nil {
 		return false
 	}
-	var coded interface{ Code() int }
-	if errors.As(err, &coded) && coded.Code()&0xff == sqliteFull {
-		return true
-	}
-	return strings.Contains(err.Error(), "database or disk is full")
+	return primaryCode(err) == sqliteFull || strings.Contains(err.Error(), "database or disk is full")
 }
