@@ -1,0 +1,155 @@
+package sepa
+
+import (
+	"errors"
+	"fmt"
+)
+
+// FieldError names the field of a Document that cannot be sent, so the UI
+// can point at the member whose data is wrong.
+type FieldError struct {
+	Debit int    // index into Document.Debits, -1 for the document itself
+	Field string // Go field name, e.g. "DebtorIBAN" or "Creditor.ID"
+	Err   error
+}
+
+func (e *FieldError) Error() string {
+	if e.Debit < 0 {
+		return fmt.Sprintf("sepa: document %s: %v", e.Field, e.Err)
+	}
+	return fmt.Sprintf("sepa: debit %d %s: %v", e.Debit, e.Field, e.Err)
+}
+
+func (e *FieldError) Unwrap() error { return e.Err }
+
+var (
+	errRequired     = errors.New("is required")
+	errSEPAText     = errors.New("must be 1-35 characters of A-Z a-z 0-9 +?/:().,' -")
+	errSequenceType = errors.New("must be FRST, RCUR, OOFF or FNAL")
+	errNoDebits     = errors.New("has no debits")
+)
+
+// checkedDebit is a debit with every field in the form it is written in.
+type checkedDebit struct {
+	endToEndID, mandateRef, signed string
+	name, iban, bic, remittance    string
+	amount                         int64
+}
+
+// checkedDocument is the validated, normalized form of a Document, grouped
+// by sequence type in sequenceOrder.
+type checkedDocument struct {
+	messageID, created, collection string
+	creditorName, creditorID       string
+	creditorIBAN, creditorBIC      string
+	total                          int64
+	count                          int
+	groups                         [len(sequenceOrder)][]checkedDebit
+	groupSums                      [len(sequenceOrder)]int64
+}
+
+func sequenceIndex(s SequenceType) int {
+	for i, t := range sequenceOrder {
+		if t == s {
+			return i
+		}
+	}
+	return -1
+}
+
+// checkDocument validates everything before the first byte is written, so a
+// bad debit never leaves half a file behind.
+func checkDocument(d Document) (*checkedDocument, error) {
+	docErr := func(field string, err error) error { return &FieldError{Debit: -1, Field: field, Err: err} }
+	c := &checkedDocument{}
+	if !isSEPAText(d.MessageID, 35) {
+		return nil, docErr("MessageID", errSEPAText)
+	}
+	c.messageID = d.MessageID
+	if d.Created.IsZero() {
+		return nil, docErr("Created", errRequired)
+	}
+	c.created = d.Created.Format("2006-01-02T15:04:05")
+	if d.Collection.IsZero() {
+		return nil, docErr("Collection", errRequired)
+	}
+	c.collection = d.Collection.Format("2006-01-02")
+	if c.creditorName = ToSEPAText(d.Creditor.Name, 70); c.creditorName == "" {
+		return nil, docErr("Creditor.Name", errRequired)
+	}
+	var err error
+	if c.creditorID, err = ValidateCreditorID(d.Creditor.ID); err != nil {
+		return nil, docErr("Creditor.ID", err)
+	}
+	if c.creditorIBAN, err = ValidateIBAN(d.Creditor.IBAN); err != nil {
+		return nil, docErr("Creditor.IBAN", err)
+	}
+	if d.Creditor.BIC != "" {
+		if c.creditorBIC, err = ValidateBIC(d.Creditor.BIC); err != nil {
+			return nil, docErr("Creditor.BIC", err)
+		}
+	}
+	if len(d.Debits) == 0 {
+		return nil, docErr("Debits", errNoDebits)
+	}
+	var counts [len(sequenceOrder)]int
+	for i := range d.Debits {
+		if g := sequenceIndex(d.Debits[i].Sequence); g >= 0 {
+			counts[g]++
+		}
+	}
+	for g := range c.groups {
+		c.groups[g] = make([]checkedDebit, 0, counts[g])
+	}
+	for i := range d.Debits {
+		cd, g, err := checkDebit(&d.Debits[i])
+		if err != nil {
+			err.Debit = i
+			return nil, err
+		}
+		c.groups[g] = append(c.groups[g], cd)
+		c.groupSums[g] += cd.amount
+		c.total += cd.amount
+		c.count++
+	}
+	return c, nil
+}
+
+func checkDebit(d *Debit) (checkedDebit, int, *FieldError) {
+	fail := func(field string, err error) (checkedDebit, int, *FieldError) {
+		return checkedDebit{}, 0, &FieldError{Field: field, Err: err}
+	}
+	c := checkedDebit{endToEndID: d.EndToEndID, amount: d.Amount}
+	g := sequenceIndex(d.Sequence)
+	if g < 0 {
+		return fail("Sequence", fmt.Errorf("%w, not %q", errSequenceType, d.Sequence))
+	}
+	if !isSEPAText(d.EndToEndID, 35) {
+		return fail("EndToEndID", errSEPAText)
+	}
+	if d.Amount <= 0 || d.Amount > maxAmountCents {
+		return fail("Amount", fmt.Errorf("%d cents must be between 1 and %d", d.Amount, int64(maxAmountCents)))
+	}
+	if err := ValidMandateReference(d.MandateRef); err != nil {
+		return fail("MandateRef", err)
+	}
+	c.mandateRef = d.MandateRef
+	if d.MandateSigned.IsZero() {
+		return fail("MandateSigned", errRequired)
+	}
+	c.signed = d.MandateSigned.Format("2006-01-02")
+	if c.name = ToSEPAText(d.DebtorName, 70); c.name == "" {
+		return fail("DebtorName", errRequired)
+	}
+	var err error
+	if c.iban, err = ValidateIBAN(d.DebtorIBAN); err != nil {
+		return fail("DebtorIBAN", err)
+	}
+	if d.DebtorBIC != "" {
+		if c.bic, err = ValidateBIC(d.DebtorBIC); err != nil {
+			return fail("DebtorBIC", err)
+		}
+	}
+	c.remittance = ToSEPAText(d.Remittance, 140)
+	return c, g, nil
+}
