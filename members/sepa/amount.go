@@ -85,6 +85,9 @@ func stripThousands(s string) (string, bool) {
 		return s, true
 	}
 	i := strings.IndexAny(s, ".,' ")
+	if i < 0 {
+		return "", false
+	}
 	sep := s[i]
 	groups := strings.Split(s, string(sep))
 	if len(groups[0]) == 0 || len(groups[0]) > 3 || !allDigits(groups[0]) {
