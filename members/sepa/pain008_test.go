@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/xml"
 	"errors"
+	"io"
 	"strconv"
 	"strings"
 	"testing"
@@ -172,6 +173,35 @@ func TestWritePain008Invalid(t *testing.T) {
 				t.Fatalf("%d bytes written for an invalid document", buf.Len())
 			}
 		})
+	}
+}
+
+// TestWritePain008FirstErrorWins checks that parallel validation reports
+// the lowest failing debit, as a sequential loop would.
+func TestWritePain008FirstErrorWins(t *testing.T) {
+	d := sampleDocument(5000)
+	for _, i := range []int{4990, 3001, 1234, 2500} {
+		d.Debits[i].Amount = 0
+	}
+	d.Debits[4000].DebtorIBAN = "XX00"
+	for range 5 {
+		err := WritePain008(io.Discard, d)
+		var fe *FieldError
+		if !errors.As(err, &fe) || fe.Debit != 1234 || fe.Field != "Amount" {
+			t.Fatalf("error = %v; want debit 1234 Amount", err)
+		}
+	}
+}
+
+func TestWritePain008SharedAccount(t *testing.T) {
+	d := sampleDocument(600)
+	for i := range d.Debits {
+		d.Debits[i].DebtorIBAN = "de89 3704 0044 0532 0130 00"
+	}
+	d.Debits[599].DebtorIBAN = "de89 3704 0044 0532 0130 01"
+	var fe *FieldError
+	if err := WritePain008(io.Discard, d); !errors.As(err, &fe) || fe.Debit != 599 || !errors.Is(err, ErrIBANChecksum) {
+		t.Fatalf("error = %v; want debit 599 DebtorIBAN checksum", err)
 	}
 }
 

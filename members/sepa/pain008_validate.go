@@ -3,6 +3,8 @@ package sepa
 import (
 	"errors"
 	"fmt"
+	"runtime"
+	"sync"
 )
 
 // FieldError names the field of a Document that cannot be sent, so the UI
@@ -44,7 +46,8 @@ type checkedDocument struct {
 	creditorIBAN, creditorBIC      string
 	total                          int64
 	count                          int
-	groups                         [len(sequenceOrder)][]checkedDebit
+	debits                         []checkedDebit
+	groups                         [len(sequenceOrder)][]int32 // indices into debits
 	groupSums                      [len(sequenceOrder)]int64
 }
 
@@ -92,36 +95,73 @@ func checkDocument(d Document) (*checkedDocument, error) {
 	if len(d.Debits) == 0 {
 		return nil, docErr("Debits", errNoDebits)
 	}
-	var counts [len(sequenceOrder)]int
-	for i := range d.Debits {
-		if g := sequenceIndex(d.Debits[i].Sequence); g >= 0 {
-			counts[g]++
-		}
+	checked, err := checkDebits(d.Debits)
+	if err != nil {
+		return nil, err
 	}
-	for g := range c.groups {
-		c.groups[g] = make([]checkedDebit, 0, counts[g])
+	c.debits = checked
+	for i := range checked {
+		g := sequenceIndex(d.Debits[i].Sequence)
+		c.groups[g] = append(c.groups[g], int32(i))
+		c.groupSums[g] += checked[i].amount
+		c.total += checked[i].amount
 	}
-	for i := range d.Debits {
-		cd, g, err := checkDebit(&d.Debits[i])
-		if err != nil {
-			err.Debit = i
-			return nil, err
-		}
-		c.groups[g] = append(c.groups[g], cd)
-		c.groupSums[g] += cd.amount
-		c.total += cd.amount
-		c.count++
-	}
+	c.count = len(checked)
 	return c, nil
 }
 
-func checkDebit(d *Debit) (checkedDebit, int, *FieldError) {
-	fail := func(field string, err error) (checkedDebit, int, *FieldError) {
-		return checkedDebit{}, 0, &FieldError{Field: field, Err: err}
+// parallelFrom is the number of debits from which validation is spread over
+// the CPUs. The IBAN library compiles its regular expressions on every call
+// (about 15 µs per IBAN), which dominates a 10,000-debit run; below this
+// size goroutines cost more than they save.
+const parallelFrom = 256
+
+// checkDebits validates all debits, in parallel for large runs. Each worker
+// owns a contiguous chunk, so the reported error is always the one of the
+// lowest failing index, exactly as a sequential loop would report it.
+func checkDebits(debits []Debit) ([]checkedDebit, error) {
+	out := make([]checkedDebit, len(debits))
+	workers := 1
+	if len(debits) >= parallelFrom {
+		workers = min(runtime.GOMAXPROCS(0), len(debits)/(parallelFrom/2))
+	}
+	errs := make([]*FieldError, workers)
+	chunk := (len(debits) + workers - 1) / workers
+	var wg sync.WaitGroup
+	for w := range workers {
+		lo, hi := w*chunk, min((w+1)*chunk, len(debits))
+		wg.Go(func() {
+			// Families often pay from one account; remember the IBANs this
+			// worker already validated so each is checked once.
+			seen := make(map[string]string)
+			for i := lo; i < hi; i++ {
+				cd, err := checkDebit(&debits[i], seen)
+				if err != nil {
+					err.Debit = i
+					errs[w] = err
+					return
+				}
+				out[i] = cd
+			}
+		})
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// checkDebit validates one debit; seen caches raw → normalized IBANs that
+// passed ValidateIBAN.
+func checkDebit(d *Debit, seen map[string]string) (checkedDebit, *FieldError) {
+	fail := func(field string, err error) (checkedDebit, *FieldError) {
+		return checkedDebit{}, &FieldError{Field: field, Err: err}
 	}
 	c := checkedDebit{endToEndID: d.EndToEndID, amount: d.Amount}
-	g := sequenceIndex(d.Sequence)
-	if g < 0 {
+	if sequenceIndex(d.Sequence) < 0 {
 		return fail("Sequence", fmt.Errorf("%w, not %q", errSequenceType, d.Sequence))
 	}
 	if !isSEPAText(d.EndToEndID, 35) {
@@ -142,8 +182,12 @@ func checkDebit(d *Debit) (checkedDebit, int, *FieldError) {
 		return fail("DebtorName", errRequired)
 	}
 	var err error
-	if c.iban, err = ValidateIBAN(d.DebtorIBAN); err != nil {
+	if iban, ok := seen[d.DebtorIBAN]; ok {
+		c.iban = iban
+	} else if c.iban, err = ValidateIBAN(d.DebtorIBAN); err != nil {
 		return fail("DebtorIBAN", err)
+	} else {
+		seen[d.DebtorIBAN] = c.iban
 	}
 	if d.DebtorBIC != "" {
 		if c.bic, err = ValidateBIC(d.DebtorBIC); err != nil {
@@ -151,5 +195,5 @@ func checkDebit(d *Debit) (checkedDebit, int, *FieldError) {
 		}
 	}
 	c.remittance = ToSEPAText(d.Remittance, 140)
-	return c, g, nil
+	return c, nil
 }

@@ -42,11 +42,11 @@ func WritePain008(w io.Writer, d Document) error {
 	x.end("InitgPty")
 	x.end("GrpHdr")
 
-	for g, debits := range c.groups {
-		if len(debits) == 0 {
+	for g, idx := range c.groups {
+		if len(idx) == 0 {
 			continue
 		}
-		writePaymentInfo(x, c, sequenceOrder[g], debits, c.groupSums[g])
+		writePaymentInfo(x, c, sequenceOrder[g], idx, c.groupSums[g])
 	}
 
 	x.end("CstmrDrctDbtInitn")
@@ -58,7 +58,7 @@ func WritePain008(w io.Writer, d Document) error {
 	return nil
 }
 
-func writePaymentInfo(x *xmlWriter, c *checkedDocument, seq SequenceType, debits []checkedDebit, sum int64) {
+func writePaymentInfo(x *xmlWriter, c *checkedDocument, seq SequenceType, idx []int32, sum int64) {
 	x.start("PmtInf")
 	// MsgId is at most 35, so cut it to leave room for the sequence type;
 	// PmtInfId must be unique within the message.
@@ -68,7 +68,7 @@ func writePaymentInfo(x *xmlWriter, c *checkedDocument, seq SequenceType, debits
 	}
 	x.text("PmtInfId", id+"-"+string(seq))
 	x.text("PmtMtd", "DD")
-	x.int("NbOfTxs", int64(len(debits)))
+	x.int("NbOfTxs", int64(len(idx)))
 	x.amount("CtrlSum", sum, false)
 	x.start("PmtTpInf")
 	x.start("SvcLvl")
@@ -98,8 +98,8 @@ func writePaymentInfo(x *xmlWriter, c *checkedDocument, seq SequenceType, debits
 	x.end("PrvtId")
 	x.end("Id")
 	x.end("CdtrSchmeId")
-	for i := range debits {
-		writeDebit(x, &debits[i])
+	for _, i := range idx {
+		writeDebit(x, &c.debits[i])
 	}
 	x.end("PmtInf")
 }
