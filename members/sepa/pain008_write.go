@@ -26,6 +26,11 @@ func WritePain008(w io.Writer, d Document) error {
 	if err != nil {
 		return err
 	}
+	return writeChecked(w, c)
+}
+
+// writeChecked writes an already validated document.
+func writeChecked(w io.Writer, c *checkedDocument) error {
 	x := &xmlWriter{w: bufio.NewWriterSize(w, 64<<10)}
 	x.raw(`<?xml version="1.0" encoding="UTF-8"?>` + "\n")
 	x.raw(`<Document xmlns="` + Pain008Namespace + `" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">`)
