@@ -76,7 +76,7 @@ func ParseCamt054(r io.Reader) ([]Return, error) {
 					}
 					out = append(out, Return{
 						Line:       n,
-						EndToEndID: strings.TrimSpace(tx.EndToEndID),
+						EndToEndID: endToEndID(tx.EndToEndID),
 						MandateRef: strings.TrimSpace(tx.MandateID),
 						IBAN:       NormalizeIBAN(tx.DebtorIBAN),
 						Amount:     cents,
@@ -105,6 +105,16 @@ func parseXMLAmount(s string) (int64, error) {
 		return 0, fmt.Errorf("%w: %q", errAmount, s)
 	}
 	return euros*100 + int64(frac[0]-'0')*10 + int64(frac[1]-'0'), nil
+}
+
+// endToEndID drops the NOTPROVIDED placeholder banks send when the debit
+// had no end-to-end reference, so callers match by mandate instead.
+func endToEndID(s string) string {
+	s = strings.TrimSpace(s)
+	if strings.EqualFold(s, "NOTPROVIDED") {
+		return ""
+	}
+	return s
 }
 
 func firstNonEmpty(values ...string) string {

@@ -19,7 +19,7 @@ func TestParseCamt054(t *testing.T) {
 		}},
 		{"testdata/camt054_returns.001.02.xml", []Return{
 			{Line: 1, EndToEndID: "FEE-2026-000010", MandateRef: "M-2000-1", IBAN: "AT611904300234573201", Amount: 123450, Reason: "MS02"},
-			{Line: 2, EndToEndID: "FEE-2026-000011", MandateRef: "M-2001-1", IBAN: "GB82WEST12345698765432", Amount: 2000, Reason: "SL01"},
+			{Line: 2, EndToEndID: "", MandateRef: "M-2001-1", IBAN: "GB82WEST12345698765432", Amount: 2000, Reason: "SL01"},
 		}},
 	}
 	for _, tt := range tests {

@@ -149,6 +149,7 @@ func TestWritePain008Invalid(t *testing.T) {
 		{"negative amount", func(d *Document) { d.Debits[3].Amount = -5 }, 3, "Amount", nil},
 		{"mandate ref", func(d *Document) { d.Debits[2].MandateRef = "" }, 2, "MandateRef", ErrMandateReference},
 		{"mandate date", func(d *Document) { d.Debits[2].MandateSigned = time.Time{} }, 2, "MandateSigned", nil},
+		{"mandate signed after collection", func(d *Document) { d.Debits[1].MandateSigned = d.Collection.AddDate(0, 0, 1) }, 1, "MandateSigned", errSignedLate},
 		{"end to end id", func(d *Document) { d.Debits[1].EndToEndID = "Ä" }, 1, "EndToEndID", nil},
 		{"sequence", func(d *Document) { d.Debits[3].Sequence = "RPRE" }, 3, "Sequence", nil},
 		{"name", func(d *Document) { d.Debits[0].DebtorName = "  " }, 0, "DebtorName", nil},

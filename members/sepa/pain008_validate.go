@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"runtime"
 	"sync"
+	"time"
 )
 
 // FieldError names the field of a Document that cannot be sent, so the UI
@@ -29,7 +30,12 @@ var (
 	errSEPAText     = errors.New("must be 1-35 characters of A-Z a-z 0-9 +?/:().,' -")
 	errSequenceType = errors.New("must be FRST, RCUR, OOFF or FNAL")
 	errNoDebits     = errors.New("has no debits")
+	errSignedLate   = errors.New("mandate signed after the collection date")
 )
+
+// collectionDay is the ISO date of t in its own location, which is what
+// the user picked in the calendar.
+func collectionDay(t time.Time) string { return t.Format("2006-01-02") }
 
 // checkedDebit is a debit with every field in the form it is written in.
 type checkedDebit struct {
@@ -76,7 +82,7 @@ func checkDocument(d Document) (*checkedDocument, error) {
 	if d.Collection.IsZero() {
 		return nil, docErr("Collection", errRequired)
 	}
-	c.collection = d.Collection.Format("2006-01-02")
+	c.collection = collectionDay(d.Collection)
 	if c.creditorName = ToSEPAText(d.Creditor.Name, 70); c.creditorName == "" {
 		return nil, docErr("Creditor.Name", errRequired)
 	}
@@ -95,7 +101,7 @@ func checkDocument(d Document) (*checkedDocument, error) {
 	if len(d.Debits) == 0 {
 		return nil, docErr("Debits", errNoDebits)
 	}
-	checked, err := checkDebits(d.Debits)
+	checked, err := checkDebits(d.Debits, collectionDay(d.Collection))
 	if err != nil {
 		return nil, err
 	}
@@ -119,7 +125,7 @@ const parallelFrom = 256
 // checkDebits validates all debits, in parallel for large runs. Each worker
 // owns a contiguous chunk, so the reported error is always the one of the
 // lowest failing index, exactly as a sequential loop would report it.
-func checkDebits(debits []Debit) ([]checkedDebit, error) {
+func checkDebits(debits []Debit, collection string) ([]checkedDebit, error) {
 	out := make([]checkedDebit, len(debits))
 	workers := 1
 	if len(debits) >= parallelFrom {
@@ -135,7 +141,7 @@ func checkDebits(debits []Debit) ([]checkedDebit, error) {
 			// worker already validated so each is checked once.
 			seen := make(map[string]string)
 			for i := lo; i < hi; i++ {
-				cd, err := checkDebit(&debits[i], seen)
+				cd, err := checkDebit(&debits[i], collection, seen)
 				if err != nil {
 					err.Debit = i
 					errs[w] = err
@@ -156,7 +162,7 @@ func checkDebits(debits []Debit) ([]checkedDebit, error) {
 
 // checkDebit validates one debit; seen caches raw → normalized IBANs that
 // passed ValidateIBAN.
-func checkDebit(d *Debit, seen map[string]string) (checkedDebit, *FieldError) {
+func checkDebit(d *Debit, collection string, seen map[string]string) (checkedDebit, *FieldError) {
 	fail := func(field string, err error) (checkedDebit, *FieldError) {
 		return checkedDebit{}, &FieldError{Field: field, Err: err}
 	}
@@ -177,7 +183,12 @@ func checkDebit(d *Debit, seen map[string]string) (checkedDebit, *FieldError) {
 	if d.MandateSigned.IsZero() {
 		return fail("MandateSigned", errRequired)
 	}
-	c.signed = d.MandateSigned.Format("2006-01-02")
+	c.signed = collectionDay(d.MandateSigned)
+	// A debit may not be collected on a mandate signed later; comparing the
+	// ISO dates as strings avoids time zone surprises of time.Before.
+	if c.signed > collection {
+		return fail("MandateSigned", fmt.Errorf("%w: signed %s, collected %s", errSignedLate, c.signed, collection))
+	}
 	if c.name = ToSEPAText(d.DebtorName, 70); c.name == "" {
 		return fail("DebtorName", errRequired)
 	}
