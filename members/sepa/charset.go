@@ -7,9 +7,9 @@ import (
 	"golang.org/x/text/unicode/norm"
 )
 
-// The EPC restricts SEPA text fields to a Latin subset. German banks accept
-// more (DK "Anlage 3" allows umlauts since 2016) but not every receiving
-// bank in the chain does, so we always send the safe subset.
+// The EPC restricts SEPA text fields to a Latin subset. Some banks accept
+// more (umlauts, for instance) but not every bank in the chain does, so we
+// always send the safe subset.
 
 // isSEPAChar reports whether c is in the EPC basic character set
 // [A-Za-z0-9+?/:().,' -].

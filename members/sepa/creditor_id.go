@@ -19,7 +19,7 @@ var creditorIDLengths = map[string]int{
 	"DE": 18,
 }
 
-// ValidateCreditorID checks a SEPA creditor identifier (EPC262-08): country,
+// ValidateCreditorID checks a SEPA creditor identifier as the EPC defines it: country,
 // two check digits, a 3-character creditor business code and the national
 // identifier. The business code is chosen freely by the creditor and is
 // deliberately not part of the checksum, so one identifier can be used with

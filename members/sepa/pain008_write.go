@@ -8,8 +8,8 @@ import (
 )
 
 // Pain008Namespace is the namespace of the files WritePain008 produces:
-// pain.008.001.08, which German banks require since November 2023 (DK
-// "Anlage 3", version 3.7).
+// pain.008.001.08, the version German banks require since November 2023
+// (DK "Anlage 3").
 const Pain008Namespace = "urn:iso:std:iso:20022:tech:xsd:pain.008.001.08"
 
 // WritePain008 validates d and writes it as a SEPA Core direct debit
