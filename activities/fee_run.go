@@ -54,7 +54,7 @@ func (f *Fees) startReminders(ctx context.Context, asOf time.Time) (workflows.Fe
 	out := workflows.FeeRunResult{Due: len(due)}
 	for _, fee := range due {
 		started, err := taskhub.StartFixed(ctx, f.Client, workflows.FeeReminderName, api.InstanceID(workflows.FeeReminderID(fee.ID)),
-			workflows.FeeReminderInput{FeeID: fee.ID, SMSAfter: f.SMSAfter, OverdueAfter: f.OverdueAfter, Version: workflows.FeeReminderVersion})
+			workflows.NewFeeReminderInput(fee.ID, f.SMSAfter, f.OverdueAfter))
 		if err != nil {
 			return out, fmt.Errorf("start reminder of fee %d: %w", fee.ID, err)
 		}

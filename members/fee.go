@@ -14,6 +14,9 @@ const (
 	FeeOpen    FeeStatus = "open"
 	FeePaid    FeeStatus = "paid"
 	FeeOverdue FeeStatus = "overdue"
+	// FeeSubmitted: in a SEPA direct debit file sent to the bank, not yet booked. It becomes
+	// paid when no return came within the club's return days, open again on a return.
+	FeeSubmitted FeeStatus = "submitted"
 )
 
 // Fee is what one member owes for one period of their plan. Amount and currency are copied
@@ -31,8 +34,11 @@ type Fee struct {
 	Method      string     `json:"method"`
 	Status      FeeStatus  `json:"status"`
 	OverdueAt   *time.Time `json:"overdue_at"`
-	CreatedAt   time.Time  `json:"created_at"`
-	UpdatedAt   time.Time  `json:"updated_at"`
+	// ReturnReason is the bank's reason code (AC04, MD06, AM04 …) when a direct debit of the fee
+	// came back; the fee is open again then.
+	ReturnReason string    `json:"return_reason,omitempty"`
+	CreatedAt    time.Time `json:"created_at"`
+	UpdatedAt    time.Time `json:"updated_at"`
 }
 
 // PaymentMethods lists the accepted values of a payment's method.

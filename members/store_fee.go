@@ -71,11 +71,14 @@ func (s *Store) CreateFeesForPeriod(ctx context.Context, asOf time.Time) (int, e
 }
 
 // DueFees lists the open fees due on or before asOf's day, oldest first: the ones the fee
-// scheduler starts reminders for.
+// scheduler starts reminders for. A fee chosen for a direct debit run that has not built its
+// file yet is left out: the bank is about to collect it.
 func (s *Store) DueFees(ctx context.Context, asOf time.Time) ([]Fee, error) {
 	var out []Fee
 	day := DateOf(asOf.In(s.opts.Location))
-	err := s.db.WithContext(ctx).Where("status = ? AND due_on <= ?", FeeOpen, day).Order("due_on, id").Find(&out).Error
+	err := s.db.WithContext(ctx).Where("status = ? AND due_on <= ?", FeeOpen, day).
+		Where("NOT EXISTS (SELECT 1 FROM collection_items ci WHERE ci.fee_id = fees.id AND ci.status = 'included')").
+		Order("due_on, id").Find(&out).Error
 	if err != nil {
 		return nil, fmt.Errorf("list fees due by %s: %w", day, err)
 	}

@@ -115,3 +115,16 @@ func RegisterFees(r *task.TaskRegistry) error {
 		r.AddOrchestratorN(FeeReminderName, FeeReminder),
 	)
 }
+
+// FeeReturnReminderID is the instance id of the reminder a returned direct debit starts for
+// its fee: one per returned debit, apart from the fee's own FeeReminderID, which may have run
+// before the fee was collected.
+func FeeReturnReminderID(feeID, itemID int64) string {
+	return FeeReminderID(feeID) + ":return:" + strconv.FormatInt(itemID, 10)
+}
+
+// NewFeeReminderInput is the input of a fee's reminder as it starts now: the intervals of
+// fees.sms_after and fees.overdue_after, and the current version.
+func NewFeeReminderInput(feeID int64, smsAfter, overdueAfter time.Duration) FeeReminderInput {
+	return FeeReminderInput{FeeID: feeID, SMSAfter: smsAfter, OverdueAfter: overdueAfter, Version: FeeReminderVersion}
+}

@@ -39,3 +39,6 @@ const (
 	// tries again for up to verificationPatience, instead of failing at once. Version 0 failed.
 	VerificationVersion = 1
 )
+
+// FeeCollectionVersion is the version a new FeeCollection starts with (0: the first path).
+const FeeCollectionVersion = 0

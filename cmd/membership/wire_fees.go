@@ -16,7 +16,7 @@ import (
 	"membership/workflows"
 )
 
-// wireFees registers FeeScheduler, FeeReminder, RenewalCampaign and CampaignBatch with their
+// wireFees registers FeeScheduler, FeeReminder, FeeCollection, RenewalCampaign and CampaignBatch with their
 // activities in r (the sends go out through notices), and starts the one FeeScheduler: it waits
 // in the task hub until the workers run. An instance already there — running since an earlier
 // start — is kept; a failed or terminated one is replaced.
@@ -24,8 +24,9 @@ func wireFees(ctx context.Context, cfg *config.Config, gdb *gorm.DB, notices *ac
 	store := members.NewStore(gdb, membersOptions(cfg), log)
 	fees := activities.NewFees(cfg, store, notices, hub.Client(), log)
 	campaigns := activities.NewCampaigns(cfg, store, notices, log)
-	err := errors.Join(workflows.RegisterFees(r), workflows.RegisterCampaigns(r),
-		fees.RegisterWith(r, metrics.Activity), campaigns.RegisterWith(r, metrics.Activity))
+	collections := activities.NewCollections(cfg, store, notices, log)
+	err := errors.Join(workflows.RegisterFees(r), workflows.RegisterCampaigns(r), workflows.RegisterCollections(r),
+		fees.RegisterWith(r, metrics.Activity), campaigns.RegisterWith(r, metrics.Activity), collections.RegisterWith(r, metrics.Activity))
 	if err != nil {
 		return err
 	}
