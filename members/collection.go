@@ -112,7 +112,7 @@ type CollectionRow struct {
 type ReturnResult struct {
 	Line   int    `json:"line"`
 	FeeID  int64  `json:"fee_id,omitempty"`
-	ItemID int64  `json:"-"`
+	ItemID int64  `json:"debit_id,omitempty"`
 	Member int64  `json:"member_id,omitempty"`
 	Reason string `json:"reason"`
 	// Status: "returned", "already" (recorded before), or "unmatched" (no debit of ours).

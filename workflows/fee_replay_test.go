@@ -16,6 +16,35 @@ func TestGoldenReplayFeesAndCampaigns(t *testing.T) {
 	replayGoldenFiles(t, "fee_*.json", workflows.RegisterFees)
 	replayGoldenFiles(t, "renewal_campaign_*.json", workflows.RegisterCampaigns)
 	replayGoldenFiles(t, "campaign_batch_*.json", workflows.RegisterCampaigns)
+	replayGoldenFiles(t, "collection_*.json", workflows.RegisterCollections)
+}
+
+// TestGoldenReplayCollectionWithoutNotices: a FeeCollection that builds the bank file without
+// sending the pre-notifications first no longer replays the recorded run.
+func TestGoldenReplayCollectionWithoutNotices(t *testing.T) {
+	r := task.NewTaskRegistry()
+	if err := r.AddOrchestratorN(workflows.FeeCollectionName, fileFirstCollection); err != nil {
+		t.Fatal(err)
+	}
+	id, events := loadGolden(t, filepath.Join("testdata", "collection_settled.json"))
+	if err := replay(r, id, events); err == nil || !strings.Contains(err.Error(), workflows.BuildCollectionFileActivity) {
+		t.Fatalf("replay = %v; want it to fail where the file comes too early", err)
+	}
+	if err := replay(registry(t, workflows.RegisterCollections), id, events); err != nil {
+		t.Fatalf("the unchanged code does not replay: %v", err)
+	}
+}
+
+// fileFirstCollection is FeeCollection with the file built before anything else.
+func fileFirstCollection(ctx *task.OrchestrationContext) (any, error) {
+	var in workflows.FeeCollectionInput
+	if err := ctx.GetInput(&in); err != nil {
+		return nil, err
+	}
+	if err := ctx.CallActivity(workflows.BuildCollectionFileActivity, task.WithActivityInput(in.CollectionID)).Await(nil); err != nil {
+		return nil, err
+	}
+	return workflows.FeeCollection(ctx)
 }
 
 // TestGoldenReplayFeeReminderSwapped: a FeeReminder that marks the fee overdue before it

@@ -23,19 +23,22 @@ type Sending struct {
 	Notices   *activities.Notices
 	Fees      *activities.Fees
 	Campaigns *activities.Campaigns
+	// Collections runs the FeeCollection workflow; a test sets its clock (Now) to reach the
+	// pre-notification and settlement days.
+	Collections *activities.Collections
 }
 
-// StartSending starts the app with the fee and campaign workflows wired as cmd wires them
+// StartSending starts the app with the fee, collection and campaign workflows wired as cmd wires them
 // (and the SendSMS/SendEmail activities); opts' own Configure, Register and Deps still apply.
 // A test may adjust the returned activities (a clock, the send concurrency) before anything
 // runs.
 func StartSending(t testing.TB, opts Options) (*App, *Sending) {
 	t.Helper()
 	s := &Sending{Twilio: notifytest.NewTwilio(t), SendGrid: notifytest.NewSendGrid(t),
-		Notices: &activities.Notices{}, Fees: &activities.Fees{}, Campaigns: &activities.Campaigns{}}
+		Notices: &activities.Notices{}, Fees: &activities.Fees{}, Campaigns: &activities.Campaigns{}, Collections: &activities.Collections{}}
 	register := func(r *task.TaskRegistry) error {
-		return errors.Join(s.Notices.Register(r), s.Fees.Register(r), s.Campaigns.Register(r),
-			workflows.RegisterFees(r), workflows.RegisterCampaigns(r))
+		return errors.Join(s.Notices.Register(r), s.Fees.Register(r), s.Campaigns.Register(r), s.Collections.Register(r),
+			workflows.RegisterFees(r), workflows.RegisterCampaigns(r), workflows.RegisterCollections(r))
 	}
 	opts = withArea(t, opts, register, func(d *web.Deps) {
 		fillNotices(t, d, s.Notices,
@@ -46,6 +49,7 @@ func StartSending(t testing.TB, opts Options) (*App, *Sending) {
 		log := dbtest.Log()
 		*s.Fees = *activities.NewFees(d.Config, d.Members, s.Notices, d.Hub.Client(), log)
 		*s.Campaigns = *activities.NewCampaigns(d.Config, d.Members, s.Notices, log)
+		*s.Collections = *activities.NewCollections(d.Config, d.Members, s.Notices, log)
 	})
 	return Start(t, opts), s
 }
