@@ -24,6 +24,9 @@ type csvColumn struct {
 	// it, for fields that cannot be empty (a foreign list without a status is not a wish to
 	// reset everybody to active).
 	keepIfEmpty bool
+	// importOnly columns are read by the import but never exported: the direct debit mandate,
+	// whose IBAN shows in full only on the member's own page.
+	importOnly bool
 }
 
 // importRecord is what one row of an import says: the input for a new member and the patch
@@ -32,6 +35,8 @@ type importRecord struct {
 	in    MemberInput
 	patch MemberPatch
 	id    int64 // the id column, 0 when absent or empty
+	// mandate is the row's direct debit mandate, zero when the file has none for it.
+	mandate MandateInput
 }
 
 // csvColumnList is every column, in export order. The export's texts come from memberFields,
@@ -104,6 +109,19 @@ func csvColumnList() []csvColumn {
 		stamp("created_at", func(m *Member) time.Time { return m.CreatedAt }),
 		stamp("updated_at", func(m *Member) time.Time { return m.UpdatedAt }),
 		{name: "version", get: func(m *Member) string { return strconv.Itoa(m.Version) }},
+		mandateColumn("iban", func(r *importRecord) *string { return &r.mandate.IBAN }, "bankverbindung", "konto iban"),
+		mandateColumn("bic", func(r *importRecord) *string { return &r.mandate.BIC }, "swift", "swift bic"),
+		mandateColumn("account_holder", func(r *importRecord) *string { return &r.mandate.Holder },
+			"holder", "account owner", "kontoinhaber", "kontoinhaberin", "zahler"),
+		mandateColumn("mandate_reference", func(r *importRecord) *string { return &r.mandate.Reference },
+			"mandate id", "mandate ref", "mandatsreferenz", "mandats-referenz", "mandatsnummer"),
+		{name: "mandate_signed_on", importOnly: true, aliases: []string{"mandate date", "mandate signed", "date of signature",
+			"mandatsdatum", "datum des mandats", "mandat vom", "unterschrift am"},
+			set: func(r *importRecord, v string) error {
+				d, err := parseImportDate(v)
+				r.mandate.SignedOn = d
+				return err
+			}},
 	}
 	for i := range cols {
 		switch cols[i].name {
@@ -123,10 +141,23 @@ func deref(t *time.Time) time.Time {
 	return *t
 }
 
+// mandateColumn is a text column of the direct debit mandate, read by the import only.
+func mandateColumn(name string, field func(r *importRecord) *string, aliases ...string) csvColumn {
+	return csvColumn{name: name, aliases: aliases, importOnly: true, set: func(r *importRecord, v string) error {
+		*field(r) = strings.TrimSpace(v)
+		return nil
+	}}
+}
+
+// exportColumns is csvColumnList without the import-only columns.
+func exportColumns() []csvColumn {
+	return slices.DeleteFunc(csvColumnList(), func(c csvColumn) bool { return c.importOnly })
+}
+
 // CSVColumns lists the names of every column an export can hold, in order.
 func CSVColumns() []string {
 	var out []string
-	for _, c := range csvColumnList() {
+	for _, c := range exportColumns() {
 		out = append(out, c.name)
 	}
 	return out
@@ -156,7 +187,7 @@ func pickColumns(names []string) ([]csvColumn, error) {
 	if len(names) == 0 {
 		names = DefaultCSVColumns()
 	}
-	all := csvColumnList()
+	all := exportColumns()
 	out := make([]csvColumn, 0, len(names))
 	for _, n := range names {
 		i := slices.IndexFunc(all, func(c csvColumn) bool { return c.name == n })

@@ -132,6 +132,8 @@ type rowImport struct {
 	plans   map[string]planLookup // by lower-case name or id as the file gives it
 	// dropped counts the errors beyond maxImportErrors, which the report only counts.
 	dropped int
+	// mandates are the pending members' mandates.
+	mandates []pendingMandate
 }
 
 // record is one row read into a member's input and patch, with the problems found so far.
@@ -264,6 +266,14 @@ func (imp *rowImport) apply(tx *gorm.DB, r *record) error {
 	}
 	if existing != nil {
 		out, err := imp.s.updateTx(tx, imp.actor, existing, r.rec.patch)
+		if err == nil && !r.rec.mandate.IsZero() {
+			if err = imp.checkMandate(r.rec.mandate, out); err == nil && len(imp.rep.Errors) == 0 && !imp.opts.DryRun {
+				var changed bool
+				if _, changed, err = imp.s.setMandate(tx, imp.actor, existing.ID, r.rec.mandate); changed {
+					out = nil // the mandate changed: the row updated the member
+				}
+			}
+		}
 		if err == nil && out == existing {
 			imp.rep.Unchanged++
 		} else if err == nil {
@@ -274,10 +284,45 @@ func (imp *rowImport) apply(tx *gorm.DB, r *record) error {
 	in := r.rec.in
 	plan, err := imp.validateNew(tx, &in)
 	if err == nil {
-		imp.pending = append(imp.pending, imp.s.newMember(&in, plan))
-		imp.rep.Created++
+		m := imp.s.newMember(&in, plan)
+		if !r.rec.mandate.IsZero() {
+			err = imp.checkMandate(r.rec.mandate, &m)
+		}
+		if err == nil {
+			if !r.rec.mandate.IsZero() {
+				imp.mandates = append(imp.mandates, pendingMandate{member: len(imp.pending), in: r.rec.mandate})
+			}
+			imp.pending = append(imp.pending, m)
+			imp.rep.Created++
+		}
 	}
 	return imp.report(r.line, err, nil)
+}
+
+// pendingMandate is the mandate of a new member the chunk has not inserted yet (an index into
+// pending).
+type pendingMandate struct {
+	member int
+	in     MandateInput
+}
+
+// checkMandate validates a row's mandate, its problems named by the import's columns.
+func (imp *rowImport) checkMandate(in MandateInput, m *Member) error {
+	_, err := imp.s.validMandate(in, m)
+	var v *ValidationError
+	if errors.As(err, &v) {
+		for i, f := range v.Fields {
+			switch f.Field {
+			case "holder":
+				v.Fields[i].Field = "account_holder"
+			case "reference":
+				v.Fields[i].Field = "mandate_reference"
+			case "signed_on":
+				v.Fields[i].Field = "mandate_signed_on"
+			}
+		}
+	}
+	return err
 }
 
 // planLookup is what checkPlan made of a plan's name.
@@ -343,8 +388,8 @@ func (imp *rowImport) existing(r *record) (*Member, *ImportError) {
 // address is not turned into a field error as writeError does: a batch cannot say which row hit
 // the index, and lookUp has already matched every address a live member used.
 func (imp *rowImport) insertPending(tx *gorm.DB) error {
-	ms := imp.pending
-	imp.pending = imp.pending[:0]
+	ms, mandates := imp.pending, imp.mandates
+	imp.pending, imp.mandates = imp.pending[:0], imp.mandates[:0]
 	if len(ms) == 0 || len(imp.rep.Errors) > 0 || imp.opts.DryRun {
 		return nil
 	}
@@ -363,7 +408,15 @@ func (imp *rowImport) insertPending(tx *gorm.DB) error {
 	if err := tx.CreateInBatches(&terms, 1000).Error; err != nil {
 		return fmt.Errorf("write search terms: %w", err)
 	}
-	return imp.s.audit(tx, audits...)
+	if err := imp.s.audit(tx, audits...); err != nil {
+		return err
+	}
+	for _, pm := range mandates {
+		if _, _, err := imp.s.setMandate(tx, imp.actor, ms[pm.member].ID, pm.in); err != nil {
+			return fmt.Errorf("mandate of new member #%d: %w", ms[pm.member].ID, err)
+		}
+	}
+	return nil
 }
 
 // keepLineEnds keeps a stored value that a cell gives back with other line ends: CSV readers
@@ -371,7 +424,7 @@ func (imp *rowImport) insertPending(tx *gorm.DB) error {
 // export and re-import would rewrite every note of more than one line.
 func (imp *rowImport) keepLineEnds(rec *importRecord, row ImportRow, m *Member) {
 	for i, col := range imp.cols {
-		if col == nil || !strings.Contains(row.Cells[i], "\n") {
+		if col == nil || col.get == nil || !strings.Contains(row.Cells[i], "\n") {
 			continue
 		}
 		if stored := col.get(m); stored != row.Cells[i] && strings.ReplaceAll(stored, "\r\n", "\n") == row.Cells[i] {

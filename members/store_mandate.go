@@ -49,7 +49,7 @@ func (s *Store) activeMandate(tx *gorm.DB, memberID int64) (*Mandate, error) {
 func (s *Store) SetMandate(ctx context.Context, actor string, memberID int64, in MandateInput) (*Mandate, error) {
 	var out *Mandate
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		m, err := s.setMandate(tx, actor, memberID, in)
+		m, _, err := s.setMandate(tx, actor, memberID, in)
 		out = m
 		return err
 	})
@@ -59,23 +59,24 @@ func (s *Store) SetMandate(ctx context.Context, actor string, memberID int64, in
 	return out, nil
 }
 
-func (s *Store) setMandate(tx *gorm.DB, actor string, memberID int64, in MandateInput) (*Mandate, error) {
+// setMandate is SetMandate in tx; it also reports whether anything changed.
+func (s *Store) setMandate(tx *gorm.DB, actor string, memberID int64, in MandateInput) (*Mandate, bool, error) {
 	member, err := s.get(tx, memberID)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	in, err = s.validMandate(in, member)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	cur, err := s.activeMandate(tx, memberID)
 	if err != nil && !errors.Is(err, ErrNotFound) {
-		return nil, err
+		return nil, false, err
 	}
 	now := s.now()
 	if cur != nil && (in.Reference == "" || in.Reference == cur.Reference) {
 		if cur.IBAN == in.IBAN && cur.BIC == in.BIC && cur.Holder == in.Holder && (in.SignedOn.IsZero() || cur.SignedOn == in.SignedOn) {
-			return cur, nil
+			return cur, false, nil
 		}
 		old := *cur
 		cur.IBAN, cur.BIC, cur.Holder, cur.UpdatedAt = in.IBAN, in.BIC, in.Holder, now
@@ -83,13 +84,13 @@ func (s *Store) setMandate(tx *gorm.DB, actor string, memberID int64, in Mandate
 			cur.SignedOn = in.SignedOn
 		}
 		if err := tx.Model(cur).Select("iban", "bic", "holder", "signed_on", "updated_at").Updates(cur).Error; err != nil {
-			return nil, fmt.Errorf("amend mandate %s: %w", cur.Reference, err)
+			return nil, false, fmt.Errorf("amend mandate %s: %w", cur.Reference, err)
 		}
-		return cur, s.audit(tx, mandateChanges(actor, &old, cur)...)
+		return cur, true, s.audit(tx, mandateChanges(actor, &old, cur)...)
 	}
 	if cur != nil {
 		if err := s.revokeMandate(tx, actor, cur); err != nil {
-			return nil, err
+			return nil, false, err
 		}
 	}
 	if in.SignedOn.IsZero() {
@@ -99,16 +100,16 @@ func (s *Store) setMandate(tx *gorm.DB, actor string, memberID int64, in Mandate
 		SignedOn: in.SignedOn, Type: MandateRecurrent, Status: MandateActive, CreatedAt: now, UpdatedAt: now}
 	if m.Reference == "" {
 		if m.Reference, err = s.nextMandateReference(tx, memberID); err != nil {
-			return nil, err
+			return nil, false, err
 		}
 	}
 	if err := tx.Omit("ID").Create(m).Error; err != nil {
 		if errors.Is(err, gorm.ErrDuplicatedKey) {
-			return nil, invalid("reference", "reference_taken", "is already used by another mandate")
+			return nil, false, invalid("reference", "reference_taken", "is already used by another mandate")
 		}
-		return nil, fmt.Errorf("create mandate: %w", err)
+		return nil, false, fmt.Errorf("create mandate: %w", err)
 	}
-	return m, s.audit(tx, mandateChanges(actor, nil, m)...)
+	return m, true, s.audit(tx, mandateChanges(actor, nil, m)...)
 }
 
 // validMandate normalizes a mandate's input or says which field is wrong. The holder defaults
