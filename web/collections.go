@@ -80,9 +80,15 @@ func (s *Server) cancelCollection(ctx context.Context, id int64) (*members.Colle
 // that could not be read.
 type ReturnsReport struct {
 	Results []members.ReturnResult `json:"results"`
-	Errors  []sepa.LineError       `json:"errors"`
+	Errors  []ReturnLineError      `json:"errors"`
 	// Reminders is how many fee reminders the returns started.
 	Reminders int `json:"reminders"`
+}
+
+// ReturnLineError is a line of a return file that could not be read.
+type ReturnLineError struct {
+	Line    int    `json:"line"`
+	Message string `json:"message"`
 }
 
 // importReturns reads a return file — a camt.054 (XML) or a CSV of IBAN, mandate reference,
@@ -96,11 +102,15 @@ func (s *Server) importReturns(ctx context.Context, actor string, r io.Reader) (
 		return nil, echo.NewHTTPError(http.StatusRequestEntityTooLarge, "The return file is larger than 16 MB.")
 	}
 	var rets []sepa.Return
-	report := &ReturnsReport{Errors: []sepa.LineError{}}
+	report := &ReturnsReport{Errors: []ReturnLineError{}}
+	var bad []sepa.LineError
 	if trimmed := bytes.TrimLeft(data, "\xef\xbb\xbf \t\r\n"); bytes.HasPrefix(trimmed, []byte("<")) {
 		rets, err = sepa.ParseCamt054(bytes.NewReader(data))
 	} else {
-		rets, report.Errors, err = sepa.ParseReturnCSV(bytes.NewReader(data))
+		rets, bad, err = sepa.ParseReturnCSV(bytes.NewReader(data))
+	}
+	for _, e := range bad {
+		report.Errors = append(report.Errors, ReturnLineError{Line: e.Line, Message: e.Message})
 	}
 	if err != nil {
 		var v members.ValidationError

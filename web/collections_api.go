@@ -137,7 +137,11 @@ func (s *Server) apiMandates(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	ms, err := s.members.Mandates(c.Request().Context(), id)
+	ctx := c.Request().Context()
+	if _, err := s.members.Get(ctx, id); err != nil {
+		return err
+	}
+	ms, err := s.members.Mandates(ctx, id)
 	if err != nil {
 		return err
 	}
