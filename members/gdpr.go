@@ -17,6 +17,7 @@ type PersonalData struct {
 	Member        *Member        `json:"member"`
 	Consents      []Consent      `json:"consents"`
 	Fees          []Fee          `json:"fees"`
+	Mandates      []Mandate      `json:"mandates"`
 	RankHistory   []Grading      `json:"rank_history"`
 	Notices       []Notice       `json:"notices"`
 	Verifications []Verification `json:"verifications"`

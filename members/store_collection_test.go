@@ -282,3 +282,25 @@ func TestImportMandates(t *testing.T) {
 		t.Errorf("export columns %s offer the IBAN", cols)
 	}
 }
+
+// TestEraseStripsMandate: an erasure revokes the member's mandate and wipes its account and
+// holder; the GDPR export before it holds the mandate.
+func TestEraseStripsMandate(t *testing.T) {
+	ctx := context.Background()
+	s := newStore(t, dbtest.SQLite(t))
+	m := payer(t, s, "Aiko", "", nil)
+	if _, err := s.SetMandate(ctx, actor, m.ID, members.MandateInput{IBAN: testIBAN(3), Holder: "Yuki Sato"}); err != nil {
+		t.Fatal(err)
+	}
+	pd, err := s.PersonalData(ctx, m.ID)
+	if err != nil || len(pd.Mandates) != 1 || pd.Mandates[0].IBAN != testIBAN(3) {
+		t.Fatalf("export mandates = %+v, %v", pd.Mandates, err)
+	}
+	if _, err := s.Erase(ctx, actor, m.ID); err != nil {
+		t.Fatal(err)
+	}
+	ms, _ := s.Mandates(ctx, m.ID)
+	if len(ms) != 1 || ms[0].IBAN != "" || ms[0].Holder != "" || ms[0].Status != members.MandateRevoked {
+		t.Errorf("mandate after erasure = %+v", ms)
+	}
+}

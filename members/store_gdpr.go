@@ -24,6 +24,7 @@ func (s *Store) PersonalData(ctx context.Context, id int64) (*PersonalData, erro
 			order string
 		}{
 			{"fees", &out.Fees, "period_start, id"},
+			{"mandates", &out.Mandates, "id"},
 			{"gradings", &out.RankHistory, "graded_on, id"},
 			{"notices", &out.Notices, "created_at, id"},
 			{"verifications", &out.Verifications, "created_at, id"},
@@ -46,8 +47,8 @@ func (s *Store) PersonalData(ctx context.Context, id int64) (*PersonalData, erro
 // verification marks dropped, the member archived and stamped erased_at; the texts of their notices
 // and grading notes are cleared, the keyed hashes of their addresses and codes dropped from their
 // verifications (a running one is cancelled), and the old and new values of their audit rows
-// scrubbed. Fees
-// stay, and so do the audit rows of payments, which the club's accounting must keep. One audit
+// scrubbed, their mandates revoked and stripped of account and holder. Fees stay, and so do the
+// audit rows of payments and direct debits, which the club's accounting must keep. One audit
 // row records the erasure, without the erased data. Erasing an erased member changes nothing.
 //
 // Workflow histories in the task hub are not the domain's: the caller purges them.
@@ -105,11 +106,16 @@ func (s *Store) erasePersonalRows(tx *gorm.DB, id int64) error {
 		what string
 		run  *gorm.DB
 	}{
-		{"audit values", tx.Model(&AuditEntry{}).Where("member_id = ? AND action NOT IN ?", id, []string{ActionFeePaid, ActionFeeOverdue}).
+		{"audit values", tx.Model(&AuditEntry{}).Where("member_id = ? AND action NOT IN ?", id,
+			[]string{ActionFeePaid, ActionFeeOverdue, ActionFeeSubmitted, ActionFeeReturned}).
 			Updates(map[string]any{"old_value": "", "new_value": ""})},
 		{"notices", tx.Model(&Notice{}).Where("member_id = ?", id).
 			Updates(map[string]any{"subject": "", "body": "", "error_message": ""})},
 		{"grading notes", tx.Model(&Grading{}).Where("member_id = ?", id).Update("notes", "")},
+		// A mandate's reference and dates stay with the debits made on it (the bank may still
+		// ask); the account and its holder go, and no fee is collected on it again.
+		{"mandates", tx.Model(&Mandate{}).Where("member_id = ?", id).
+			Updates(map[string]any{"iban": "", "bic": "", "holder": "", "status": MandateRevoked, "updated_at": now})},
 		{"running verifications", tx.Model(&Verification{}).Where("member_id = ? AND status IN ?", id, []string{VerificationPending, VerificationMatched}).
 			Updates(map[string]any{"status": VerificationCancelled, "reason": "member erased", "ended_at": now, "updated_at": now})},
 		// An address hash is pseudonymous, not anonymous: whoever holds the key and a guess
