@@ -9,6 +9,7 @@ import (
 
 	"membership/db/dbtest"
 	"membership/members"
+	"membership/members/sepa"
 )
 
 func TestSeedDemoWritesAValidClub(t *testing.T) {
@@ -90,6 +91,32 @@ func TestSeedDemoIsDeterministic(t *testing.T) {
 		a, b := firsts[0][j], firsts[1][j]
 		if a.FullName() != b.FullName() || a.Email != b.Email || a.Phone != b.Phone || a.Rank != b.Rank || a.BirthDate != b.BirthDate {
 			t.Fatalf("member %d differs between runs: %+v vs %+v", j, a, b)
+		}
+	}
+}
+
+// TestSeedDemoMandates: the demo club collects by direct debit — creditor data set, three in
+// four members on a plan with a mandate whose IBAN is valid.
+func TestSeedDemoMandates(t *testing.T) {
+	ctx := context.Background()
+	gdb := dbtest.SQLite(t)
+	s := newStore(t, gdb)
+	if err := s.SeedDemo(ctx, 40, rand.New(rand.NewPCG(1, 1))); err != nil {
+		t.Fatal(err)
+	}
+	if set, err := s.CollectionSettings(ctx); err != nil || !set.Complete() {
+		t.Fatalf("settings = %+v, %v", set, err)
+	}
+	var ms []members.Mandate
+	if err := gdb.Find(&ms).Error; err != nil {
+		t.Fatal(err)
+	}
+	if len(ms) < 10 {
+		t.Fatalf("%d mandates among 40 members", len(ms))
+	}
+	for _, m := range ms {
+		if _, err := sepa.ValidateIBAN(m.IBAN); err != nil {
+			t.Errorf("mandate %s: IBAN %s: %v", m.Reference, m.IBAN, err)
 		}
 	}
 }
