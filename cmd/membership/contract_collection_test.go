@@ -3,6 +3,8 @@ package main
 import (
 	"fmt"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -59,7 +61,6 @@ func TestContractCollections(t *testing.T) {
 	wantStatus(t, "mandates of nobody", s.api(t, s.Admin, http.MethodGet, "/api/v1/members/999999/mandates", nil), http.StatusNotFound)
 	wantStatus(t, "a bad IBAN", s.api(t, s.Admin, http.MethodPut, mandate(ids[0].ID), map[string]any{"iban": "DE89370400440532013001"}), http.StatusUnprocessableEntity)
 	wantStatus(t, "malformed mandate", s.api(t, s.Admin, http.MethodPut, mandate(ids[0].ID), "{"), http.StatusBadRequest)
-	wantStatus(t, "no mandate to revoke", s.api(t, s.Admin, http.MethodDelete, mandate(ids[0].ID), nil), http.StatusNotFound)
 	ibans := []string{"DE89370400440532013000", "DE02120300000000202051", "DE12500105170648489890", "DE02500105170137075030",
 		"DE88100900001234567892", "DE02100500000054540402", "DE02300209000106531065", "DE02200505501015871393"}
 	for i, m := range ids {
@@ -67,6 +68,7 @@ func TestContractCollections(t *testing.T) {
 	}
 	wantStatus(t, "mandates", s.api(t, s.Admin, http.MethodGet, fmt.Sprintf("/api/v1/members/%d/mandates", ids[0].ID), nil), http.StatusOK)
 	wantStatus(t, "revoke", s.api(t, s.Admin, http.MethodDelete, mandate(ids[19].ID), nil), http.StatusOK)
+	wantStatus(t, "no mandate to revoke", s.api(t, s.Admin, http.MethodDelete, mandate(ids[19].ID), nil), http.StatusNotFound)
 
 	// A run: too soon is 422, malformed 400; tomorrow starts (202) and builds its file.
 	today := time.Now().Format(time.DateOnly)
@@ -125,5 +127,19 @@ func TestContractCollections(t *testing.T) {
 	wantStatus(t, "returns", r, http.StatusOK)
 	if !strings.Contains(string(r.Body), `"unmatched"`) {
 		t.Errorf("returns report: %s", r.Body)
+	}
+	// A bank's camt.054 is read as such: its debits are none of ours, so all are unmatched.
+	camt, err := os.ReadFile(filepath.Join("..", "..", "members", "sepa", "testdata", "camt054_returns.001.08.xml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r = s.api(t, s.Admin, http.MethodPost, "/api/v1/collection-returns", camt, "Content-Type", "application/xml")
+	wantStatus(t, "camt.054 returns", r, http.StatusOK)
+	var report struct {
+		Results []struct{ Status, Reason string } `json:"results"`
+	}
+	r.JSON(t, &report)
+	if len(report.Results) == 0 || report.Results[0].Status != "unmatched" || report.Results[0].Reason == "" {
+		t.Errorf("camt.054 report: %s", r.Body)
 	}
 }
