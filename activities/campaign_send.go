@@ -35,7 +35,11 @@ func (a *Campaigns) sendBatch(ctx context.Context, in workflows.CampaignBatchInp
 	}
 	var out workflows.CampaignBatchResult
 	if c.Has(members.CampaignSMS) {
-		if out.QuietFor = a.quietFor(); out.QuietFor > 0 {
+		out.QuietFor = a.quietFor()
+		if err := a.noteQuiet(ctx, c, out.QuietFor); err != nil {
+			return workflows.CampaignBatchResult{}, err
+		}
+		if out.QuietFor > 0 {
 			rows = slices.DeleteFunc(rows, func(r members.CampaignRecipient) bool { return r.Channel == members.CampaignSMS })
 		}
 	}
@@ -49,6 +53,22 @@ func (a *Campaigns) sendBatch(ctx context.Context, in workflows.CampaignBatchInp
 	bc, err := a.Members.CampaignBatchCounts(ctx, c.ID, in.Batch)
 	out.Counts = counts(bc)
 	return out, err
+}
+
+// noteQuiet records on the campaign until when its SMS wait for the quiet hours, for its page's
+// ETA, and clears it once they may go.
+func (a *Campaigns) noteQuiet(ctx context.Context, c *members.Campaign, quietFor time.Duration) error {
+	switch {
+	case quietFor > 0:
+		until := clockOr(a.Now).Add(quietFor).UTC().Truncate(time.Second)
+		if c.QuietUntil != nil && c.QuietUntil.Equal(until) {
+			return nil
+		}
+		return a.Members.SetQuietUntil(ctx, c.ID, &until)
+	case c.QuietUntil != nil:
+		return a.Members.SetQuietUntil(ctx, c.ID, nil)
+	}
+	return nil
 }
 
 // quietFor is how long the quiet hours still last, or 0 outside them.
@@ -80,7 +100,45 @@ func (a *Campaigns) sendAll(ctx context.Context, c *members.Campaign, rows []mem
 				Status: r.Status, Reason: r.Reason, NoticeID: r.NoticeID})
 		}
 	}
+	if ferr := a.fallBack(ctx, c, out, workers); ferr != nil && err == nil {
+		err = ferr
+	}
 	return out, err
+}
+
+// fallBack sends the campaign by e-mail to the members whose SMS could not go — refused for
+// good (an invalid number, STOP) or skipped (no number, no consent) — when the campaign says
+// "SMS, else e-mail" and does not e-mail them anyway. The e-mail has the campaign's own e-mail
+// key, so it goes once however often the batch runs; each result records what served.
+func (a *Campaigns) fallBack(ctx context.Context, c *members.Campaign, out []members.RecipientResult, workers int) error {
+	if !c.SMSFallback || c.Has(members.CampaignEmail) {
+		return nil
+	}
+	var idx []int
+	var reqs []NoticeRequest
+	for i, r := range out {
+		if r.Channel == members.CampaignSMS && (r.Status == members.RecipientFailed || r.Status == members.RecipientSkipped) {
+			idx = append(idx, i)
+			reqs = append(reqs, campaignNotice(c, members.CampaignRecipient{MemberID: r.MemberID, Channel: members.CampaignEmail}))
+		}
+	}
+	if len(reqs) == 0 {
+		return nil
+	}
+	res, err := a.Notices.sendBatch(ctx, reqs, workers)
+	if res == nil {
+		return err
+	}
+	for j, i := range idx {
+		status := res[j].Status
+		if status == "" {
+			// Transient: the SMS row is settled already, so the e-mail is not retried; the
+			// report says it failed, and "retry failed" reaches the member.
+			status = members.RecipientFailed
+		}
+		out[i].Fallback, out[i].FallbackStatus = members.CampaignEmail, status
+	}
+	return nil
 }
 
 // campaignNotice is the notice of campaign c to recipient r.

@@ -25,6 +25,8 @@ type Campaigns struct {
 	// Concurrency is how many sends one batch has in flight at once with a provider that
 	// sends one message at a time; 0 means DefaultSendConcurrency.
 	Concurrency int
+	// BaseURL makes the link to the campaign in the approvers' e-mail.
+	BaseURL string
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 	Log *slog.Logger
@@ -34,7 +36,7 @@ type Campaigns struct {
 func NewCampaigns(cfg *config.Config, store *members.Store, notices *Notices, log *slog.Logger) *Campaigns {
 	return &Campaigns{
 		Members: store, Notices: notices, BatchSize: cfg.Campaigns.BatchSize,
-		QuietHours: cfg.Campaigns.QuietHours, Location: cfg.Club.Location(), Log: log,
+		QuietHours: cfg.Campaigns.QuietHours, Location: cfg.Club.Location(), BaseURL: cfg.Server.BaseURL, Log: log,
 	}
 }
 
@@ -50,6 +52,10 @@ func (a *Campaigns) RegisterWith(r *task.TaskRegistry, wrap func(name string, a 
 		namedActivity{workflows.FailCampaignBatchActivity, activity(a.failBatch)},
 		namedActivity{workflows.FinishCampaignActivity, activity(a.finish)},
 		namedActivity{workflows.NoteCampaignWaitingActivity, activity(a.noteWaiting)},
+		namedActivity{workflows.RequestCampaignApprovalActivity, activity(a.requestApproval)},
+		namedActivity{workflows.TellCampaignApproversActivity, activity(a.tellApprovers)},
+		namedActivity{workflows.EndUnapprovedCampaignActivity, activity(a.endUnapproved)},
+		namedActivity{workflows.NoteCampaignMissedActivity, activity(a.noteMissed)},
 	)
 }
 

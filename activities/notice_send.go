@@ -307,6 +307,12 @@ type AdminMessage func(l *i18n.Localizer) (subject, text string)
 // (notice key "<key>:admin:<user id>:email"), so a retried activity writes no one twice.
 // Sends to all admins are tried; the errors of those that failed are returned together.
 func (n *Notices) TellAdmins(ctx context.Context, key string, say AdminMessage) error {
+	return n.TellAdminsBut(ctx, key, "", say)
+}
+
+// TellAdminsBut is TellAdmins leaving out the admin the actor names (a campaign's author, who
+// may not approve it).
+func (n *Notices) TellAdminsBut(ctx context.Context, key, actor string, say AdminMessage) error {
 	if n.Admins == nil {
 		return errors.New("tell admins: no admin directory")
 	}
@@ -316,6 +322,9 @@ func (n *Notices) TellAdmins(ctx context.Context, key string, say AdminMessage) 
 	}
 	var errs []error
 	for _, a := range admins {
+		if actor != "" && members.UserActor(a.ID) == actor {
+			continue
+		}
 		texts := n.texts().In(a.Language)
 		subject, text := say(texts.loc)
 		msg := Message{Subject: subject, Text: text + "\n"}

@@ -73,11 +73,26 @@ type Campaign struct {
 	// next attempt; WaitingReason is what the provider answered.
 	WaitingUntil  *time.Time `json:"waiting_until,omitempty"`
 	WaitingReason string     `json:"waiting_reason,omitempty"`
-	CreatedBy     string     `json:"created_by"`
-	CreatedAt     time.Time  `json:"created_at"`
-	StartedAt     *time.Time `json:"started_at"`
-	FinishedAt    *time.Time `json:"finished_at"`
-	UpdatedAt     time.Time  `json:"updated_at"`
+	// Approval is "" when none is needed, else awaiting, approved, rejected or expired;
+	// ApprovalDeadline is when an awaiting one expires, ApprovedBy who decided.
+	Approval         string     `json:"approval,omitempty"`
+	ApprovalDeadline *time.Time `json:"approval_deadline,omitempty"`
+	ApprovedBy       string     `json:"approved_by,omitempty"`
+	ApprovedAt       *time.Time `json:"approved_at,omitempty"`
+	ApprovalNote     string     `json:"approval_note,omitempty"`
+	// MissedPolicy is what a start missed while the server was down does: send, skip or hold;
+	// Missed says what happened ("" when the start was on time).
+	MissedPolicy string `json:"missed_policy"`
+	Missed       string `json:"missed,omitempty"`
+	// SMSFallback: an SMS refused for good goes to the member by e-mail instead.
+	SMSFallback bool `json:"sms_fallback" gorm:"column:sms_fallback"`
+	// QuietUntil is set while the SMS wait for the quiet hours to end.
+	QuietUntil *time.Time `json:"quiet_until,omitempty"`
+	CreatedBy  string     `json:"created_by"`
+	CreatedAt  time.Time  `json:"created_at"`
+	StartedAt  *time.Time `json:"started_at"`
+	FinishedAt *time.Time `json:"finished_at"`
+	UpdatedAt  time.Time  `json:"updated_at"`
 }
 
 // Has reports whether the campaign sends on channel.
@@ -180,7 +195,29 @@ type CampaignInput struct {
 	Subject  string           `json:"subject"`
 	Message  string           `json:"message"`
 	StartAt  *time.Time       `json:"start_at"`
+	// MissedPolicy is send (the default), skip or hold; SMSFallback sends a refused SMS by e-mail.
+	MissedPolicy string `json:"missed_policy,omitempty"`
+	SMSFallback  bool   `json:"sms_fallback,omitempty"`
 }
+
+// What a campaign does when its start passed while the server was down (MissedPolicy), and
+// what it did (Missed).
+const (
+	MissedSend     = "send"
+	MissedSkip     = "skip"
+	MissedHold     = "hold"
+	MissedSentLate = "sent_late"
+	MissedSkipped  = "skipped"
+	MissedHeld     = "held"
+)
+
+// Approval states of a campaign.
+const (
+	ApprovalAwaiting = "awaiting"
+	ApprovalApproved = "approved"
+	ApprovalRejected = "rejected"
+	ApprovalExpired  = "expired"
+)
 
 // CampaignRecipient is one frozen recipient on one channel, with the member's name for reports.
 type CampaignRecipient struct {
@@ -191,8 +228,15 @@ type CampaignRecipient struct {
 	Status     string `json:"status"`
 	Reason     string `json:"reason"`
 	NoticeID   *int64 `json:"notice_id"`
-	FirstName  string `json:"first_name" gorm:"->"`
-	LastName   string `json:"last_name" gorm:"->"`
+	// Fallback is the channel that served the recipient instead ("email"), FallbackStatus its
+	// outcome.
+	Fallback       string `json:"fallback,omitempty"`
+	FallbackStatus string `json:"fallback_status,omitempty"`
+	// Delivery is the notice's state as the provider's webhooks left it (sent, delivered,
+	// undeliverable), "" without a notice.
+	Delivery  string `json:"delivery,omitempty" gorm:"->"`
+	FirstName string `json:"first_name" gorm:"->"`
+	LastName  string `json:"last_name" gorm:"->"`
 }
 
 // TableName is the recipients' table.
@@ -205,6 +249,10 @@ type RecipientResult struct {
 	Status   string // RecipientSent, RecipientFailed or RecipientSkipped
 	Reason   string
 	NoticeID int64
+	// Fallback is "email" when the SMS could not go and the e-mail went instead, with the
+	// e-mail's outcome in FallbackStatus.
+	Fallback       string
+	FallbackStatus string
 }
 
 // CampaignFreeze is a frozen audience: AudienceSize members, Counts over their notices (the

@@ -19,6 +19,9 @@ var (
 	// ErrBusy means a write waited its whole busy timeout for the app database's write lock
 	// (a long import ahead of it): nothing was written; the same write a moment later succeeds.
 	ErrBusy = db.ErrBusy
+	// ErrOwnApproval means an admin tried to approve or reject a campaign they planned
+	// themselves: approval is a second person's.
+	ErrOwnApproval = errors.New("a campaign is approved by an admin other than its author")
 )
 
 // FieldError is one invalid input field. Field is the JSON (snake_case) name, so the API can

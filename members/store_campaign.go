@@ -41,6 +41,7 @@ func (s *Store) CreateCampaign(ctx context.Context, actor string, in CampaignInp
 		c = &Campaign{
 			Name: in.Name, Channels: in.Channels, Audience: in.Audience, Subject: in.Subject, Message: in.Message,
 			StartAt: now, Status: CampaignPlanned, CreatedBy: actor, CreatedAt: now, UpdatedAt: now,
+			MissedPolicy: in.MissedPolicy, SMSFallback: in.SMSFallback,
 		}
 		if in.StartAt != nil && in.StartAt.After(now) {
 			c.StartAt = in.StartAt.UTC().Truncate(time.Microsecond)
@@ -77,6 +78,7 @@ func (s *Store) CreateRetryCampaign(ctx context.Context, actor string, parentID 
 		c = &Campaign{
 			Name: name, Channels: p.Channels, Audience: p.Audience, Subject: p.Subject, Message: p.Message,
 			StartAt: now, Status: CampaignPlanned, ParentID: &p.ID, CreatedBy: actor, CreatedAt: now, UpdatedAt: now,
+			MissedPolicy: MissedSend, SMSFallback: p.SMSFallback,
 		}
 		return s.insertCampaign(tx, actor, c)
 	})
@@ -127,7 +129,18 @@ func (s *Store) validateCampaign(tx *gorm.DB, in *CampaignInput) error {
 		v.Add("channels", "no_channel", "must list email, sms or both")
 	}
 	in.Channels = channels
-	if slices.Contains(channels, CampaignEmail) {
+	switch in.MissedPolicy {
+	case "":
+		in.MissedPolicy = MissedSend
+	case MissedSend, MissedSkip, MissedHold:
+	default:
+		v.Add("missed_policy", "invalid_missed_policy", "must be send, skip or hold")
+	}
+	if in.SMSFallback && !slices.Contains(channels, CampaignSMS) {
+		in.SMSFallback = false // nothing to fall back from
+	}
+	// The e-mail a fallback sends needs a subject like any campaign e-mail.
+	if slices.Contains(channels, CampaignEmail) || in.SMSFallback {
 		switch {
 		case in.Subject == "":
 			v.Add("subject", "subject_required", "is required for e-mail")

@@ -24,11 +24,15 @@ type RecipientQuery struct {
 // recipientColumns reads a recipient with the member's name.
 const recipientColumns = "campaign_recipients.campaign_id, campaign_recipients.member_id, campaign_recipients.channel, " +
 	"campaign_recipients.batch, campaign_recipients.status, campaign_recipients.reason, campaign_recipients.notice_id, " +
-	"members.first_name, members.last_name"
+	"campaign_recipients.fallback, campaign_recipients.fallback_status, " +
+	"members.first_name, members.last_name, COALESCE(notices.status, '') AS delivery"
 
+// recipients reads a campaign's recipients with the member's name and where the notice stands
+// now: the provider's webhooks move it from sent to delivered or undeliverable.
 func (s *Store) recipients(tx *gorm.DB, campaignID int64, status string) *gorm.DB {
 	tx = tx.Model(&CampaignRecipient{}).Select(recipientColumns).
 		Joins("JOIN members ON members.id = campaign_recipients.member_id").
+		Joins("LEFT JOIN notices ON notices.id = campaign_recipients.notice_id").
 		Where("campaign_recipients.campaign_id = ?", campaignID)
 	if status != "" {
 		tx = tx.Where("campaign_recipients.status = ?", status)
@@ -156,7 +160,10 @@ func (s *Store) WriteCampaignReportCSV(ctx context.Context, w io.Writer, id int6
 	bw := bufio.NewWriterSize(w, 64<<10)
 	cw := csv.NewWriter(bw)
 	cw.UseCRLF = true
-	if err := cw.Write([]string{"member_id", "first_name", "last_name", "channel", "status", "reason", "notice_id"}); err != nil {
+	// delivery is the notice's state from the provider's webhooks (delivered, undeliverable …);
+	// fallback names the channel that served a member whose SMS could not go.
+	header := []string{"member_id", "first_name", "last_name", "channel", "status", "reason", "notice_id", "delivery", "fallback", "fallback_status"}
+	if err := cw.Write(header); err != nil {
 		return fmt.Errorf("write CSV header: %w", err)
 	}
 	err := s.IterateCampaignRecipients(ctx, id, func(r *CampaignRecipient) error {
@@ -165,7 +172,7 @@ func (s *Store) WriteCampaignReportCSV(ctx context.Context, w io.Writer, id int6
 			notice = strconv.FormatInt(*r.NoticeID, 10)
 		}
 		return cw.Write([]string{strconv.FormatInt(r.MemberID, 10), neutralise(r.FirstName, false), neutralise(r.LastName, false),
-			r.Channel, r.Status, neutralise(r.Reason, false), notice})
+			r.Channel, r.Status, neutralise(r.Reason, false), notice, r.Delivery, r.Fallback, r.FallbackStatus})
 	})
 	if err != nil {
 		return err

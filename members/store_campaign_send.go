@@ -68,7 +68,12 @@ func (s *Store) writeRecipients(ctx context.Context, tx *gorm.DB, c *Campaign, b
 		err := inTx.Iterate(ctx, c.Audience.Query(), func(m *Member) error {
 			size++
 			for _, ch := range c.Channels {
-				if err := w.add(m.ID, ch, Unreachable(m, ch)); err != nil {
+				why := Unreachable(m, ch)
+				if ch == CampaignSMS && c.SMSFallback && why != "" && m.ErasedAt == nil {
+					// Not skipped at once: the batch's send skips the SMS and sends the e-mail.
+					why = ""
+				}
+				if err := w.add(m.ID, ch, why); err != nil {
 					return err
 				}
 			}
@@ -200,6 +205,13 @@ func (s *Store) RecordCampaignResults(ctx context.Context, id int64, results []R
 				return res.Error
 			}
 			add = add.Add(countOf(r.Status, int(res.RowsAffected)))
+			if r.Fallback != "" && res.RowsAffected > 0 {
+				err := tx.Model(&CampaignRecipient{}).Where("campaign_id = ? AND member_id = ? AND channel = ?", id, r.MemberID, r.Channel).
+					Updates(map[string]any{"fallback": r.Fallback, "fallback_status": r.FallbackStatus}).Error
+				if err != nil {
+					return err
+				}
+			}
 		}
 		for _, ch := range []string{CampaignEmail, CampaignSMS} {
 			rs := sent[ch]

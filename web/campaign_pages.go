@@ -119,10 +119,11 @@ func (s *Server) campaignInput(c echo.Context) (templates.CampaignForm, members.
 		Name: params.Get("name"), Subject: params.Get("subject"), Message: params.Get("message"),
 		Channels: params["channels"], Audience: audienceForm(params),
 		When: params.Get("when"), StartDate: params.Get("start_date"), StartTime: params.Get("start_time"),
+		MissedPolicy: params.Get("missed_policy"), SMSFallback: params.Get("sms_fallback") != "",
 	}
 	filter, bad := readFilter(params)
 	in := members.CampaignInput{Name: f.Name, Channels: f.Channels, Subject: f.Subject, Message: f.Message,
-		Audience: members.CampaignAudience(filter)}
+		Audience: members.CampaignAudience(filter), MissedPolicy: f.MissedPolicy, SMSFallback: f.SMSFallback}
 	errs := templates.FieldErrors{}
 	for _, e := range bad {
 		errs[e.Field] = e.Message
@@ -263,9 +264,11 @@ func campaignPath(id int64) string { return "/campaigns/" + strconv.FormatInt(id
 // waitInClubZone puts the time a campaign waits for its provider into the club's zone, for the
 // live progress, which shows it.
 func (s *Server) waitInClubZone(cp *members.Campaign) {
-	if cp.WaitingUntil != nil {
-		at := s.clubTime(cp.WaitingUntil)
-		cp.WaitingUntil = &at
+	for _, t := range []**time.Time{&cp.WaitingUntil, &cp.QuietUntil, &cp.ApprovalDeadline} {
+		if *t != nil {
+			at := s.clubTime(*t)
+			*t = &at
+		}
 	}
 }
 

@@ -23,12 +23,22 @@ func (s *Server) campaignRoutes(g routeGroups) {
 	g.user.GET("/campaigns/:id/report.csv", s.campaignReportCSV)
 	g.admin.POST("/campaigns/:id/cancel", s.campaignCancel)
 	g.admin.POST("/campaigns/:id/retry-failed", s.campaignRetry)
+	g.admin.POST("/campaigns/:id/approve", s.campaignApprove)
+	g.admin.POST("/campaigns/:id/reject", s.campaignReject)
+	g.admin.POST("/campaigns/:id/send-now", s.campaignSendNow)
+	g.admin.POST("/campaigns/:id/skip", s.campaignSkip)
 
 	g.api.GET("/campaigns", s.apiCampaignsList)
 	g.api.GET("/campaigns/:id", s.apiCampaignGet)
 	g.apiAdmin.POST("/campaigns", s.apiCampaignCreate)
 	g.apiAdmin.POST("/campaigns/:id/cancel", s.apiCampaignCancel)
 	g.apiAdmin.POST("/campaigns/:id/retry-failed", s.apiCampaignRetry)
+	g.apiAdmin.POST("/campaigns/:id/approve", s.apiCampaignDecide(true))
+	g.apiAdmin.POST("/campaigns/:id/reject", s.apiCampaignDecide(false))
+	g.apiAdmin.POST("/campaigns/:id/send-now", s.apiCampaignRelease(true))
+	g.apiAdmin.POST("/campaigns/:id/skip", s.apiCampaignRelease(false))
+	g.apiAdmin.GET("/campaign-settings", s.apiCampaignSettings)
+	g.apiAdmin.PUT("/campaign-settings", s.apiCampaignSettingsPut)
 	g.apiAdmin.POST("/fees/:id/paid", s.apiFeePaid)
 }
 
@@ -37,7 +47,8 @@ func (s *Server) campaignRoutes(g routeGroups) {
 func (s *Server) startCampaign(ctx context.Context, c *members.Campaign) error {
 	_, err := s.hub.Client().ScheduleNewOrchestration(ctx, orchestrators.RenewalCampaignName,
 		api.WithInstanceID(api.InstanceID(c.InstanceID)),
-		api.WithInput(orchestrators.RenewalCampaignInput{CampaignID: c.ID, StartAt: c.StartAt}))
+		api.WithInput(orchestrators.RenewalCampaignInput{CampaignID: c.ID, StartAt: c.StartAt,
+			Version: orchestrators.RenewalCampaignVersion, MissedPolicy: c.MissedPolicy}))
 	if err == nil {
 		return nil
 	}

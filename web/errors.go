@@ -48,6 +48,7 @@ var errorMappings = []struct {
 	{auth.ErrLastActiveAdmin, http.StatusConflict},
 	{members.ErrNotFound, http.StatusNotFound},
 	{members.ErrConflict, http.StatusConflict},
+	{members.ErrOwnApproval, http.StatusForbidden},
 }
 
 // statusOf finds the HTTP status and a message safe to show for any error a handler returned;

@@ -67,7 +67,7 @@ func CampaignBatch(ctx *task.OrchestrationContext) (any, error) {
 			return res, nil
 		}
 		last = res.Counts
-		setStatus(ctx, CampaignStatus{State: "quiet", CampaignCounts: res.Counts})
+		setStatus(ctx, CampaignStatus{State: "quiet", CampaignCounts: res.Counts, QuietUntil: ctx.CurrentTimeUtc.Add(res.QuietFor)})
 		if err := ctx.CreateTimer(res.QuietFor).Await(nil); err != nil {
 			return nil, err
 		}

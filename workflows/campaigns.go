@@ -20,7 +20,44 @@ const (
 	FailCampaignBatchActivity      = "FailCampaignBatch"
 	FinishCampaignActivity         = "FinishCampaign"
 	NoteCampaignWaitingActivity    = "NoteCampaignWaiting"
+	// Version 1 of RenewalCampaign: approval and missed starts.
+	RequestCampaignApprovalActivity = "RequestCampaignApproval"
+	TellCampaignApproversActivity   = "TellCampaignApprovers"
+	EndUnapprovedCampaignActivity   = "EndUnapprovedCampaign"
+	NoteCampaignMissedActivity      = "NoteCampaignMissed"
 )
+
+// Events a RenewalCampaign (version 1) waits for: an admin's approval or rejection, and an
+// admin's decision on a campaign held because its start was missed.
+const (
+	CampaignApprovalEvent = "CampaignApproval"
+	CampaignReleaseEvent  = "CampaignRelease"
+)
+
+// CampaignDecision is the payload of CampaignApproval (Approve) and CampaignRelease (Approve
+// means send now, else skip); By names the admin.
+type CampaignDecision struct {
+	Approve bool   `json:"approve"`
+	By      string `json:"by,omitempty"`
+}
+
+// CampaignApproval is what RequestCampaignApproval answers: whether the campaign waits for
+// approval, until when, and the state it has (awaiting, approved, rejected, expired).
+type CampaignApproval struct {
+	Needed   bool      `json:"needed"`
+	Deadline time.Time `json:"deadline"`
+	State    string    `json:"state"`
+}
+
+// CampaignMissed records what a campaign did about a missed start.
+type CampaignMissed struct {
+	CampaignID int64  `json:"campaign_id"`
+	Missed     string `json:"missed"` // sent_late, skipped, held
+}
+
+// missedGrace is how late a start may be before it counts as missed: a restart or a busy
+// worker delays timers by seconds, a server down at the planned time by far more.
+const missedGrace = 15 * time.Minute
 
 // Bounds of a campaign's fan-out: how many batches run at once, and how many one execution
 // of RenewalCampaign handles before it continues as new. Each batch adds a handful of events
@@ -58,6 +95,11 @@ type RenewalCampaignInput struct {
 	// ProviderWait is the batches' first wait for a provider that keeps refusing (0: the
 	// default).
 	ProviderWait time.Duration `json:"provider_wait,omitempty"`
+	// Version is the code path (RenewalCampaignVersion when it started; see version.go), and
+	// MissedPolicy (send, skip, hold) what version 1 does about a start missed by more than
+	// missedGrace.
+	Version      int    `json:"version,omitempty"`
+	MissedPolicy string `json:"missed_policy,omitempty"`
 }
 
 // AudienceFrozen is what SelectCampaignAudience answers: sizes and counts, never the members,
@@ -116,12 +158,18 @@ type FinishCampaignInput struct {
 
 // CampaignStatus is a campaign's custom status: its counts so far, plus where it stands.
 type CampaignStatus struct {
-	State string `json:"state"` // planned, running, quiet, waiting_for_provider, completed, cancelled, failed
+	// planned, awaiting_approval, not_approved, held, skipped, running, quiet,
+	// waiting_for_provider, completed, cancelled, failed
+	State string `json:"state"`
 	// Reason and RetryAt say, while waiting_for_provider, what the provider answered and when
 	// the next attempt is.
 	Reason  string    `json:"reason,omitempty"`
 	RetryAt time.Time `json:"retry_at,omitzero"`
 	StartAt time.Time `json:"start_at,omitzero"`
+	// ExpiresAt is, while awaiting_approval, when the approval expires; QuietUntil, while quiet,
+	// when the SMS may go.
+	ExpiresAt  time.Time `json:"expires_at,omitzero"`
+	QuietUntil time.Time `json:"quiet_until,omitzero"`
 	CampaignCounts
 	Batches int `json:"batches,omitempty"`
 	Done    int `json:"batches_done,omitempty"`

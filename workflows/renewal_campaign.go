@@ -1,6 +1,7 @@
 package workflows
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
 
@@ -19,10 +20,26 @@ func RenewalCampaign(ctx *task.OrchestrationContext) (any, error) {
 		return nil, err
 	}
 	if in.Run == "" {
+		approvedLate := false
+		if in.Version >= 1 {
+			approved, err := awaitApproval(ctx, in)
+			if err != nil || !approved {
+				return "not approved", err
+			}
+			approvedLate = ctx.CurrentTimeUtc.After(in.StartAt)
+		}
 		if wait := in.StartAt.Sub(ctx.CurrentTimeUtc); wait > 0 {
 			setStatus(ctx, CampaignStatus{State: "planned", StartAt: in.StartAt})
 			if err := ctx.CreateTimer(wait).Await(nil); err != nil {
 				return nil, err
+			}
+		}
+		// A start missed while the server was down follows the campaign's policy; one that is
+		// late only because its approval came after the planned time was sent on purpose.
+		if in.Version >= 1 && !approvedLate && ctx.CurrentTimeUtc.Sub(in.StartAt) > missedGrace {
+			send, err := handleMissedStart(ctx, in)
+			if err != nil || !send {
+				return "skipped", err
 			}
 		}
 		var fr AudienceFrozen
@@ -84,4 +101,80 @@ func finishCampaign(ctx *task.OrchestrationContext, in RenewalCampaignInput, cau
 		return nil, cause
 	}
 	return counts, nil
+}
+
+// awaitApproval asks whether the campaign needs a second admin's approval and, if so, tells the
+// approvers and waits for CampaignApproval until the deadline. It reports whether the campaign
+// may go; a rejected or expired one is ended here.
+func awaitApproval(ctx *task.OrchestrationContext, in RenewalCampaignInput) (bool, error) {
+	var ap CampaignApproval
+	if err := call(ctx, RequestCampaignApprovalActivity, in.CampaignID, &ap); err != nil {
+		_, ferr := finishCampaign(ctx, in, err)
+		return false, ferr
+	}
+	if !ap.Needed || ap.State == "approved" {
+		return true, nil
+	}
+	if ap.State == "awaiting" {
+		setStatus(ctx, CampaignStatus{State: "awaiting_approval", StartAt: in.StartAt, ExpiresAt: ap.Deadline})
+		if err := call(ctx, TellCampaignApproversActivity, in.CampaignID, nil); err != nil {
+			_, ferr := finishCampaign(ctx, in, err)
+			return false, ferr
+		}
+		var d CampaignDecision
+		err := ctx.WaitForSingleEvent(CampaignApprovalEvent, max(ap.Deadline.Sub(ctx.CurrentTimeUtc), 0)).Await(&d)
+		switch {
+		case err == nil && d.Approve:
+			return true, nil
+		case err != nil && !errors.Is(err, task.ErrTaskCanceled):
+			return false, err
+		case err != nil:
+			// The deadline passed without an event: an approval the database holds still counts
+			// (its event may have been lost between the web process and the task hub).
+			if err := call(ctx, RequestCampaignApprovalActivity, in.CampaignID, &ap); err != nil {
+				return false, err
+			}
+			if ap.State == "approved" {
+				return true, nil
+			}
+		}
+	}
+	if err := call(ctx, EndUnapprovedCampaignActivity, in.CampaignID, nil); err != nil {
+		return false, err
+	}
+	setStatus(ctx, CampaignStatus{State: "not_approved", StartAt: in.StartAt})
+	return false, nil
+}
+
+// handleMissedStart applies the campaign's missed-start policy: send late, skip, or hold for
+// an admin's CampaignRelease. It reports whether the campaign sends.
+func handleMissedStart(ctx *task.OrchestrationContext, in RenewalCampaignInput) (bool, error) {
+	note := func(missed string) error {
+		return call(ctx, NoteCampaignMissedActivity, CampaignMissed{CampaignID: in.CampaignID, Missed: missed}, nil)
+	}
+	switch in.MissedPolicy {
+	case "skip":
+		if err := note("skipped"); err != nil {
+			return false, err
+		}
+		setStatus(ctx, CampaignStatus{State: "skipped", StartAt: in.StartAt})
+		return false, nil
+	case "hold":
+		if err := note("held"); err != nil {
+			return false, err
+		}
+		setStatus(ctx, CampaignStatus{State: "held", StartAt: in.StartAt})
+		var d CampaignDecision
+		if err := ctx.WaitForSingleEvent(CampaignReleaseEvent, -1).Await(&d); err != nil {
+			return false, err
+		}
+		if !d.Approve {
+			if err := note("skipped"); err != nil {
+				return false, err
+			}
+			setStatus(ctx, CampaignStatus{State: "skipped", StartAt: in.StartAt})
+			return false, nil
+		}
+	}
+	return true, note("sent_late")
 }

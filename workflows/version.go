@@ -38,6 +38,11 @@ const (
 	// growing durable waits, "waiting_for_provider" in its status and on the join page — and
 	// tries again for up to verificationPatience, instead of failing at once. Version 0 failed.
 	VerificationVersion = 1
+	// RenewalCampaignVersion 1: before anything else the campaign asks whether it needs a
+	// second admin's approval and waits for it (CampaignApproval) until its deadline; after its
+	// start timer, a start missed by more than missedGrace follows the campaign's policy (send
+	// late, skip, or hold for CampaignRelease). Version 0 did neither.
+	RenewalCampaignVersion = 1
 )
 
 // FeeCollectionVersion is the version a new FeeCollection starts with (0: the first path).
