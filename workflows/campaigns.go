@@ -100,6 +100,8 @@ type RenewalCampaignInput struct {
 	// missedGrace.
 	Version      int    `json:"version,omitempty"`
 	MissedPolicy string `json:"missed_policy,omitempty"`
+	// MissedGrace is how late a start may be before it counts as missed (0: missedGrace).
+	MissedGrace time.Duration `json:"missed_grace,omitempty"`
 }
 
 // AudienceFrozen is what SelectCampaignAudience answers: sizes and counts, never the members,

@@ -93,6 +93,7 @@ func TestGoldenReplayVersionMatters(t *testing.T) {
 		{"fee_reminder_v1_sms_fallback.json", workflows.RegisterFees, 1, 0, "timer"},
 		{"campaign_batch_v1_waited_for_provider.json", workflows.RegisterCampaigns, 1, 0, "NoteCampaignWaiting"},
 		{"phone_verification_v1_waited_for_provider.json", workflows.RegisterVerification, 1, 0, "activity EndVerification"},
+		{"renewal_campaign_v1_approved.json", workflows.RegisterCampaigns, 1, 0, "RequestCampaignApproval"},
 	} {
 		t.Run(tc.file, func(t *testing.T) {
 			id, events := loadGolden(t, filepath.Join("testdata", tc.file))

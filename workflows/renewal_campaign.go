@@ -1,6 +1,7 @@
 package workflows
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"strconv"
@@ -22,11 +23,11 @@ func RenewalCampaign(ctx *task.OrchestrationContext) (any, error) {
 	if in.Run == "" {
 		approvedLate := false
 		if in.Version >= 1 {
-			approved, err := awaitApproval(ctx, in)
+			approved, waited, err := awaitApproval(ctx, in)
 			if err != nil || !approved {
 				return "not approved", err
 			}
-			approvedLate = ctx.CurrentTimeUtc.After(in.StartAt)
+			approvedLate = waited && ctx.CurrentTimeUtc.After(in.StartAt)
 		}
 		if wait := in.StartAt.Sub(ctx.CurrentTimeUtc); wait > 0 {
 			setStatus(ctx, CampaignStatus{State: "planned", StartAt: in.StartAt})
@@ -36,7 +37,7 @@ func RenewalCampaign(ctx *task.OrchestrationContext) (any, error) {
 		}
 		// A start missed while the server was down follows the campaign's policy; one that is
 		// late only because its approval came after the planned time was sent on purpose.
-		if in.Version >= 1 && !approvedLate && ctx.CurrentTimeUtc.Sub(in.StartAt) > missedGrace {
+		if in.Version >= 1 && !approvedLate && ctx.CurrentTimeUtc.Sub(in.StartAt) > cmp.Or(in.MissedGrace, missedGrace) {
 			send, err := handleMissedStart(ctx, in)
 			if err != nil || !send {
 				return "skipped", err
@@ -105,45 +106,45 @@ func finishCampaign(ctx *task.OrchestrationContext, in RenewalCampaignInput, cau
 
 // awaitApproval asks whether the campaign needs a second admin's approval and, if so, tells the
 // approvers and waits for CampaignApproval until the deadline. It reports whether the campaign
-// may go; a rejected or expired one is ended here.
-func awaitApproval(ctx *task.OrchestrationContext, in RenewalCampaignInput) (bool, error) {
+// may go, and whether it waited for an approval; a rejected or expired one is ended here.
+func awaitApproval(ctx *task.OrchestrationContext, in RenewalCampaignInput) (approved, waited bool, err error) {
 	var ap CampaignApproval
 	if err := call(ctx, RequestCampaignApprovalActivity, in.CampaignID, &ap); err != nil {
 		_, ferr := finishCampaign(ctx, in, err)
-		return false, ferr
+		return false, false, ferr
 	}
 	if !ap.Needed || ap.State == "approved" {
-		return true, nil
+		return true, false, nil
 	}
 	if ap.State == "awaiting" {
 		setStatus(ctx, CampaignStatus{State: "awaiting_approval", StartAt: in.StartAt, ExpiresAt: ap.Deadline})
 		if err := call(ctx, TellCampaignApproversActivity, in.CampaignID, nil); err != nil {
 			_, ferr := finishCampaign(ctx, in, err)
-			return false, ferr
+			return false, true, ferr
 		}
 		var d CampaignDecision
 		err := ctx.WaitForSingleEvent(CampaignApprovalEvent, max(ap.Deadline.Sub(ctx.CurrentTimeUtc), 0)).Await(&d)
 		switch {
 		case err == nil && d.Approve:
-			return true, nil
+			return true, true, nil
 		case err != nil && !errors.Is(err, task.ErrTaskCanceled):
-			return false, err
+			return false, true, err
 		case err != nil:
 			// The deadline passed without an event: an approval the database holds still counts
 			// (its event may have been lost between the web process and the task hub).
 			if err := call(ctx, RequestCampaignApprovalActivity, in.CampaignID, &ap); err != nil {
-				return false, err
+				return false, true, err
 			}
 			if ap.State == "approved" {
-				return true, nil
+				return true, true, nil
 			}
 		}
 	}
 	if err := call(ctx, EndUnapprovedCampaignActivity, in.CampaignID, nil); err != nil {
-		return false, err
+		return false, true, err
 	}
 	setStatus(ctx, CampaignStatus{State: "not_approved", StartAt: in.StartAt})
-	return false, nil
+	return false, true, nil
 }
 
 // handleMissedStart applies the campaign's missed-start policy: send late, skip, or hold for
