@@ -31,8 +31,53 @@ func (s *Server) campaignsList(c echo.Context) error {
 	for _, cp := range items {
 		v.Items = append(v.Items, templates.CampaignRow{Campaign: cp, StartAt: s.clubTime(&cp.StartAt)})
 	}
+	if v.Approval, err = s.members.CampaignSettings(c.Request().Context()); err != nil {
+		return err
+	}
+	return s.campaignsPage(c, http.StatusOK, v)
+}
+
+func (s *Server) campaignsPage(c echo.Context, status int, v templates.CampaignsView) error {
 	title := t(c, "campaigns.title")
-	return s.page(c, http.StatusOK, title, "campaigns", templates.Campaigns(s.ctx(c, title, "campaigns"), v))
+	return s.page(c, status, title, "campaigns", templates.Campaigns(s.ctx(c, title, "campaigns"), v))
+}
+
+// campaignApprovalSettings saves the club's approval rule from the list page's form; refused,
+// the list comes back with the input and the reasons next to the fields.
+func (s *Server) campaignApprovalSettings(c echo.Context) error {
+	ctx := c.Request().Context()
+	in := members.CampaignSettings{ApprovalMinAudience: -1, ApprovalHours: -1}
+	errs := templates.FieldErrors{}
+	for _, f := range []struct {
+		name string
+		dst  *int
+	}{{"approval_min_audience", &in.ApprovalMinAudience}, {"approval_hours", &in.ApprovalHours}} {
+		n, err := strconv.Atoi(strings.TrimSpace(c.FormValue(f.name)))
+		if err != nil {
+			errs[f.name] = t(c, "campaigns.approval_settings.not_a_number")
+			continue
+		}
+		*f.dst = n
+	}
+	if len(errs) == 0 {
+		_, err := s.members.SaveCampaignSettings(ctx, principal(c).Actor(), in)
+		if err == nil {
+			return s.redirectWith(c, "/campaigns", "ok", t(c, "campaigns.approval_settings.saved"))
+		}
+		if errs = fieldErrors(loc(c), err); errs == nil {
+			return err
+		}
+	}
+	items, total, err := s.members.ListCampaigns(ctx, 1, 50)
+	if err != nil {
+		return err
+	}
+	v := templates.CampaignsView{Total: total, Page: 1, PerPage: 50, Approval: in, ApprovalErrors: errs,
+		ApprovalTyped: map[string]string{"approval_min_audience": c.FormValue("approval_min_audience"), "approval_hours": c.FormValue("approval_hours")}}
+	for _, cp := range items {
+		v.Items = append(v.Items, templates.CampaignRow{Campaign: cp, StartAt: s.clubTime(&cp.StartAt)})
+	}
+	return s.campaignsPage(c, http.StatusUnprocessableEntity, v)
 }
 
 // campaignNew shows the form. The member list links here with its filters in the query, so a

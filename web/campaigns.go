@@ -23,6 +23,7 @@ func (s *Server) campaignRoutes(g routeGroups) {
 	g.user.GET("/campaigns/:id/report.csv", s.campaignReportCSV)
 	g.admin.POST("/campaigns/:id/cancel", s.campaignCancel)
 	g.admin.POST("/campaigns/:id/retry-failed", s.campaignRetry)
+	g.admin.POST("/campaigns/approval-settings", s.campaignApprovalSettings)
 	g.admin.POST("/campaigns/:id/approve", s.campaignApprove)
 	g.admin.POST("/campaigns/:id/reject", s.campaignReject)
 	g.admin.POST("/campaigns/:id/send-now", s.campaignSendNow)
