@@ -1,8 +1,11 @@
 package web_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"io"
+	"mime/multipart"
 	"net/http"
 	"net/url"
 	"strings"
@@ -297,5 +300,76 @@ func TestCollectionPagesInGerman(t *testing.T) {
 	doc = page(t, admin, fmt.Sprintf("/members/%d", m.ID), http.StatusOK)
 	if got := doc.Find(`[data-testid="mandate"] header`).Text(); got != "SEPA-Lastschriftmandat" {
 		t.Errorf("mandate heading %q", got)
+	}
+}
+
+// postFile posts data as the form's file field, as the returns form does.
+func postFile(t *testing.T, b *webtest.Browser, path, name, data string) (*http.Response, string) {
+	t.Helper()
+	var body bytes.Buffer
+	w := multipart.NewWriter(&body)
+	if err := w.WriteField("_csrf", b.CSRF(t)); err != nil {
+		t.Fatal(err)
+	}
+	fw, err := w.CreateFormFile("file", name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := fw.Write([]byte(data)); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	req, err := http.NewRequest(http.MethodPost, b.App.URL+path, &body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", w.FormDataContentType())
+	resp, err := b.Client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	out, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp, string(out)
+}
+
+func TestCollectionReturnsImport(t *testing.T) {
+	app := webtest.Start(t, webtest.Options{})
+	admin := app.Login(t, webtest.AdminEmail, webtest.AdminPassword)
+
+	resp, body := postFile(t, admin, "/collections/returns", "notes.txt", "hello there\n")
+	if resp.StatusCode != http.StatusUnprocessableEntity {
+		t.Fatalf("unreadable file: %d, want 422", resp.StatusCode)
+	}
+	if got := parse(t, body).Find(`[data-testid="error-file"]`).Text(); !strings.HasPrefix(got, "cannot be read as a camt.054 or return CSV: ") {
+		t.Errorf("file error %q", got)
+	}
+
+	csv := "IBAN;Mandatsreferenz;Betrag;Rückgabegrund\n" + testIBAN + ";M1-1;39,00;AC04\n" + testIBAN + ";M1-2;39,00;ZZ99\n"
+	resp, body = postFile(t, admin, "/collections/returns", "returns.csv", csv)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("return CSV: %d\n%s", resp.StatusCode, body)
+	}
+	doc := parse(t, body)
+	rows := doc.Find(`[data-testid="return-row"]`)
+	if rows.Length() != 2 {
+		t.Fatalf("report has %d rows, want 2", rows.Length())
+	}
+	for i, want := range []string{"AC04 – account closed", "ZZ99 – unknown reason"} {
+		row := rows.Eq(i)
+		if got := row.Find("td").Eq(2).Text(); got != want {
+			t.Errorf("row %d reason %q, want %q", i, got, want)
+		}
+		if st, _ := row.Attr("data-status"); st != "unmatched" || row.Find("td").Eq(3).Text() != "no debit of ours" {
+			t.Errorf("row %d status %q %q, want unmatched", i, st, row.Find("td").Eq(3).Text())
+		}
+	}
+	if got := doc.Find(`[data-testid="reminders"]`).Text(); got != "0 fee reminders started." {
+		t.Errorf("reminders %q", got)
 	}
 }
