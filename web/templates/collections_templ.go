@@ -354,9 +354,9 @@ func Collections(c Ctx, v CollectionsView) templ.Component {
 					return templ_7745c5c3_Err
 				}
 				var templ_7745c5c3_Var22 string
-				templ_7745c5c3_Var22, templ_7745c5c3_Err = templ.JoinStringErrs(Money(ctx, r.Total, "EUR"))
+				templ_7745c5c3_Var22, templ_7745c5c3_Err = templ.JoinStringErrs(Money(ctx, r.Total, sepaCurrency))
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `collections.templ`, Line: 68, Col: 39}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `collections.templ`, Line: 68, Col: 46}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var22))
 				if templ_7745c5c3_Err != nil {
@@ -535,6 +535,10 @@ func reasonText(ctx context.Context, code string) string {
 	}
 	return code + " – " + T(ctx, "collections.reason.unknown")
 }
+
+// sepaCurrency is the currency of a run's totals: SEPA direct debits are in euros, and a run
+// takes only fees in euros.
+const sepaCurrency = "EUR"
 
 func collectionHref(id int64) string { return "/collections/" + strconv.FormatInt(id, 10) }
 
