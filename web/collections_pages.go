@@ -1,7 +1,9 @@
 package web
 
 import (
+	"errors"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -63,7 +65,7 @@ func (s *Server) collectionCreate(c echo.Context) error {
 		return s.collectionsPage(c, http.StatusUnprocessableEntity, typed, templates.FieldErrors{"collect_on": t(c, "collections.error.date")})
 	}
 	col, err := s.startCollection(c.Request().Context(), principal(c).Actor(), on)
-	if errs := fieldErrors(loc(c), err); errs != nil {
+	if errs := fieldErrors(loc(c), s.localDates(c, err)); errs != nil {
 		return s.collectionsPage(c, http.StatusUnprocessableEntity, typed, errs)
 	}
 	if err != nil {
@@ -206,6 +208,33 @@ func (s *Server) collectionReturnsImport(c echo.Context) error {
 	}
 	v := templates.ReturnsView{Report: &templates.ReturnsReport{Results: report.Results, Errors: report.Errors, Reminders: report.Reminders}, FileName: fh.Filename}
 	return s.collectionReturnsPage(c, http.StatusOK, v)
+}
+
+// localDates writes the dates a validation error names ("Date": "2026-12-21") as the reader's
+// language does, for the messages next to the fields; other errors pass as they are.
+func (s *Server) localDates(c echo.Context, err error) error {
+	var ve *members.ValidationError
+	if !errors.As(err, &ve) {
+		return err
+	}
+	out := *ve
+	out.Fields = make([]members.FieldError, len(ve.Fields))
+	for i, fe := range ve.Fields {
+		args := slices.Clone(fe.Args)
+		for j := 0; j+1 < len(args); j += 2 {
+			if name, _ := args[j].(string); name != "Date" {
+				continue
+			}
+			if raw, ok := args[j+1].(string); ok {
+				if d, perr := members.ParseDate(raw); perr == nil && !d.IsZero() {
+					args[j+1] = loc(c).Date(d.Time(s.cfg.Club.Location()))
+				}
+			}
+		}
+		fe.Args = args
+		out.Fields[i] = fe
+	}
+	return &out
 }
 
 func collectionPath(id int64) string { return "/collections/" + strconv.FormatInt(id, 10) }

@@ -119,7 +119,7 @@ func TestCollectionsListAndCreate(t *testing.T) {
 		t.Fatalf("too soon: %d", resp.StatusCode)
 	}
 	doc = parse(t, body)
-	want := fmt.Sprintf("must be on or after %s: payers hear of a debit 14 days ahead", wantDefault)
+	want := fmt.Sprintf("must be on or after %s: payers hear of a debit 14 days ahead", today.AddDate(0, 0, members.DefaultPrenotifyDays).Format("Jan 2, 2006"))
 	if got := doc.Find(`[data-testid="error-collect_on"]`).Text(); got != want {
 		t.Errorf("too soon says %q, want %q", got, want)
 	}
@@ -289,7 +289,8 @@ func TestCollectionPagesInGerman(t *testing.T) {
 	admin.PostForm(t, "/collections/settings", goodSettings())
 	soon := time.Now().In(app.Config.Club.Location()).AddDate(0, 0, 1).Format("2006-01-02")
 	_, body = admin.PostFormBody(t, "/collections", url.Values{"collect_on": {soon}})
-	if got := parse(t, body).Find(`[data-testid="error-collect_on"]`).Text(); !strings.HasSuffix(got, "Die Zahler erfahren 14 Tage vorher von einer Lastschrift") {
+	earliest := time.Now().In(app.Config.Club.Location()).AddDate(0, 0, 14).Format("02.01.2006")
+	if got := parse(t, body).Find(`[data-testid="error-collect_on"]`).Text(); got != "muss am "+earliest+" oder später sein: Die Zahler erfahren 14 Tage vorher von einer Lastschrift" {
 		t.Errorf("too soon says %q", got)
 	}
 	doc = page(t, admin, "/collections/returns", http.StatusOK)
