@@ -1,16 +1,20 @@
 package web
 
 import (
+	"encoding/json"
 	"errors"
 	"net/http"
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
+	"github.com/microsoft/durabletask-go/api"
 
 	"membership/members"
 	"membership/web/templates"
+	orchestrators "membership/workflows"
 )
 
 // collectionRowsPerPage is how many debits a run's page lists at a time.
@@ -143,7 +147,7 @@ func (s *Server) collectionShow(c echo.Context) error {
 		return err
 	}
 	v := templates.CollectionView{Summary: *sum, Rows: rows, Page: page, PerPage: collectionRowsPerPage,
-		CreatedAt: s.clubTime(&sum.CreatedAt), FileAt: s.clubTime(sum.FileAt)}
+		CreatedAt: s.clubTime(&sum.CreatedAt), FileAt: s.clubTime(sum.FileAt), WaitUntil: s.collectionWait(c, sum)}
 	title := t(c, "collections.show.title", "Date", loc(c).Date(sum.CollectOn.Time(s.cfg.Club.Location())))
 	return s.page(c, http.StatusOK, title, "collections", templates.CollectionShow(s.ctx(c, title, "collections"), v))
 }
@@ -162,7 +166,25 @@ func (s *Server) collectionProgress(c echo.Context) error {
 	if !templates.CollectionLive(sum.Status) && c.Request().Header.Get("HX-Request") == "true" {
 		c.Response().Header().Set("HX-Refresh", "true")
 	}
-	return render(c, http.StatusOK, templates.CollectionProgress(*sum))
+	return render(c, http.StatusOK, templates.CollectionProgress(*sum, s.collectionWait(c, sum)))
+}
+
+// collectionWait is until when a live run's workflow waits (for the pre-notification day, for
+// the returns), in the club's zone; zero when it does not wait or its status cannot be read,
+// which the page shows as nothing.
+func (s *Server) collectionWait(c echo.Context, sum *members.CollectionSummary) time.Time {
+	if !templates.CollectionLive(sum.Status) || sum.InstanceID == "" {
+		return time.Time{}
+	}
+	md, err := s.hub.Client().FetchOrchestrationMetadata(c.Request().Context(), api.InstanceID(sum.InstanceID))
+	if err != nil || md.SerializedCustomStatus == "" {
+		return time.Time{}
+	}
+	var st orchestrators.FeeCollectionStatus
+	if json.Unmarshal([]byte(md.SerializedCustomStatus), &st) != nil {
+		return time.Time{}
+	}
+	return s.clubTime(&st.WaitUntil)
 }
 
 func (s *Server) collectionCancel(c echo.Context) error {
