@@ -179,6 +179,9 @@ func TestMandateForm(t *testing.T) {
 	if got := doc.Find(`[data-testid="mandate-iban"]`).Text(); got != testIBANShown {
 		t.Errorf("member page shows IBAN %q, want it in full: %q", got, testIBANShown)
 	}
+	if got := page(t, admin, "/audit", http.StatusOK).Find(`td[data-action="mandate_set"]`).First().Text(); got != "direct debit mandate set" {
+		t.Errorf("audit log names the mandate %q", got)
+	}
 	if got := doc.Find(`[data-testid="mandate-sequence"]`).Text(); !strings.Contains(got, "FRST") {
 		t.Errorf("next debit %q, want a first one", got)
 	}
@@ -259,6 +262,22 @@ func TestCollectionMasksIBAN(t *testing.T) {
 	doc = page(t, admin, fmt.Sprintf("/collections/%d/progress", col.ID), http.StatusOK)
 	if doc.Find(`[data-testid="collection-progress"]`).Length() != 1 {
 		t.Error("progress fragment missing")
+	}
+
+	// Once the file is built the page offers it, and the run can no longer be cancelled.
+	if _, err := app.Members.BuildCollectionFile(ctx, col.ID); err != nil {
+		t.Fatal(err)
+	}
+	doc = page(t, admin, fmt.Sprintf("/collections/%d", col.ID), http.StatusOK)
+	if href, _ := doc.Find(`[data-testid="download-file"]`).Attr("href"); href != fmt.Sprintf("/collections/%d/file", col.ID) {
+		t.Errorf("download link %q", href)
+	}
+	if doc.Find(`[data-confirm^="Cancel the collection"]`).Length() != 0 {
+		t.Error("a run with its file built offers to cancel")
+	}
+	resp, file := admin.Get(t, fmt.Sprintf("/collections/%d/file", col.ID))
+	if resp.StatusCode != http.StatusOK || !strings.Contains(file, "pain.008") || !strings.Contains(file, testIBAN) {
+		t.Errorf("file: %d, %.200s", resp.StatusCode, file)
 	}
 }
 
