@@ -58,6 +58,12 @@ func (s *Server) membersList(c echo.Context) error {
 }
 
 func (s *Server) memberShow(c echo.Context) error {
+	return s.memberPage(c, http.StatusOK, nil)
+}
+
+// memberPage renders the member page; form is the mandate form as typed with its errors, nil
+// for the page as stored.
+func (s *Server) memberPage(c echo.Context, status int, form *templates.MandateForm) error {
 	m, err := s.memberParam(c)
 	if err != nil {
 		return err
@@ -92,7 +98,14 @@ func (s *Server) memberShow(c echo.Context) error {
 		}
 		v.Verification = templates.VerificationStatus(tc, verification)
 	}
-	return s.page(c, http.StatusOK, m.FullName(), "members", templates.MemberShow(tc, v))
+	if tc.IsAdmin() {
+		mandate, err := s.mandateView(ctx, m, form)
+		if err != nil {
+			return err
+		}
+		v.Mandate = templates.MandateSection(tc, mandate)
+	}
+	return s.page(c, status, m.FullName(), "members", templates.MemberShow(tc, v))
 }
 
 func (s *Server) memberNew(c echo.Context) error {

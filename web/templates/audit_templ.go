@@ -363,6 +363,18 @@ func auditAction(ctx context.Context, action string) string {
 		return T(ctx, "audit.action.campaign_cancel")
 	case members.ActionOnboardingIncomplete:
 		return T(ctx, "audit.action.onboarding_incomplete")
+	case members.ActionMandateSet:
+		return T(ctx, "audit.action.mandate_set")
+	case members.ActionMandateRevoked:
+		return T(ctx, "audit.action.mandate_revoked")
+	case members.ActionSettings:
+		return T(ctx, "audit.action.settings")
+	case members.ActionCollectionCreate:
+		return T(ctx, "audit.action.collection_create")
+	case members.ActionFeeSubmitted:
+		return T(ctx, "audit.action.fee_submitted")
+	case members.ActionFeeReturned:
+		return T(ctx, "audit.action.fee_returned")
 	}
 	return action
 }
