@@ -13,6 +13,7 @@ import (
 	"github.com/microsoft/durabletask-go/api"
 
 	"membership/members"
+	"membership/members/sepa"
 	"membership/web/templates"
 	orchestrators "membership/workflows"
 )
@@ -228,7 +229,11 @@ func (s *Server) collectionReturnsImport(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	v := templates.ReturnsView{Report: &templates.ReturnsReport{Results: report.Results, Errors: report.Errors, Reminders: report.Reminders}, FileName: fh.Filename}
+	lines := make([]sepa.LineError, len(report.Errors))
+	for i, e := range report.Errors {
+		lines[i] = sepa.LineError{Line: e.Line, Message: e.Message}
+	}
+	v := templates.ReturnsView{Report: &templates.ReturnsReport{Results: report.Results, Errors: lines, Reminders: report.Reminders}, FileName: fh.Filename}
 	return s.collectionReturnsPage(c, http.StatusOK, v)
 }
 

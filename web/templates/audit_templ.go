@@ -375,6 +375,12 @@ func auditAction(ctx context.Context, action string) string {
 		return T(ctx, "audit.action.fee_submitted")
 	case members.ActionFeeReturned:
 		return T(ctx, "audit.action.fee_returned")
+	case members.ActionCampaignApprove:
+		return T(ctx, "audit.action.campaign_approve")
+	case members.ActionCampaignReject:
+		return T(ctx, "audit.action.campaign_reject")
+	case members.ActionCampaignRelease:
+		return T(ctx, "audit.action.campaign_release")
 	}
 	return action
 }
