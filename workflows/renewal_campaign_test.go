@@ -112,10 +112,11 @@ func TestCampaignPlannedStart(t *testing.T) {
 	if c := r.campaign(t, id); c.Status != members.CampaignPlanned || !c.StartAt.Equal(start) {
 		t.Fatalf("campaign = %s at %v, want planned at %v", c.Status, c.StartAt, start)
 	}
-	md := r.instance(t, inst, api.RUNTIME_STATUS_RUNNING)
-	if !strings.Contains(md.SerializedCustomStatus, `"planned"`) {
-		t.Errorf("custom status = %s, want planned", md.SerializedCustomStatus)
-	}
+	// Version 1 asks first whether the campaign needs an approval, then shows it planned.
+	within(t, 10*time.Second, "custom status planned", func() bool {
+		md := r.instance(t, inst, api.RUNTIME_STATUS_RUNNING, api.RUNTIME_STATUS_COMPLETED)
+		return strings.Contains(md.SerializedCustomStatus, `"planned"`)
+	})
 	c := r.waitCampaign(t, id, members.CampaignCompleted)
 	if c.StartedAt == nil || c.StartedAt.Before(start) || c.Counts.Sent != 30 {
 		t.Fatalf("campaign started %v (planned %v), counts %+v", c.StartedAt, start, c.Counts)

@@ -855,7 +855,7 @@ func CampaignNew(c Ctx, v CampaignNewView) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		for _, p := range []string{"send", "skip", "hold"} {
+		for _, p := range []string{members.MissedSend, members.MissedSkip, members.MissedHold} {
 			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 90, "<option value=\"")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
@@ -884,9 +884,9 @@ func CampaignNew(c Ctx, v CampaignNewView) templ.Component {
 				return templ_7745c5c3_Err
 			}
 			var templ_7745c5c3_Var42 string
-			templ_7745c5c3_Var42, templ_7745c5c3_Err = templ.JoinStringErrs(T(ctx, "campaigns.missed_policy."+p))
+			templ_7745c5c3_Var42, templ_7745c5c3_Err = templ.JoinStringErrs(missedPolicyText(ctx, p))
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `campaign_new.templ`, Line: 147, Col: 151}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `campaign_new.templ`, Line: 147, Col: 137}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var42))
 			if templ_7745c5c3_Err != nil {
@@ -1303,6 +1303,17 @@ func memberStatusWord(ctx context.Context, status string) string {
 		}
 	}
 	return strings.Join(out, ", ")
+}
+
+// missedPolicyText names a missed-start policy as the reader says it.
+func missedPolicyText(ctx context.Context, policy string) string {
+	switch policy {
+	case members.MissedSkip:
+		return T(ctx, "campaigns.missed_policy.skip")
+	case members.MissedHold:
+		return T(ctx, "campaigns.missed_policy.hold")
+	}
+	return T(ctx, "campaigns.missed_policy.send")
 }
 
 var _ = templruntime.GeneratedTemplate

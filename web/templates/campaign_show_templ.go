@@ -196,9 +196,9 @@ func CampaignShow(c Ctx, v CampaignView) templ.Component {
 				return templ_7745c5c3_Err
 			}
 			var templ_7745c5c3_Var11 string
-			templ_7745c5c3_Var11, templ_7745c5c3_Err = templ.JoinStringErrs(T(ctx, "campaigns.approval."+cp.Approval))
+			templ_7745c5c3_Var11, templ_7745c5c3_Err = templ.JoinStringErrs(approvalText(ctx, cp.Approval))
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `campaign_show.templ`, Line: 38, Col: 48}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `campaign_show.templ`, Line: 38, Col: 35}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var11))
 			if templ_7745c5c3_Err != nil {
@@ -317,9 +317,9 @@ func CampaignShow(c Ctx, v CampaignView) templ.Component {
 				return templ_7745c5c3_Err
 			}
 			var templ_7745c5c3_Var18 string
-			templ_7745c5c3_Var18, templ_7745c5c3_Err = templ.JoinStringErrs(T(ctx, "campaigns.missed."+cp.Missed))
+			templ_7745c5c3_Var18, templ_7745c5c3_Err = templ.JoinStringErrs(missedText(ctx, cp.Missed))
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `campaign_show.templ`, Line: 57, Col: 130}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `campaign_show.templ`, Line: 57, Col: 117}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var18))
 			if templ_7745c5c3_Err != nil {
@@ -866,9 +866,9 @@ func CampaignShow(c Ctx, v CampaignView) templ.Component {
 						return templ_7745c5c3_Err
 					}
 					var templ_7745c5c3_Var51 string
-					templ_7745c5c3_Var51, templ_7745c5c3_Err = templ.JoinStringErrs(T(ctx, "campaigns.progress."+r.FallbackStatus))
+					templ_7745c5c3_Var51, templ_7745c5c3_Err = templ.JoinStringErrs(resultText(ctx, r.FallbackStatus))
 					if templ_7745c5c3_Err != nil {
-						return templ.Error{Err: templ_7745c5c3_Err, FileName: `campaign_show.templ`, Line: 125, Col: 97}
+						return templ.Error{Err: templ_7745c5c3_Err, FileName: `campaign_show.templ`, Line: 125, Col: 82}
 					}
 					_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var51))
 					if templ_7745c5c3_Err != nil {
@@ -1302,6 +1302,47 @@ func audienceChoice(ctx context.Context, b bool, yes, no string) string {
 		return T(ctx, yes)
 	}
 	return T(ctx, no)
+}
+
+// approvalText says where a campaign's approval stands.
+func approvalText(ctx context.Context, state string) string {
+	switch state {
+	case members.ApprovalAwaiting:
+		return T(ctx, "campaigns.approval.awaiting")
+	case members.ApprovalApproved:
+		return T(ctx, "campaigns.approval.approved")
+	case members.ApprovalRejected:
+		return T(ctx, "campaigns.approval.rejected")
+	case members.ApprovalExpired:
+		return T(ctx, "campaigns.approval.expired")
+	}
+	return state
+}
+
+// missedText says what a campaign did about its missed start.
+func missedText(ctx context.Context, missed string) string {
+	switch missed {
+	case members.MissedSentLate:
+		return T(ctx, "campaigns.missed.sent_late")
+	case members.MissedSkipped:
+		return T(ctx, "campaigns.missed.skipped")
+	case members.MissedHeld:
+		return T(ctx, "campaigns.missed.held")
+	}
+	return missed
+}
+
+// resultText is a notice's outcome (a fallback's) as the reader says it.
+func resultText(ctx context.Context, status string) string {
+	switch status {
+	case members.RecipientSent:
+		return T(ctx, "campaigns.progress.sent")
+	case members.RecipientFailed:
+		return T(ctx, "campaigns.progress.failed")
+	case members.RecipientSkipped:
+		return T(ctx, "campaigns.progress.skipped")
+	}
+	return status
 }
 
 var _ = templruntime.GeneratedTemplate
