@@ -15,7 +15,8 @@ const GradingInvitationName = "GradingInvitation"
 // it once members.AnswerInvitation succeeded); its payload is not read: the round recounts.
 const GradingAnswerEvent = "GradingAnswer"
 
-// GradingInvitationVersion is the current code path of GradingInvitation (see version.go).
+// GradingInvitationVersion is the current code path of GradingInvitation (see version.go):
+// version 0 is the first, recorded in testdata/grading_invitation_closed.json.
 const GradingInvitationVersion = 0
 
 // Activity names of an invitation round (activities.Gradings registers them).

@@ -87,6 +87,7 @@ func TestGradingInvitationEndToEnd(t *testing.T) {
 	if md.FailureDetails != nil {
 		t.Fatalf("round failed: %v", md.FailureDetails)
 	}
+	saveGolden(t, r.app.Hub, id, "grading_invitation_closed")
 	var st workflows.GradingInvitationStatus
 	if err := json.Unmarshal([]byte(md.SerializedCustomStatus), &st); err != nil {
 		t.Fatalf("custom status %q: %v", md.SerializedCustomStatus, err)
