@@ -16,7 +16,7 @@ import (
 	"membership/workflows"
 )
 
-// wireFees registers FeeScheduler, FeeReminder, FeeCollection, RenewalCampaign and CampaignBatch with their
+// wireFees registers FeeScheduler, FeeReminder, FeeCollection, GradingInvitation, RenewalCampaign and CampaignBatch with their
 // activities in r (the sends go out through notices), and starts the one FeeScheduler: it waits
 // in the task hub until the workers run. An instance already there — running since an earlier
 // start — is kept; a failed or terminated one is replaced.
@@ -25,8 +25,10 @@ func wireFees(ctx context.Context, cfg *config.Config, gdb *gorm.DB, notices *ac
 	fees := activities.NewFees(cfg, store, notices, hub.Client(), log)
 	campaigns := activities.NewCampaigns(cfg, store, notices, log)
 	collections := activities.NewCollections(cfg, store, notices, log)
-	err := errors.Join(workflows.RegisterFees(r), workflows.RegisterCampaigns(r), workflows.RegisterCollections(r),
-		fees.RegisterWith(r, metrics.Activity), campaigns.RegisterWith(r, metrics.Activity), collections.RegisterWith(r, metrics.Activity))
+	gradings := activities.NewGradings(cfg, store, notices, log)
+	err := errors.Join(workflows.RegisterFees(r), workflows.RegisterCampaigns(r), workflows.RegisterCollections(r), workflows.RegisterGradings(r),
+		fees.RegisterWith(r, metrics.Activity), campaigns.RegisterWith(r, metrics.Activity), collections.RegisterWith(r, metrics.Activity),
+		gradings.RegisterWith(r, metrics.Activity))
 	if err != nil {
 		return err
 	}

@@ -26,6 +26,8 @@ type Sending struct {
 	// Collections runs the FeeCollection workflow; a test sets its clock (Now) to reach the
 	// pre-notification and settlement days.
 	Collections *activities.Collections
+	// Gradings runs the GradingInvitation workflow.
+	Gradings *activities.Gradings
 }
 
 // StartSending starts the app with the fee, collection and campaign workflows wired as cmd wires them
@@ -35,10 +37,10 @@ type Sending struct {
 func StartSending(t testing.TB, opts Options) (*App, *Sending) {
 	t.Helper()
 	s := &Sending{Twilio: notifytest.NewTwilio(t), SendGrid: notifytest.NewSendGrid(t),
-		Notices: &activities.Notices{}, Fees: &activities.Fees{}, Campaigns: &activities.Campaigns{}, Collections: &activities.Collections{}}
+		Notices: &activities.Notices{}, Fees: &activities.Fees{}, Campaigns: &activities.Campaigns{}, Collections: &activities.Collections{}, Gradings: &activities.Gradings{}}
 	register := func(r *task.TaskRegistry) error {
-		return errors.Join(s.Notices.Register(r), s.Fees.Register(r), s.Campaigns.Register(r), s.Collections.Register(r),
-			workflows.RegisterFees(r), workflows.RegisterCampaigns(r), workflows.RegisterCollections(r))
+		return errors.Join(s.Notices.Register(r), s.Fees.Register(r), s.Campaigns.Register(r), s.Collections.Register(r), s.Gradings.Register(r),
+			workflows.RegisterFees(r), workflows.RegisterCampaigns(r), workflows.RegisterCollections(r), workflows.RegisterGradings(r))
 	}
 	opts = withArea(t, opts, register, func(d *web.Deps) {
 		fillNotices(t, d, s.Notices,
@@ -50,6 +52,7 @@ func StartSending(t testing.TB, opts Options) (*App, *Sending) {
 		*s.Fees = *activities.NewFees(d.Config, d.Members, s.Notices, d.Hub.Client(), log)
 		*s.Campaigns = *activities.NewCampaigns(d.Config, d.Members, s.Notices, log)
 		*s.Collections = *activities.NewCollections(d.Config, d.Members, s.Notices, log)
+		*s.Gradings = *activities.NewGradings(d.Config, d.Members, s.Notices, log)
 	})
 	return Start(t, opts), s
 }
