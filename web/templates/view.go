@@ -49,6 +49,7 @@ var Nav = []NavItem{
 	{Key: "dashboard", Href: "/", Label: "nav.dashboard"},
 	{Key: "members", Href: "/members", Label: "nav.members"},
 	{Key: "campaigns", Href: "/campaigns", Label: "nav.campaigns"},
+	{Key: "attendance", Href: "/attendance", Label: "attendance.nav"},
 	{Key: "workflows", Href: "/workflows", Label: "nav.workflows"},
 	{Key: "collections", Href: "/collections", Label: "collections.nav", AdminOnly: true},
 	{Key: "audit", Href: "/audit", Label: "nav.audit", AdminOnly: true},
