@@ -20,6 +20,8 @@ func (s *Server) attendanceRoutes(g routeGroups) {
 	g.admin.POST("/attendance/groups", s.attendanceGroupCreate)
 	g.user.GET("/attendance/:id", s.attendanceCheckIn)
 	g.user.POST("/attendance/:id/taps", s.attendanceTap)
+	g.user.GET("/gradings/eligible", s.gradingEligible)
+	g.admin.POST("/gradings/rules", s.gradingRuleSave)
 }
 
 func (s *Server) attendanceGroups(c echo.Context) error {

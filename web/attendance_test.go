@@ -131,3 +131,59 @@ func activeMember(t *testing.T, app *webtest.App, first string) *members.Member 
 	}
 	return m
 }
+
+// TestGradingEligibilityPage: a member with the trainings and the time since their last
+// grading is eligible; one without them is listed with the reasons; an admin changes a rule,
+// a bad value comes back next to its field; the page is in German for a German reader.
+func TestGradingEligibilityPage(t *testing.T) {
+	app := webtest.Start(t, webtest.Options{})
+	ctx := context.Background()
+	ready, fresh := activeMember(t, app, "Ada"), activeMember(t, app, "Ben")
+	g, err := app.Members.CreateGroup(ctx, "Erwachsene", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	today := members.DateOf(time.Now().In(app.Config.Club.Location()))
+	if _, err := app.Members.AddGrading(ctx, "system", ready.ID, "6. Kyu", today.AddDays(-200), ""); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 30 {
+		if _, _, err := app.Members.RecordAttendance(ctx, "system", g.ID, ready.ID, today.AddDays(-i*5), ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	trainer := app.Login(t, webtest.TrainerEmail, webtest.TrainerPassword)
+	_, body := trainer.Get(t, "/gradings/eligible")
+	for _, want := range []string{fmt.Sprintf(`href="/members/%d"`, ready.ID), `data-eligible="true"`, `data-eligible="false"`,
+		"0 of 24 trainings", "1 members may take"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("eligibility page lacks %q", want)
+		}
+	}
+	_ = fresh
+	_, body = trainer.Get(t, "/gradings/eligible?eligible=1")
+	if strings.Contains(body, `data-eligible="false"`) {
+		t.Error("only eligible shows others")
+	}
+	if resp := trainer.PostForm(t, "/gradings/rules", url.Values{"rank": {"5. Kyu"}, "min_months": {"3"}, "min_trainings": {"40"}, "min_age": {"0"}}); resp.StatusCode != http.StatusForbidden {
+		t.Errorf("a trainer changing a rule: %d", resp.StatusCode)
+	}
+	admin := app.Login(t, webtest.AdminEmail, webtest.AdminPassword)
+	resp, body := admin.PostFormBody(t, "/gradings/rules", url.Values{"rank": {"5. Kyu"}, "min_months": {"-2"}, "min_trainings": {"40"}, "min_age": {"0"}})
+	if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, `class="field-error"`) {
+		t.Fatalf("a bad rule: %d", resp.StatusCode)
+	}
+	if resp := admin.PostForm(t, "/gradings/rules", url.Values{"rank": {"5. Kyu"}, "min_months": {"3"}, "min_trainings": {"40"}, "min_age": {"0"}}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("save rule: %d", resp.StatusCode)
+	}
+	_, body = admin.Get(t, "/gradings/eligible")
+	if !strings.Contains(body, "30 of 40 trainings") {
+		t.Errorf("the new rule does not count: Ada should need 40 trainings")
+	}
+	de := app.Login(t, webtest.AdminEmail, webtest.AdminPassword)
+	de.PostForm(t, "/settings/language", url.Values{"language": {"de"}})
+	_, body = de.Get(t, "/gradings/eligible")
+	if !strings.Contains(body, "Prüfungsberechtigung") || !strings.Contains(body, "von 40 Trainings") {
+		t.Errorf("German page:\n%.600s", body)
+	}
+}

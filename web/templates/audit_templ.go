@@ -381,6 +381,16 @@ func auditAction(ctx context.Context, action string) string {
 		return T(ctx, "audit.action.campaign_reject")
 	case members.ActionCampaignRelease:
 		return T(ctx, "audit.action.campaign_release")
+	case members.ActionGradingRule:
+		return T(ctx, "audit.action.grading_rule")
+	case members.ActionExamCreate:
+		return T(ctx, "audit.action.exam_create")
+	case members.ActionExamAnswer:
+		return T(ctx, "audit.action.exam_answer")
+	case members.ActionExamFee:
+		return T(ctx, "audit.action.exam_fee")
+	case members.ActionExamResult:
+		return T(ctx, "audit.action.exam_result")
 	}
 	return action
 }
