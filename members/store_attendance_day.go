@@ -30,3 +30,17 @@ func (s *Store) Group(ctx context.Context, id int64) (*TrainingGroup, error) {
 	}
 	return &gs[0], nil
 }
+
+// AttendanceByMonth counts the member's trainings on or after since, by month ("2026-03").
+func (s *Store) AttendanceByMonth(ctx context.Context, memberID int64, since Date) (map[string]int, int, error) {
+	var days []Date
+	err := s.db.WithContext(ctx).Model(&Attendance{}).Where("member_id = ? AND trained_on >= ?", memberID, since).Pluck("trained_on", &days).Error
+	if err != nil {
+		return nil, 0, fmt.Errorf("attendance of member %d: %w", memberID, err)
+	}
+	out := map[string]int{}
+	for _, d := range days {
+		out[d.String()[:7]]++
+	}
+	return out, len(days), nil
+}

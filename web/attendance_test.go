@@ -160,7 +160,14 @@ func TestGradingEligibilityPage(t *testing.T) {
 			t.Errorf("eligibility page lacks %q", want)
 		}
 	}
-	_ = fresh
+	_, body = trainer.Get(t, fmt.Sprintf("/members/%d", ready.ID))
+	if !strings.Contains(body, "30 trainings in the last twelve months") || !strings.Contains(body, `data-testid="attendance-chart"`) {
+		t.Errorf("member page lacks the attendance count and chart")
+	}
+	_, body = trainer.Get(t, fmt.Sprintf("/members/%d", fresh.ID))
+	if !strings.Contains(body, "0 trainings in the last twelve months") || strings.Contains(body, `data-testid="attendance-chart"`) {
+		t.Errorf("member page of a member without trainings")
+	}
 	_, body = trainer.Get(t, "/gradings/eligible?eligible=1")
 	if strings.Contains(body, `data-eligible="false"`) {
 		t.Error("only eligible shows others")

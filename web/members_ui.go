@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -91,6 +92,13 @@ func (s *Server) memberPage(c echo.Context, status int, form *templates.MandateF
 	if m.Language != "" {
 		v.Language = s.i18n.Name(m.Language)
 	}
+	today := time.Now().In(s.cfg.Club.Location())
+	first := time.Date(today.Year(), today.Month(), 1, 0, 0, 0, 0, time.UTC).AddDate(0, -11, 0)
+	byMonth, total, err := s.members.AttendanceByMonth(ctx, m.ID, members.DateOf(first))
+	if err != nil {
+		return err
+	}
+	v.Attendance = templates.MemberAttendance(templates.MemberAttendanceView{Total: total, Months: templates.AttendanceMonths(today, byMonth)})
 	if s.verifications != nil {
 		verification, err := s.verificationView(ctx, m)
 		if err != nil {
