@@ -44,6 +44,9 @@ func (s *Store) SeedDemo(ctx context.Context, n int, rnd *rand.Rand) error {
 	if err := s.seedCollectionSettings(ctx); err != nil {
 		return err
 	}
+	if err := s.seedTraining(ctx, n); err != nil {
+		return err
+	}
 	s.log.InfoContext(ctx, "demo club seeded", slog.Int("members", n))
 	return nil
 }

@@ -120,3 +120,31 @@ func TestSeedDemoMandates(t *testing.T) {
 		}
 	}
 }
+
+// TestSeedDemoTraining: the demo club trains — three groups by age, a year of attendance on
+// their weekly days, and an upcoming exam.
+func TestSeedDemoTraining(t *testing.T) {
+	ctx := context.Background()
+	gdb := dbtest.SQLite(t)
+	s := newStore(t, gdb)
+	if err := s.SeedDemo(ctx, 60, rand.New(rand.NewPCG(1, 1))); err != nil {
+		t.Fatal(err)
+	}
+	groups, err := s.Groups(ctx)
+	if err != nil || len(groups) != 3 {
+		t.Fatalf("groups = %+v, %v", groups, err)
+	}
+	var rows, exams int64
+	gdb.Model(&members.Attendance{}).Count(&rows)
+	gdb.Table("exams").Where("exam_on > ?", members.DateOf(testNow)).Count(&exams)
+	if rows < 500 || exams != 1 {
+		t.Errorf("%d attendances, %d upcoming exams; want hundreds and one", rows, exams)
+	}
+	// Seeding again adds no second set.
+	if err := s.SeedDemo(ctx, 10, rand.New(rand.NewPCG(2, 2))); err != nil {
+		t.Fatal(err)
+	}
+	if groups, _ = s.Groups(ctx); len(groups) != 3 {
+		t.Errorf("%d groups after a second seed", len(groups))
+	}
+}
