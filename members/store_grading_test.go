@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -256,6 +257,18 @@ func TestExamAnswers(t *testing.T) {
 		m, err := s.Get(ctx, ms[0].ID)
 		if err != nil || m.Rank != "6. Kyu" {
 			t.Errorf("rank after passing = %q, %v; want 6. Kyu", m.Rank, err)
+		}
+		tl, err := s.Timeline(ctx, ms[0].ID, 50)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var kinds []string
+		for _, en := range tl {
+			kinds = append(kinds, en.Kind+":"+en.Title)
+		}
+		if !slices.ContainsFunc(kinds, func(k string) bool { return strings.Contains(k, "6. Kyu") }) ||
+			!slices.ContainsFunc(kinds, func(k string) bool { return strings.Contains(k, "exam result") }) {
+			t.Errorf("timeline %v: want the new rank and the exam result", kinds)
 		}
 		if c, _ := s.InvitationCounts(ctx, e.ID); c != (members.InvitationCounts{Invited: 3, Accepted: 1, Declined: 1, NoAnswer: 1}) {
 			t.Errorf("final counts = %+v", c)

@@ -22,6 +22,7 @@ func (s *Server) attendanceRoutes(g routeGroups) {
 	g.user.POST("/attendance/:id/taps", s.attendanceTap)
 	g.user.GET("/gradings/eligible", s.gradingEligible)
 	g.admin.POST("/gradings/rules", s.gradingRuleSave)
+	s.examRoutes(g)
 }
 
 func (s *Server) attendanceGroups(c echo.Context) error {

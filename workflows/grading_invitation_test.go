@@ -3,6 +3,8 @@ package workflows_test
 import (
 	"context"
 	"encoding/json"
+	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -70,13 +72,28 @@ func TestGradingInvitationEndToEnd(t *testing.T) {
 			t.Errorf("invitation to %s has no answer link:\n%s", mail.To, mail.Text)
 		}
 	}
-	for i, accept := range []bool{true, false} {
-		if _, err := store.AnswerInvitation(ctx, invs[i].AnswerToken, accept); err != nil {
-			t.Fatal(err)
-		}
-		if err := client.RaiseEvent(ctx, id, workflows.GradingAnswerEvent, api.WithEventPayload(invs[i].ID)); err != nil {
-			t.Fatal(err)
-		}
+	// The first accepts through the link's page (which raises GradingAnswer), the second
+	// declines through the store, the web's part done by hand.
+	b := r.app.Anonymous(t)
+	answerPath := "/grading/answer/" + invs[0].AnswerToken
+	if resp, body := b.Get(t, answerPath); resp.StatusCode != http.StatusOK || !strings.Contains(body, `data-testid="grading-accept"`) {
+		t.Fatalf("GET answer page: %d\n%s", resp.StatusCode, body)
+	}
+	if resp, body := b.PostFormBody(t, answerPath, url.Values{"answer": {"accept"}}); resp.StatusCode != http.StatusOK ||
+		!strings.Contains(body, `data-testid="grading-answer-result"`) {
+		t.Fatalf("POST answer: %d\n%s", resp.StatusCode, body)
+	}
+	if resp, _ := b.PostFormBody(t, answerPath, url.Values{"answer": {"decline"}}); resp.StatusCode != http.StatusConflict {
+		t.Errorf("declining after accepting: %d, want 409", resp.StatusCode)
+	}
+	if resp, _ := b.Get(t, "/grading/answer/nope"); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("unknown token: %d, want 404", resp.StatusCode)
+	}
+	if _, err := store.AnswerInvitation(ctx, invs[1].AnswerToken, false); err != nil {
+		t.Fatal(err)
+	}
+	if err := client.RaiseEvent(ctx, id, workflows.GradingAnswerEvent, api.WithEventPayload(invs[1].ID)); err != nil {
+		t.Fatal(err)
 	}
 	waitCtx, cancel := context.WithTimeout(ctx, 60*time.Second)
 	defer cancel()
