@@ -141,9 +141,13 @@ func (s *Server) examResult(c echo.Context) error {
 		return echo.NewHTTPError(http.StatusBadRequest, t(c, "attendance.error.member"))
 	}
 	_, err = s.members.RecordResult(c.Request().Context(), principal(c).Actor(), id, memberID, c.FormValue("result") == members.ResultPassed)
+	var invalid *members.ValidationError
 	switch {
 	case errors.Is(err, members.ErrConflict):
 		return s.redirectWith(c, examPath(id), "error", t(c, "exams.flash.result_refused"))
+	case errors.As(err, &invalid):
+		// The grading's day is the exam's: before it, there is no result to enter.
+		return s.redirectWith(c, examPath(id), "error", t(c, "exams.flash.result_too_early"))
 	case err != nil:
 		return err
 	}
