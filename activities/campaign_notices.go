@@ -134,7 +134,7 @@ func (n *Notices) render(texts *Texts, req NoticeRequest, m *members.Member, d *
 	if err != nil {
 		return Message{}, err
 	}
-	d.msg, d.to = msg, recipient{name: m.FullName(), phone: m.Phone, email: m.Email}
+	d.msg, d.to = msg, recipientOf(req, m)
 	return stored, nil
 }
 

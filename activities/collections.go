@@ -116,7 +116,7 @@ func (c *Collections) sendNotices(ctx context.Context, in workflows.CollectionNo
 	for i, r := range rows {
 		reqs[i] = NoticeRequest{
 			Key:      CollectionNoticeKey(col.ID, r.FeeID, r.MemberID),
-			MemberID: r.MemberID, Channel: ChannelEmail, Purpose: PurposeReminder, Template: templateCollectionNotice,
+			MemberID: r.MemberID, Channel: ChannelEmail, Purpose: PurposeReminder, Template: templateCollectionNotice, Guardian: true,
 			Vars:   map[string]string{"reference": r.Reference, "creditor_id": set.CreditorID, "creditor": set.CreditorName, "iban": r.IBAN},
 			Values: map[string]Value{"amount": Money(r.Amount, r.Currency), "collect_on": Day(col.CollectOn)},
 		}

@@ -147,7 +147,7 @@ func (g *Gradings) send(ctx context.Context, in workflows.GradingBatch, invs []m
 	for i, inv := range invs {
 		reqs[i] = NoticeRequest{
 			Key: key(e.ID, inv.MemberID), MemberID: inv.MemberID, Channel: ChannelEmail, Purpose: PurposeReminder,
-			Template: template, Transactional: true,
+			Template: template, Transactional: true, Guardian: true,
 			Vars:    map[string]string{"exam": e.Name, "rank": inv.TargetRank, "link": base + inv.AnswerToken},
 			Values:  map[string]Value{"exam_on": Day(e.ExamOn), "deadline": Day(members.DateOf(e.Deadline)), "fee": Money(e.FeeAmount, e.Currency)},
 			Secrets: []string{"link"},

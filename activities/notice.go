@@ -72,6 +72,9 @@ type NoticeRequest struct {
 	Secrets []string `json:"secrets,omitempty"`
 	// Transactional notices (verification codes and links) need no consent.
 	Transactional bool `json:"transactional,omitempty"`
+	// Guardian sends an e-mail about a minor to their guardian's address when there is one
+	// (an exam invitation, a direct debit's pre-notification: the parents decide and pay).
+	Guardian bool `json:"guardian,omitempty"`
 	// CampaignID is 0 unless the notice belongs to a campaign.
 	CampaignID int64 `json:"campaign_id,omitempty"`
 }

@@ -60,8 +60,7 @@ func (n *Notices) Send(ctx context.Context, req NoticeRequest) (NoticeResult, er
 	if err != nil {
 		return n.fail(ctx, notice, "template", err.Error())
 	}
-	to := recipient{name: m.FullName(), phone: m.Phone, email: m.Email}
-	return n.dispatch(ctx, notice, to, msg, stored)
+	return n.dispatch(ctx, notice, recipientOf(req, m), msg, stored)
 }
 
 // validate rejects a request no retry can mend: a caller's mistake.
@@ -97,7 +96,7 @@ func skipReason(req NoticeRequest, m *members.Member) string {
 			return "no sms consent"
 		}
 	case ChannelEmail:
-		if m.Email == "" {
+		if recipientOf(req, m).email == "" {
 			return "no e-mail address"
 		}
 		if !req.Transactional && req.Purpose == PurposeCampaign && !m.EmailConsent {
@@ -105,6 +104,17 @@ func skipReason(req NoticeRequest, m *members.Member) string {
 		}
 	}
 	return ""
+}
+
+// recipientOf is where req goes for m: the member, or for a Guardian notice about a minor
+// with a guardian's address, the guardian.
+func recipientOf(req NoticeRequest, m *members.Member) recipient {
+	if req.Guardian && req.Channel == ChannelEmail && m.GuardianEmail != "" {
+		if age := m.Age(members.DateOf(time.Now())); m.Email == "" || (age >= 0 && age < 18) {
+			return recipient{name: m.GuardianName, email: m.GuardianEmail}
+		}
+	}
+	return recipient{name: m.FullName(), phone: m.Phone, email: m.Email}
 }
 
 // recipient is where a notice goes.
