@@ -27,6 +27,7 @@ func (s *Server) examRoutes(g routeGroups) {
 	g.user.GET("/gradings/exams/:id", s.examShow)
 	g.user.GET("/gradings/exams/:id/progress", s.examProgress)
 	g.admin.POST("/gradings/exams/:id/results", s.examResult)
+	g.admin.POST("/gradings/exams/:id/start", s.examStart)
 }
 
 func (s *Server) examsList(c echo.Context) error {
@@ -73,23 +74,49 @@ func (s *Server) examCreate(c echo.Context) error {
 }
 
 // startExam plans an exam and starts its round; when the task hub refuses, the error says so
-// and the exam stays planned, to be started again from the monitor.
+// and the exam stays planned, to be started from its page.
 func (s *Server) startExam(ctx context.Context, actor string, in members.ExamInput) (*members.Exam, error) {
 	e, err := s.members.CreateExam(ctx, actor, in)
 	if err != nil {
 		return nil, err
 	}
-	id := orchestrators.GradingInvitationID(e.ID)
-	if err := s.members.SetExamInstance(ctx, e.ID, id); err != nil {
-		return nil, err
-	}
-	_, err = s.hub.Client().ScheduleNewOrchestration(ctx, orchestrators.GradingInvitationName, api.WithInstanceID(api.InstanceID(id)),
-		api.WithInput(orchestrators.GradingInvitationInput{ExamID: e.ID, Version: orchestrators.GradingInvitationVersion}))
+	return e, s.startRound(ctx, e)
+}
+
+// examStart starts the invitation round of a planned exam that has none (one planned while
+// the task hub refused, or the demo seed's).
+func (s *Server) examStart(c echo.Context) error {
+	id, err := idParam(c)
 	if err != nil {
-		return nil, fmt.Errorf("start the invitations of exam %d: %w", e.ID, err)
+		return err
+	}
+	ctx := c.Request().Context()
+	e, err := s.members.GetExam(ctx, id)
+	if err != nil {
+		return err
+	}
+	if e.Status != members.ExamPlanned || e.InstanceID != "" {
+		return s.redirectWith(c, examPath(id), "error", t(c, "exams.flash.started_already"))
+	}
+	if err := s.startRound(ctx, e); err != nil {
+		return err
+	}
+	return s.redirectWith(c, examPath(id), "ok", t(c, "exams.flash.planned", "Name", e.Name))
+}
+
+// startRound starts an exam's GradingInvitation and records its instance on the exam.
+func (s *Server) startRound(ctx context.Context, e *members.Exam) error {
+	id := orchestrators.GradingInvitationID(e.ID)
+	_, err := s.hub.Client().ScheduleNewOrchestration(ctx, orchestrators.GradingInvitationName, api.WithInstanceID(api.InstanceID(id)),
+		api.WithInput(orchestrators.GradingInvitationInput{ExamID: e.ID, Version: orchestrators.GradingInvitationVersion}))
+	if err != nil && !errors.Is(err, api.ErrDuplicateInstance) {
+		return fmt.Errorf("start the invitations of exam %d: %w", e.ID, err)
+	}
+	if err := s.members.SetExamInstance(ctx, e.ID, id); err != nil {
+		return err
 	}
 	e.InstanceID = id
-	return e, nil
+	return nil
 }
 
 func (s *Server) examView(c echo.Context) (*templates.ExamView, error) {

@@ -104,3 +104,32 @@ func waitUntil(t *testing.T, what string, cond func() bool) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// TestExamStartsFromItsPage: an exam planned without its round (the demo seed's) is started
+// from its page, once.
+func TestExamStartsFromItsPage(t *testing.T) {
+	app, _ := webtest.StartSending(t, webtest.Options{})
+	ctx := context.Background()
+	today := members.DateOf(time.Now().In(app.Config.Club.Location()))
+	e, err := app.Members.CreateExam(ctx, "system", members.ExamInput{Name: "Seeded", ExamOn: today.AddDays(20), FeeAmount: 1500,
+		Currency: "EUR", Deadline: time.Now().Add(72 * time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin := app.Login(t, webtest.AdminEmail, webtest.AdminPassword)
+	page := fmt.Sprintf("/gradings/exams/%d", e.ID)
+	if _, body := admin.Get(t, page); !strings.Contains(body, `data-testid="start-exam"`) {
+		t.Fatal("no start button on a planned exam without a round")
+	}
+	if resp := admin.PostForm(t, page+"/start", url.Values{}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("start: %d", resp.StatusCode)
+	}
+	waitUntil(t, "the round runs", func() bool {
+		got, _ := app.Members.GetExam(ctx, e.ID)
+		return got.InstanceID != "" && got.Status != members.ExamPlanned
+	})
+	admin.PostForm(t, page+"/start", url.Values{})
+	if _, body := admin.Get(t, page); !strings.Contains(body, "already") || strings.Contains(body, `data-testid="start-exam"`) {
+		t.Errorf("a second start is not refused on the page")
+	}
+}
