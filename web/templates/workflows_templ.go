@@ -2232,6 +2232,46 @@ func statusLabel(ctx context.Context, key string) string {
 		return T(ctx, "monitor.custom.fallback")
 	case "retry_at":
 		return T(ctx, "monitor.custom.retry_at")
+	case "stage":
+		return T(ctx, "monitor.custom.stage")
+	case "collect_on":
+		return T(ctx, "monitor.custom.collect_on")
+	case "fees":
+		return T(ctx, "monitor.custom.fees")
+	case "amount_cents":
+		return T(ctx, "monitor.custom.amount_cents")
+	case "notified":
+		return T(ctx, "monitor.custom.notified")
+	case "notice_failed":
+		return T(ctx, "monitor.custom.notice_failed")
+	case "notice_skipped":
+		return T(ctx, "monitor.custom.notice_skipped")
+	case "submitted":
+		return T(ctx, "monitor.custom.submitted")
+	case "returned":
+		return T(ctx, "monitor.custom.returned")
+	case "paid":
+		return T(ctx, "monitor.custom.paid")
+	case "error":
+		return T(ctx, "monitor.custom.error")
+	case "quiet_until":
+		return T(ctx, "monitor.custom.quiet_until")
+	case "invited":
+		return T(ctx, "monitor.custom.invited")
+	case "accepted":
+		return T(ctx, "monitor.custom.accepted")
+	case "declined":
+		return T(ctx, "monitor.custom.declined")
+	case "no_answer":
+		return T(ctx, "monitor.custom.no_answer")
+	case "pending":
+		return T(ctx, "monitor.custom.pending")
+	case "reminded":
+		return T(ctx, "monitor.custom.reminded")
+	case "reminder_at":
+		return T(ctx, "monitor.custom.reminder_at")
+	case "deadline_at":
+		return T(ctx, "monitor.custom.deadline_at")
 	}
 	return key
 }
