@@ -73,11 +73,7 @@ func (a *Campaigns) noteQuiet(ctx context.Context, c *members.Campaign, quietFor
 
 // quietFor is how long the quiet hours still last, or 0 outside them.
 func (a *Campaigns) quietFor() time.Duration {
-	loc := a.Location
-	if loc == nil {
-		loc = time.UTC
-	}
-	now := clockOr(a.Now).In(loc)
+	now := clockOr(a.Now).In(a.location())
 	return a.QuietHours.End(now).Sub(now)
 }
 

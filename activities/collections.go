@@ -122,13 +122,12 @@ func (c *Collections) sendNotices(ctx context.Context, in workflows.CollectionNo
 		}
 	}
 	results, sendErr := c.Notices.sendBatch(ctx, reqs, DefaultSendConcurrency)
+	settled := make(map[int64]string, len(results))
 	for i, res := range results {
 		if res.Status == "" {
 			continue // a transient failure: the retry sends it
 		}
-		if err := c.Members.SetItemNotice(ctx, rows[i].ID, res.Status); err != nil {
-			return out, err
-		}
+		settled[rows[i].ID] = res.Status
 		switch res.Status {
 		case ResultSent:
 			out.Sent++
@@ -137,6 +136,9 @@ func (c *Collections) sendNotices(ctx context.Context, in workflows.CollectionNo
 		default:
 			out.Skipped++
 		}
+	}
+	if err := c.Members.SetItemNotices(ctx, settled); err != nil {
+		return out, err
 	}
 	if sendErr != nil {
 		return out, sendErr

@@ -102,41 +102,49 @@ func (s *Store) SaveCollectionSettings(ctx context.Context, actor string, in Col
 	if err != nil {
 		return in, err
 	}
-	values := []struct {
-		key, old, new string
-		masked        bool
-	}{
+	err = s.saveSettings(ctx, actor, []settingChange{
 		{settingCreditorName, old.CreditorName, in.CreditorName, false},
 		{settingCreditorID, old.CreditorID, in.CreditorID, false},
 		{settingCreditorIBAN, old.IBAN, in.IBAN, true},
 		{settingCreditorBIC, old.BIC, in.BIC, false},
 		{settingPrenotifyDays, strconv.Itoa(old.PrenotifyDays), strconv.Itoa(in.PrenotifyDays), false},
 		{settingReturnDays, strconv.Itoa(old.ReturnDays), strconv.Itoa(in.ReturnDays), false},
-	}
-	now := s.now()
-	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		for _, v := range values {
-			if v.old == v.new {
-				continue
-			}
-			row := clubSetting{Key: v.key, Value: v.new, UpdatedBy: actor, UpdatedAt: now}
-			if err := tx.Clauses(clause.OnConflict{UpdateAll: true}).Create(&row).Error; err != nil {
-				return fmt.Errorf("store %s: %w", v.key, err)
-			}
-			oldV, newV := v.old, v.new
-			if v.masked {
-				oldV, newV = maskIBAN(oldV), maskIBAN(newV)
-			}
-			if err := s.audit(tx, AuditEntry{Actor: actor, Action: ActionSettings, Field: v.key, OldValue: oldV, NewValue: newV}); err != nil {
-				return err
-			}
-		}
-		return nil
 	})
 	if err != nil {
 		return in, fmt.Errorf("save collection settings: %w", err)
 	}
 	return in, nil
+}
+
+// settingChange is one club setting's stored and new value; masked ones (an IBAN) are
+// audited masked.
+type settingChange struct {
+	key, old, new string
+	masked        bool
+}
+
+// saveSettings stores the changed values in one transaction, each with an audit row.
+func (s *Store) saveSettings(ctx context.Context, actor string, changes []settingChange) error {
+	now := s.now()
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		for _, c := range changes {
+			if c.old == c.new {
+				continue
+			}
+			row := clubSetting{Key: c.key, Value: c.new, UpdatedBy: actor, UpdatedAt: now}
+			if err := tx.Clauses(clause.OnConflict{UpdateAll: true}).Create(&row).Error; err != nil {
+				return fmt.Errorf("store %s: %w", c.key, err)
+			}
+			oldV, newV := c.old, c.new
+			if c.masked {
+				oldV, newV = maskIBAN(oldV), maskIBAN(newV)
+			}
+			if err := s.audit(tx, AuditEntry{Actor: actor, Action: ActionSettings, Field: c.key, OldValue: oldV, NewValue: newV}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
 
 // validCollectionSettings normalizes the settings or says which field is wrong. Empty creditor

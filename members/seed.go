@@ -83,16 +83,8 @@ func (g *seeder) mandate(m *Member) (Mandate, bool) {
 	return md, true
 }
 
-// seedIBAN is a valid German IBAN for a demo account (bank code 37040044): the check digits
-// are 98 minus the BBAN with "DE00" behind it, mod 97, computed digit by digit.
-func seedIBAN(id int64) string {
-	bban := fmt.Sprintf("37040044%010d", 100000000+id)
-	rem := 0
-	for _, c := range bban + "131400" {
-		rem = (rem*10 + int(c-'0')) % 97
-	}
-	return fmt.Sprintf("DE%02d%s", 98-rem, bban)
-}
+// seedIBAN is a valid German IBAN for a demo account at bank code 37040044.
+func seedIBAN(id int64) string { return sepa.IBANFor("DE", fmt.Sprintf("37040044%010d", 100000000+id)) }
 
 func (s *Store) seedPlans(ctx context.Context) (map[string]*Plan, error) {
 	out := map[string]*Plan{}

@@ -44,3 +44,19 @@ func (s *Store) AttendanceByMonth(ctx context.Context, memberID int64, since Dat
 	}
 	return out, len(days), nil
 }
+
+// CheckIn records a check-in tap: the member trained in the group on day, and belongs to the
+// group from then on (a member found by the check-in's search joins it). Unknown group or
+// member is ErrNotFound; a repeated tap answers the attendance already there, created false.
+func (s *Store) CheckIn(ctx context.Context, actor string, groupID, memberID int64, day Date, clientKey string) (*Attendance, bool, error) {
+	if _, err := s.Group(ctx, groupID); err != nil {
+		return nil, false, err
+	}
+	if _, err := s.Get(ctx, memberID); err != nil {
+		return nil, false, err
+	}
+	if err := s.AddToGroup(ctx, groupID, memberID); err != nil {
+		return nil, false, err
+	}
+	return s.RecordAttendance(ctx, actor, groupID, memberID, day, clientKey)
+}

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"gorm.io/gorm"
-	"gorm.io/gorm/clause"
 )
 
 // Audit actions of a campaign's approval and its missed start.
@@ -67,25 +66,9 @@ func (s *Store) SaveCampaignSettings(ctx context.Context, actor string, in Campa
 	if err != nil {
 		return in, err
 	}
-	now := s.now()
-	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		for _, kv := range []struct {
-			key      string
-			old, new int
-		}{{settingApprovalMinAudience, old.ApprovalMinAudience, in.ApprovalMinAudience}, {settingApprovalHours, old.ApprovalHours, in.ApprovalHours}} {
-			if kv.old == kv.new {
-				continue
-			}
-			row := clubSetting{Key: kv.key, Value: strconv.Itoa(kv.new), UpdatedBy: actor, UpdatedAt: now}
-			if err := tx.Clauses(clause.OnConflict{UpdateAll: true}).Create(&row).Error; err != nil {
-				return fmt.Errorf("store %s: %w", kv.key, err)
-			}
-			if err := s.audit(tx, AuditEntry{Actor: actor, Action: ActionSettings, Field: kv.key,
-				OldValue: strconv.Itoa(kv.old), NewValue: strconv.Itoa(kv.new)}); err != nil {
-				return err
-			}
-		}
-		return nil
+	err = s.saveSettings(ctx, actor, []settingChange{
+		{settingApprovalMinAudience, strconv.Itoa(old.ApprovalMinAudience), strconv.Itoa(in.ApprovalMinAudience), false},
+		{settingApprovalHours, strconv.Itoa(old.ApprovalHours), strconv.Itoa(in.ApprovalHours), false},
 	})
 	if err != nil {
 		return in, fmt.Errorf("save campaign settings: %w", err)

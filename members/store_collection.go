@@ -133,10 +133,26 @@ func (s *Store) CollectionItemsToNotify(ctx context.Context, id, afterID int64, 
 		Order("ci.id").Limit(limit))
 }
 
-// SetItemNotice records what became of an item's pre-notification ("sent", "failed", "skipped").
-func (s *Store) SetItemNotice(ctx context.Context, itemID int64, notice string) error {
-	if err := s.db.WithContext(ctx).Model(&CollectionItem{}).Where("id = ?", itemID).Update("notice", notice).Error; err != nil {
-		return fmt.Errorf("record pre-notification of item %d: %w", itemID, err)
+// SetItemNotices records what became of a batch of pre-notifications ("sent", "failed",
+// "skipped" by item id), one UPDATE per outcome in one transaction.
+func (s *Store) SetItemNotices(ctx context.Context, notices map[int64]string) error {
+	if len(notices) == 0 {
+		return nil
+	}
+	byOutcome := map[string][]int64{}
+	for id, notice := range notices {
+		byOutcome[notice] = append(byOutcome[notice], id)
+	}
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		for notice, ids := range byOutcome {
+			if err := tx.Model(&CollectionItem{}).Where("id IN ?", ids).Update("notice", notice).Error; err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("record %d pre-notifications: %w", len(notices), err)
 	}
 	return nil
 }

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"time"
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
@@ -56,7 +55,7 @@ func (s *Store) CreateExam(ctx context.Context, actor string, in ExamInput) (*Ex
 		v.Add("deadline", "required", "is required")
 	case !in.Deadline.After(now):
 		v.Add("deadline", "in_past", "must be in the future")
-	case !in.ExamOn.IsZero() && DateOf(in.Deadline.In(s.location())).After(in.ExamOn):
+	case !in.ExamOn.IsZero() && DateOf(in.Deadline.In(s.opts.Location)).After(in.ExamOn):
 		v.Add("deadline", "after_exam", "must not be after the exam day")
 	}
 	if err := v.err(); err != nil {
@@ -74,13 +73,6 @@ func (s *Store) CreateExam(ctx context.Context, actor string, in ExamInput) (*Ex
 		return nil, err
 	}
 	return e, nil
-}
-
-func (s *Store) location() *time.Location {
-	if s.opts.Location == nil {
-		return time.UTC
-	}
-	return s.opts.Location
 }
 
 // GetExam reads one exam.

@@ -113,17 +113,7 @@ func (s *Server) attendanceTap(c echo.Context) error {
 	if err != nil {
 		return echo.NewHTTPError(http.StatusBadRequest, t(c, "attendance.error.day"))
 	}
-	ctx := c.Request().Context()
-	if _, err := s.members.Group(ctx, id); err != nil {
-		return err
-	}
-	if _, err := s.members.Get(ctx, memberID); err != nil {
-		return err
-	}
-	if err := s.members.AddToGroup(ctx, id, memberID); err != nil {
-		return err
-	}
-	_, created, err := s.members.RecordAttendance(ctx, principal(c).Actor(), id, memberID, day, c.FormValue("client_key"))
+	_, created, err := s.members.CheckIn(c.Request().Context(), principal(c).Actor(), id, memberID, day, c.FormValue("client_key"))
 	if err != nil {
 		return err
 	}

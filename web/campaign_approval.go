@@ -21,11 +21,7 @@ func (s *Server) decideCampaign(ctx context.Context, actor string, id int64, app
 	if err != nil {
 		return nil, err
 	}
-	ev := orchestrators.CampaignDecision{Approve: approve, By: actor}
-	if err := s.hub.Client().RaiseEvent(ctx, api.InstanceID(c.InstanceID), orchestrators.CampaignApprovalEvent, api.WithEventPayload(ev)); err != nil {
-		return nil, fmt.Errorf("tell campaign %d of its approval: %w", id, err)
-	}
-	return c, nil
+	return c, s.tellCampaign(ctx, c, orchestrators.CampaignApprovalEvent, orchestrators.CampaignDecision{Approve: approve, By: actor})
 }
 
 // releaseCampaign records an admin's decision on a campaign held after a missed start (send
@@ -35,11 +31,15 @@ func (s *Server) releaseCampaign(ctx context.Context, actor string, id int64, se
 	if err != nil {
 		return nil, err
 	}
-	ev := orchestrators.CampaignDecision{Approve: send, By: actor}
-	if err := s.hub.Client().RaiseEvent(ctx, api.InstanceID(c.InstanceID), orchestrators.CampaignReleaseEvent, api.WithEventPayload(ev)); err != nil {
-		return nil, fmt.Errorf("release campaign %d: %w", id, err)
+	return c, s.tellCampaign(ctx, c, orchestrators.CampaignReleaseEvent, orchestrators.CampaignDecision{Approve: send, By: actor})
+}
+
+// tellCampaign raises an admin's decision on the campaign's workflow.
+func (s *Server) tellCampaign(ctx context.Context, c *members.Campaign, event string, d orchestrators.CampaignDecision) error {
+	if err := s.hub.Client().RaiseEvent(ctx, api.InstanceID(c.InstanceID), event, api.WithEventPayload(d)); err != nil {
+		return fmt.Errorf("tell campaign %d %s: %w", c.ID, event, err)
 	}
-	return c, nil
+	return nil
 }
 
 // approvalRequest is the optional body of the approve and reject calls.

@@ -14,6 +14,7 @@ import (
 	"github.com/microsoft/durabletask-go/api"
 
 	"membership/members"
+	"membership/members/sepa"
 	"membership/web/templates"
 	orchestrators "membership/workflows"
 )
@@ -57,8 +58,11 @@ func (s *Server) examCreate(c echo.Context) error {
 	if in.Deadline, err = time.ParseInLocation("2006-01-02T15:04", f.Deadline, s.cfg.Club.Location()); err != nil {
 		errs["deadline"] = t(c, "exams.error.deadline")
 	}
-	if in.FeeAmount, err = parseCents(f.Fee); err != nil {
-		errs["fee"] = t(c, "exams.error.fee")
+	// An exam may be free; a fee is written as people and banks write amounts ("15", "15,00").
+	if strings.TrimSpace(f.Fee) != "" {
+		if in.FeeAmount, err = sepa.ParseAmount(f.Fee); err != nil {
+			errs["fee"] = t(c, "exams.error.fee")
+		}
 	}
 	if len(errs) == 0 {
 		var e *members.Exam
@@ -182,26 +186,3 @@ func (s *Server) examResult(c echo.Context) error {
 }
 
 func examPath(id int64) string { return "/gradings/exams/" + strconv.FormatInt(id, 10) }
-
-// parseCents reads an amount as people type it ("15", "15,00", "15.5") into cents.
-func parseCents(s string) (int64, error) {
-	s = strings.ReplaceAll(strings.TrimSpace(s), ",", ".")
-	if s == "" {
-		return 0, nil
-	}
-	euros, cents, _ := strings.Cut(s, ".")
-	e, err := strconv.ParseInt(euros, 10, 64)
-	if err != nil || e < 0 || len(cents) > 2 {
-		return 0, fmt.Errorf("not an amount: %q", s)
-	}
-	c := int64(0)
-	if cents != "" {
-		if len(cents) == 1 {
-			cents += "0"
-		}
-		if c, err = strconv.ParseInt(cents, 10, 64); err != nil {
-			return 0, fmt.Errorf("not an amount: %q", s)
-		}
-	}
-	return e*100 + c, nil
-}

@@ -292,11 +292,8 @@ func (r *sendRig) reopenHub(t *testing.T) *taskhub.Hub {
 		t.Fatal(err)
 	}
 	reg := task.NewTaskRegistry()
-	for _, register := range []func(*task.TaskRegistry) error{r.s.Notices.Register, r.s.Fees.Register, r.s.Campaigns.Register,
-		r.s.Collections.Register, workflows.RegisterFees, workflows.RegisterCampaigns, workflows.RegisterCollections} {
-		if err := register(reg); err != nil {
-			t.Fatal(err)
-		}
+	if err := r.s.Register(reg); err != nil {
+		t.Fatal(err)
 	}
 	if err := hub.Start(ctx, reg); err != nil {
 		t.Fatal(err)

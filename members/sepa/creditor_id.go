@@ -36,17 +36,17 @@ func ValidateCreditorID(s string) (string, error) {
 	if want, ok := creditorIDLengths[country]; ok && len(n) != want {
 		return "", fmt.Errorf("%w: %q has %d characters, %s needs %d", ErrCreditorIDFormat, n, len(n), country, want)
 	}
-	want := creditorCheckDigits(country, n[7:])
+	want := checkDigits(country, n[7:])
 	if n[2:4] != want {
 		return "", fmt.Errorf("%w: %q (expected %s)", ErrCreditorIDChecksum, n, want)
 	}
 	return n, nil
 }
 
-// creditorCheckDigits computes the two check digits of a creditor identifier
-// from its country code and national identifier (both upper-case
-// alphanumerics).
-func creditorCheckDigits(country, nationalID string) string {
+// checkDigits computes the two check digits of a creditor identifier from its
+// country code and national identifier, or of an IBAN from its country code and
+// BBAN (both upper-case alphanumerics): ISO 7064 MOD 97-10 for both.
+func checkDigits(country, nationalID string) string {
 	r := mod97(nationalID + country + "00")
 	d := strconv.Itoa(98 - r)
 	if len(d) == 1 {

@@ -5,7 +5,7 @@ import (
 	"testing"
 )
 
-// Check digits below were computed independently of creditorCheckDigits:
+// Check digits below were computed independently of checkDigits:
 //
 //	python3 -c "s='09999999999DE00'; n=int(''.join(str(int(c,36)) for c in s)); print(98-n%97)"  # 98
 //	... '00000000000DE00' → 36, '00000012345DE00' → 13

@@ -2,6 +2,7 @@ package sepa
 
 import (
 	"errors"
+	"fmt"
 	"testing"
 )
 
@@ -78,5 +79,21 @@ func TestFormatAndMaskIBAN(t *testing.T) {
 				t.Errorf("MaskIBAN(%q) has length %d; FormatIBAN has %d", tt.in, len(got), len(FormatIBAN(tt.in)))
 			}
 		})
+	}
+}
+
+// TestIBANFor: the check digits IBANFor computes are those of real IBANs, and what it builds
+// validates.
+func TestIBANFor(t *testing.T) {
+	for _, want := range []string{"DE89370400440532013000", "GB82WEST12345698765432", "NL91ABNA0417164300", "FR1420041010050500013M02606"} {
+		if got := IBANFor(want[:2], want[4:]); got != want {
+			t.Errorf("IBANFor(%s, %s) = %s, want %s", want[:2], want[4:], got, want)
+		}
+	}
+	for n := range 50 {
+		iban := IBANFor("DE", fmt.Sprintf("37040044%010d", n))
+		if _, err := ValidateIBAN(iban); err != nil {
+			t.Errorf("%s: %v", iban, err)
+		}
 	}
 }

@@ -30,6 +30,13 @@ type Sending struct {
 	Gradings *activities.Gradings
 }
 
+// Register adds the sending areas' workflows and activities to r: what StartSending's task hub
+// runs, and what a test that opens the task hub again (a restart) registers on the new one.
+func (s *Sending) Register(r *task.TaskRegistry) error {
+	return errors.Join(s.Notices.Register(r), s.Fees.Register(r), s.Campaigns.Register(r), s.Collections.Register(r), s.Gradings.Register(r),
+		workflows.RegisterFees(r), workflows.RegisterCampaigns(r), workflows.RegisterCollections(r), workflows.RegisterGradings(r))
+}
+
 // StartSending starts the app with the fee, collection and campaign workflows wired as cmd wires them
 // (and the SendSMS/SendEmail activities); opts' own Configure, Register and Deps still apply.
 // A test may adjust the returned activities (a clock, the send concurrency) before anything
@@ -38,11 +45,7 @@ func StartSending(t testing.TB, opts Options) (*App, *Sending) {
 	t.Helper()
 	s := &Sending{Twilio: notifytest.NewTwilio(t), SendGrid: notifytest.NewSendGrid(t),
 		Notices: &activities.Notices{}, Fees: &activities.Fees{}, Campaigns: &activities.Campaigns{}, Collections: &activities.Collections{}, Gradings: &activities.Gradings{}}
-	register := func(r *task.TaskRegistry) error {
-		return errors.Join(s.Notices.Register(r), s.Fees.Register(r), s.Campaigns.Register(r), s.Collections.Register(r), s.Gradings.Register(r),
-			workflows.RegisterFees(r), workflows.RegisterCampaigns(r), workflows.RegisterCollections(r), workflows.RegisterGradings(r))
-	}
-	opts = withArea(t, opts, register, func(d *web.Deps) {
+	opts = withArea(t, opts, s.Register, func(d *web.Deps) {
 		fillNotices(t, d, s.Notices,
 			twilio.New(twilio.Config{AccountSID: s.Twilio.AccountSID, AuthToken: s.Twilio.AuthToken,
 				From: "+15005550006", BaseURL: s.Twilio.URL}, nil),
