@@ -75,6 +75,11 @@ type NoticeRequest struct {
 	// Guardian sends an e-mail about a minor to their guardian's address when there is one
 	// (an exam invitation, a direct debit's pre-notification: the parents decide and pay).
 	Guardian bool `json:"guardian,omitempty"`
+	// To is a number or address to send to instead of the member's own: a portal change's new
+	// one, or the address typed at sign-in (perhaps a guardian's). It is never serialised, so
+	// it never reaches an activity's input in a task hub history; only the activities that
+	// make a code (and send it themselves) set it.
+	To string `json:"-"`
 	// CampaignID is 0 unless the notice belongs to a campaign.
 	CampaignID int64 `json:"campaign_id,omitempty"`
 }

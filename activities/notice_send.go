@@ -89,7 +89,7 @@ func skipReason(req NoticeRequest, m *members.Member) string {
 	}
 	switch req.Channel {
 	case ChannelSMS:
-		if m.Phone == "" {
+		if recipientOf(req, m).phone == "" {
 			return "no phone number"
 		}
 		if !req.Transactional && (req.Purpose == PurposeCampaign || req.Purpose == PurposeReminder) && !m.SMSConsent {
@@ -109,6 +109,18 @@ func skipReason(req NoticeRequest, m *members.Member) string {
 // recipientOf is where req goes for m: the member, or for a Guardian notice about a minor
 // with a guardian's address, the guardian.
 func recipientOf(req NoticeRequest, m *members.Member) recipient {
+	if req.To != "" {
+		to := recipient{name: m.FullName()}
+		if strings.EqualFold(req.To, m.GuardianEmail) || req.To == m.GuardianPhone {
+			to.name = m.GuardianName
+		}
+		if req.Channel == ChannelSMS {
+			to.phone = req.To
+		} else {
+			to.email = req.To
+		}
+		return to
+	}
 	if req.Guardian && req.Channel == ChannelEmail && m.GuardianEmail != "" {
 		if age := m.Age(members.DateOf(time.Now())); m.Email == "" || (age >= 0 && age < 18) {
 			return recipient{name: m.GuardianName, email: m.GuardianEmail}

@@ -56,6 +56,8 @@ func (a *Verification) RegisterWith(r *task.TaskRegistry, wrap func(name string,
 		namedActivity{workflows.SendWelcomeActivity, a.sendWelcome},
 		namedActivity{workflows.TellAdminsJoinedActivity, a.tellAdmins},
 		namedActivity{workflows.RecordIncompleteActivity, a.recordIncomplete},
+		namedActivity{workflows.IssueSignInCodeActivity, a.issue(members.VerifyEmail)},
+		namedActivity{workflows.CompleteSignInActivity, a.mark},
 	)
 }
 
@@ -99,21 +101,35 @@ func (a *Verification) issue(kind members.VerificationKind) task.Activity {
 
 // codeNotice is the message that carries a challenge's code: an SMS with the code, or an
 // e-mail with the link (which holds the code) and the code. Both are masked in the stored copy.
+//
+// A change's code goes to the new number (address), a sign-in's to the address typed: To
+// says where, and a sign-in's message is of its own (template sign_in_code, sign_in_link).
 func (a *Verification) codeNotice(kind members.VerificationKind, in workflows.IssueInput, iss members.Issued) NoticeRequest {
+	if iss.Kind != "" {
+		kind = iss.Kind // a sign-in's kind is its run's
+	}
 	channel, template := ChannelSMS, "phone_code"
 	vars := map[string]string{"code": iss.Code}
 	values := map[string]Value{"expires_in": Duration(iss.ExpiresAt.Sub(iss.SentAt))}
 	secrets := []string{"code"}
-	if kind == members.VerifyEmail {
+	base := strings.TrimRight(a.BaseURL, "/")
+	switch {
+	case iss.Purpose == members.PurposeSignIn && kind == members.VerifyEmail:
+		channel, template = ChannelEmail, "sign_in_link"
+		vars["link"] = base + "/portal/sign-in/link/" + a.Verifications.SignInLinkToken(in.InstanceID, iss.Challenge, iss.Code)
+		secrets = append(secrets, "link")
+	case iss.Purpose == members.PurposeSignIn:
+		template = "sign_in_code"
+	case kind == members.VerifyEmail:
 		channel, template = ChannelEmail, "email_link"
 		tok := a.Verifications.EmailLinkToken(members.EmailLink{MemberID: iss.MemberID, Seq: iss.Seq, Challenge: iss.Challenge, Code: iss.Code})
-		vars["link"] = strings.TrimRight(a.BaseURL, "/") + "/verify/email/" + tok
+		vars["link"] = base + "/verify/email/" + tok
 		secrets = append(secrets, "link")
 	}
 	return NoticeRequest{
 		Key:      fmt.Sprintf("%s:%s:challenge:%d:member:%d:%s", PurposeVerification, in.InstanceID, iss.Challenge, in.MemberID, channel),
 		MemberID: in.MemberID, Channel: channel, Purpose: PurposeVerification, Template: template,
-		Vars: vars, Values: values, Secrets: secrets, Transactional: true,
+		Vars: vars, Values: values, Secrets: secrets, Transactional: true, To: iss.To,
 	}
 }
 

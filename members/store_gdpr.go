@@ -118,10 +118,14 @@ func (s *Store) erasePersonalRows(tx *gorm.DB, id int64) error {
 			Updates(map[string]any{"iban": "", "bic": "", "holder": "", "status": MandateRevoked, "updated_at": now})},
 		{"running verifications", tx.Model(&Verification{}).Where("member_id = ? AND status IN ?", id, []string{VerificationPending, VerificationMatched}).
 			Updates(map[string]any{"status": VerificationCancelled, "reason": "member erased", "ended_at": now, "updated_at": now})},
+		// An erased member is signed out of the portal everywhere.
+		{"portal sessions", tx.Model(&PortalSession{}).
+			Where("revoked_at IS NULL AND id IN (SELECT session_id FROM portal_session_members WHERE member_id = ?)", id).
+			Updates(map[string]any{"revoked_at": now, "revoked_by": "erasure"})},
 		// An address hash is pseudonymous, not anonymous: whoever holds the key and a guess
 		// of the number can confirm it.
 		{"verification hashes", tx.Model(&Verification{}).Where("member_id = ?", id).
-			Updates(map[string]any{"code_hash": "", "address_hash": "", "last_check_id": ""})},
+			Updates(map[string]any{"code_hash": "", "address_hash": "", "last_check_id": "", "new_address": ""})},
 	} {
 		if st.run.Error != nil {
 			return fmt.Errorf("erase %s: %w", st.what, st.run.Error)

@@ -59,6 +59,14 @@ func addressOf(m *Member, kind VerificationKind) string {
 // Begin records a new verification run for the member and returns it, with the instance id to
 // start it under. A run of the kind still under way is refused with a *RunningError naming it.
 func (v *Verifications) Begin(ctx context.Context, actor string, memberID int64, kind VerificationKind) (*Verification, error) {
+	return v.BeginFor(ctx, actor, memberID, kind, PurposeVerify, "")
+}
+
+// BeginFor is Begin for a purpose. A change (PurposeChange) confirms newAddress, the
+// normalised number or address the member typed, which replaces the old one once verified; a
+// sign-in (PurposeSignIn) sends its code to newAddress, the address typed at sign-in, and is
+// refused only by another sign-in of the kind under way, not by a verification.
+func (v *Verifications) BeginFor(ctx context.Context, actor string, memberID int64, kind VerificationKind, purpose, newAddress string) (*Verification, error) {
 	if !kind.Valid() {
 		return nil, fmt.Errorf("verification kind %q: %w", kind, ErrNotFound)
 	}
@@ -71,12 +79,12 @@ func (v *Verifications) Begin(ctx context.Context, actor string, memberID int64,
 		if m.Status == StatusArchived {
 			return fmt.Errorf("member %d is archived: %w", memberID, ErrConflict)
 		}
-		if addressOf(m, kind) == "" {
+		if purpose == PurposeVerify && addressOf(m, kind) == "" {
 			return invalid(string(kind), "nothing_to_verify_"+string(kind), "there is nothing to verify: the member has no "+kindNoun(kind))
 		}
 		var running Verification
 		err = tx.Where("member_id = ? AND kind = ? AND status IN ?", memberID, kind, []string{VerificationPending, VerificationMatched}).
-			Take(&running).Error
+			Scopes(samePurpose(purpose)).Take(&running).Error
 		switch {
 		case err == nil:
 			return &RunningError{Running: &running}
@@ -94,11 +102,17 @@ func (v *Verifications) Begin(ctx context.Context, actor string, memberID int64,
 		}
 		now := v.now()
 		out = Verification{
-			MemberID: memberID, Kind: kind, Seq: seq, InstanceID: VerificationInstanceID(kind, memberID, seq),
-			Status: VerificationPending, CreatedBy: actor, CreatedAt: now, UpdatedAt: now,
+			MemberID: memberID, Kind: kind, Purpose: purpose, Seq: seq, InstanceID: VerificationInstanceID(kind, memberID, seq),
+			Status: VerificationPending, CreatedBy: actor, CreatedAt: now, UpdatedAt: now, NewAddress: newAddress,
+		}
+		if purpose == PurposeSignIn {
+			out.InstanceID = SignInInstanceID(kind, memberID, seq)
 		}
 		if err := tx.Omit("ID").Create(&out).Error; err != nil {
 			return fmt.Errorf("store verification: %w", err)
+		}
+		if purpose == PurposeSignIn {
+			return nil // a sign-in reaches the member's log when it becomes a session
 		}
 		return v.members.audit(tx, AuditEntry{Actor: actor, MemberID: &memberID, Action: string(kind) + "_verification_started",
 			Field: string(kind) + "_verification", NewValue: out.InstanceID})
@@ -108,6 +122,22 @@ func (v *Verifications) Begin(ctx context.Context, actor string, memberID int64,
 	}
 	return &out, nil
 }
+
+// samePurpose narrows a query of runs to those that exclude each other with purpose: sign-ins
+// among themselves, verifications and changes of a kind together (a change replaces the number
+// a verification would confirm).
+func samePurpose(purpose string) func(*gorm.DB) *gorm.DB {
+	return func(q *gorm.DB) *gorm.DB {
+		if purpose == PurposeSignIn {
+			return q.Where("purpose = ?", PurposeSignIn)
+		}
+		return q.Where("purpose <> ?", PurposeSignIn)
+	}
+}
+
+// notSignIns leaves the portal's sign-ins out of the runs a member's page and the join pages
+// show: they confirm nothing on the record.
+func notSignIns(q *gorm.DB) *gorm.DB { return q.Where("purpose <> ?", PurposeSignIn) }
 
 func kindNoun(kind VerificationKind) string {
 	if kind == VerifyPhone {
@@ -136,7 +166,7 @@ func (v *Verifications) get(tx *gorm.DB, instanceID string) (*Verification, erro
 // Latest is the member's newest run of each kind (nil where there is none).
 func (v *Verifications) Latest(ctx context.Context, memberID int64) (phone, email *Verification, err error) {
 	var rows []Verification
-	err = v.db.WithContext(ctx).Where("member_id = ?", memberID).Order("seq DESC").Find(&rows).Error
+	err = v.db.WithContext(ctx).Where("member_id = ?", memberID).Order("seq DESC").Scopes(notSignIns).Find(&rows).Error
 	if err != nil {
 		return nil, nil, fmt.Errorf("load verifications of member %d: %w", memberID, err)
 	}
@@ -154,7 +184,7 @@ func (v *Verifications) Latest(ctx context.Context, memberID int64) (phone, emai
 // List is every run of a member, newest first.
 func (v *Verifications) List(ctx context.Context, memberID int64) ([]Verification, error) {
 	var rows []Verification
-	err := v.db.WithContext(ctx).Where("member_id = ?", memberID).Order("created_at DESC, id DESC").Find(&rows).Error
+	err := v.db.WithContext(ctx).Where("member_id = ?", memberID).Order("created_at DESC, id DESC").Scopes(notSignIns).Find(&rows).Error
 	if err != nil {
 		return nil, fmt.Errorf("load verifications of member %d: %w", memberID, err)
 	}
@@ -165,7 +195,7 @@ func (v *Verifications) List(ctx context.Context, memberID int64) ([]Verificatio
 func (v *Verifications) Running(ctx context.Context, memberID int64) ([]Verification, error) {
 	var rows []Verification
 	err := v.db.WithContext(ctx).Where("member_id = ? AND status IN ?", memberID, []string{VerificationPending, VerificationMatched}).
-		Order("id").Find(&rows).Error
+		Order("id").Scopes(notSignIns).Find(&rows).Error
 	if err != nil {
 		return nil, fmt.Errorf("load running verifications of member %d: %w", memberID, err)
 	}

@@ -38,7 +38,7 @@ func (v *Verifications) Issue(ctx context.Context, instanceID string, challenge 
 		if err != nil {
 			return err
 		}
-		address := addressOf(m, row.Kind)
+		address := runAddress(row, m)
 		if refused := v.refuseAddress(row.Kind, address); refused.Refused != "" {
 			out = refused
 			return nil
@@ -70,7 +70,7 @@ func (v *Verifications) Issue(ctx context.Context, instanceID string, challenge 
 		if err != nil {
 			return fmt.Errorf("store code: %w", err)
 		}
-		out = Issued{MemberID: row.MemberID, Seq: row.Seq, Challenge: challenge, Code: code, SentAt: now, ExpiresAt: expires,
+		out = Issued{MemberID: row.MemberID, Kind: row.Kind, Purpose: row.Purpose, To: row.NewAddress, Seq: row.Seq, Challenge: challenge, Code: code, SentAt: now, ExpiresAt: expires,
 			ResendAfter: now.Add(v.opts.ResendCooldown), AttemptsLeft: v.opts.MaxAttempts}
 		return nil
 	})
@@ -204,8 +204,18 @@ func (v *Verifications) MarkVerified(ctx context.Context, actor, instanceID stri
 	if err != nil {
 		return false, err
 	}
-	address := addressOf(m, row.Kind)
 	now := v.now()
+	switch row.Purpose {
+	case PurposeSignIn:
+		// A sign-in confirms nothing on the record; the handler makes the session (ClaimSignIn).
+		return false, v.finish(ctx, row, now)
+	case PurposeChange:
+		// The member asked for the change: the record says they made it.
+		if m, err = v.members.applyContact(ctx, row.CreatedBy, m, row.Kind, row.NewAddress); err != nil {
+			return false, err
+		}
+	}
+	address := addressOf(m, row.Kind)
 	if address == "" || !hmac.Equal([]byte(v.addressHash(row.Kind, address)), []byte(row.AddressHash)) {
 		return true, v.End(ctx, actor, instanceID, VerificationFailed, "the "+kindNoun(row.Kind)+" changed while the code was out")
 	}
@@ -218,13 +228,21 @@ func (v *Verifications) MarkVerified(ctx context.Context, actor, instanceID stri
 	} else if err != nil {
 		return false, err
 	}
-	err = v.db.WithContext(ctx).Model(&Verification{}).Where("id = ? AND status = ?", row.ID, VerificationMatched).
-		Updates(map[string]any{"status": VerificationVerified, "ended_at": now, "updated_at": now}).Error
+	return false, v.finish(ctx, row, now)
+}
+
+// finish records a matched run as verified.
+func (v *Verifications) finish(ctx context.Context, row *Verification, now time.Time) error {
+	cols := map[string]any{"status": VerificationVerified, "ended_at": now, "updated_at": now}
+	if row.Purpose == PurposeChange {
+		cols["new_address"] = "" // it is on the record now
+	}
+	err := v.db.WithContext(ctx).Model(&Verification{}).Where("id = ? AND status = ?", row.ID, VerificationMatched).Updates(cols).Error
 	if err != nil {
-		return false, fmt.Errorf("mark %s verified: %w", instanceID, err)
+		return fmt.Errorf("mark %s verified: %w", row.InstanceID, err)
 	}
 	v.changed()
-	return false, nil
+	return nil
 }
 
 // End closes a run that is still under way as expired, failed or cancelled, with the reason in
@@ -242,9 +260,16 @@ func (v *Verifications) End(ctx context.Context, actor, instanceID, status, reas
 		}
 		now := v.now()
 		res := tx.Model(&Verification{}).Where("id = ? AND status IN ?", row.ID, []string{VerificationPending, VerificationMatched}).
-			Updates(map[string]any{"status": status, "reason": reason, "ended_at": now, "updated_at": now})
+			Updates(map[string]any{"status": status, "reason": reason, "ended_at": now, "updated_at": now, "new_address": ""})
 		if res.Error != nil || res.RowsAffected == 0 {
 			return res.Error
+		}
+		if row.Purpose == PurposeSignIn {
+			if status != VerificationFailed {
+				return nil // an unused or expired sign-in is no event in the member's life
+			}
+			return v.members.audit(tx, AuditEntry{Actor: actor, MemberID: &row.MemberID, Action: ActionPortalSignInFailed,
+				Field: "portal", NewValue: reason})
 		}
 		return v.members.audit(tx, AuditEntry{Actor: actor, MemberID: &row.MemberID,
 			Action: string(row.Kind) + "_verification_" + status, Field: string(row.Kind) + "_verification",

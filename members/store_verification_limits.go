@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -105,4 +106,92 @@ func (v *Verifications) OpenEmailLink(token string) (EmailLink, error) {
 		return EmailLink{}, err
 	}
 	return EmailLink{MemberID: n[0], Seq: int(n[1]), Challenge: int(n[2]), Code: fields[3]}, nil
+}
+
+// SignInLink is what the link of a sign-in e-mail carries: the run, the challenge and its code.
+type SignInLink struct {
+	InstanceID string
+	Challenge  int
+	Code       string
+}
+
+// SignInLinkToken seals the link of a sign-in e-mail. The instance id holds colons, not dots,
+// so it is one field.
+func (v *Verifications) SignInLinkToken(instanceID string, challenge int, code string) string {
+	return v.keys.seal(tokenSignInLink, instanceID, strconv.Itoa(challenge), code)
+}
+
+// OpenSignInLink checks the link of a sign-in e-mail and reads it.
+func (v *Verifications) OpenSignInLink(token string) (SignInLink, error) {
+	fields, err := v.keys.open(tokenSignInLink, token, 3)
+	if err != nil {
+		return SignInLink{}, err
+	}
+	n, err := parseInts(fields[1:2])
+	if err != nil {
+		return SignInLink{}, err
+	}
+	return SignInLink{InstanceID: fields[0], Challenge: int(n[0]), Code: fields[2]}, nil
+}
+
+// SignInPage is what the page after the sign-in form carries: the run it waits on, or none
+// (an address no record has; the page looks the same), and when it was asked for. Nonce makes
+// every page's token its own, so brute-force counting is per page.
+type SignInPage struct {
+	InstanceID string // "" for an address no record has
+	Kind       VerificationKind
+	Nonce      string
+}
+
+// signInPagePad is the length a sign-in page's instance field is padded to: longer than any
+// instance id of a sign-in ("member-sign-in:email:member:" and two int64s).
+const signInPagePad = 72
+
+// SignInPageToken seals the sign-in page's link.
+func (v *Verifications) SignInPageToken(p SignInPage) string {
+	inst := p.InstanceID
+	if inst == "" {
+		inst = "-"
+	}
+	// Padded to one length, so that the link of a known address is as long as any other.
+	inst += strings.Repeat("~", max(0, signInPagePad-len(inst)))
+	return v.keys.seal(tokenSignInPage, inst, string(p.Kind), p.Nonce)
+}
+
+// OpenSignInPage checks the sign-in page's link and reads it.
+func (v *Verifications) OpenSignInPage(token string) (SignInPage, error) {
+	fields, err := v.keys.open(tokenSignInPage, token, 3)
+	if err != nil {
+		return SignInPage{}, err
+	}
+	p := SignInPage{InstanceID: strings.TrimRight(fields[0], "~"), Kind: VerificationKind(fields[1]), Nonce: fields[2]}
+	if p.InstanceID == "-" {
+		p.InstanceID = ""
+	}
+	if !p.Kind.Valid() {
+		return SignInPage{}, ErrBadToken
+	}
+	return p, nil
+}
+
+// AllowSignInTry counts one code typed on a sign-in page and refuses it with a *LimitError
+// once the page had max_attempts; last is true for the try that used the last one. The bound
+// is the same for an address no record has as for one a run checks, so that locking out tells
+// nothing either.
+func (v *Verifications) AllowSignInTry(ctx context.Context, nonce string) (last bool, err error) {
+	tx, now, max := v.db.WithContext(ctx), v.now(), v.opts.MaxAttempts
+	parts := []string{"sign-in-try", nonce}
+	retryAt, err := v.take(tx, max, now, parts...)
+	if err != nil {
+		return false, err
+	}
+	if !retryAt.IsZero() {
+		return false, &LimitError{RetryAt: retryAt}
+	}
+	var n int64
+	err = tx.Model(&verificationLimit{}).Where("key_hash = ? AND at > ?", macHex(v.keys.limit, parts...), now.Add(-limitWindow)).Count(&n).Error
+	if err != nil {
+		return false, fmt.Errorf("count sign-in tries: %w", err)
+	}
+	return max > 0 && int(n) >= max, nil
 }

@@ -18,6 +18,17 @@ const (
 // Valid reports whether k is one of the kinds.
 func (k VerificationKind) Valid() bool { return k == VerifyPhone || k == VerifyEmail }
 
+// The purposes of a verification run.
+const (
+	// PurposeVerify confirms the member's current phone number or e-mail address.
+	PurposeVerify = "verify"
+	// PurposeChange confirms a new number or address the member gave in the portal: the old
+	// value stays on the record until the code is entered, then the new one replaces it.
+	PurposeChange = "change"
+	// PurposeSignIn is a portal sign-in: the code proves the person holds the address.
+	PurposeSignIn = "sign_in"
+)
+
 // The states of a verification run. Matched is the short moment between a right code and the
 // member's record showing it; the last four end a run.
 const (
@@ -52,6 +63,7 @@ type Verification struct {
 	ID           int64            `json:"id"`
 	MemberID     int64            `json:"member_id"`
 	Kind         VerificationKind `json:"kind"`
+	Purpose      string           `json:"purpose" gorm:"default:verify"`
 	Seq          int              `json:"seq"`
 	InstanceID   string           `json:"instance_id"`
 	Status       string           `json:"status"`
@@ -68,6 +80,10 @@ type Verification struct {
 	CreatedAt    time.Time        `json:"created_at"`
 	UpdatedAt    time.Time        `json:"updated_at"`
 	EndedAt      *time.Time       `json:"ended_at"`
+	// NewAddress is, for a change or a sign-in, the number or address the code goes to; it is
+	// wiped when the run ends.
+	NewAddress string     `json:"-"`
+	ClaimedAt  *time.Time `json:"-"`
 }
 
 // TableName is the verifications' table.
@@ -85,6 +101,21 @@ func (v *Verification) CodeOut() bool { return v.Challenge > 0 && v.SentAt != ni
 // a kind: "phone-verification:member:7:2". The workflow monitor links a member's page to it.
 func VerificationInstanceID(kind VerificationKind, memberID int64, seq int) string {
 	return fmt.Sprintf("%s-verification:member:%d:%d", kind, memberID, seq)
+}
+
+// SignInInstanceID names the orchestration instance of a portal sign-in:
+// "member-sign-in:email:member:7:3". It names the member, so erasing them purges it.
+func SignInInstanceID(kind VerificationKind, memberID int64, seq int) string {
+	return fmt.Sprintf("member-sign-in:%s:member:%d:%d", kind, memberID, seq)
+}
+
+// runAddress is where a run's code goes: the new number or address of a change or a sign-in,
+// else the member's current one.
+func runAddress(row *Verification, m *Member) string {
+	if row.NewAddress != "" {
+		return row.NewAddress
+	}
+	return addressOf(m, row.Kind)
 }
 
 // VerificationOptions bound the codes and the abuse limits.
@@ -106,7 +137,12 @@ type VerificationOptions struct {
 // Issued is a code just made for a challenge, or why none was. Code is the plain code, set only
 // when it still has to be sent: it goes into the message and nowhere else.
 type Issued struct {
-	MemberID     int64
+	MemberID int64
+	Kind     VerificationKind
+	Purpose  string
+	// To is where the code goes when it is not the member's current number (address): a
+	// change's new one, a sign-in's typed one.
+	To           string
 	Seq          int // the run's number, as in its instance id
 	Challenge    int
 	Code         string

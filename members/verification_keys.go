@@ -98,8 +98,10 @@ func (k keyring) codeFor(instanceID string, challenge, n int) string {
 
 // The purposes of sealed links; a token signed for one is refused by the other.
 const (
-	tokenJoin      = "join"
-	tokenEmailLink = "email-link"
+	tokenJoin       = "join"
+	tokenEmailLink  = "email-link"
+	tokenSignInLink = "sign-in-link"
+	tokenSignInPage = "sign-in-page"
 )
 
 // seal makes a token of fields: their text, dot-separated, encrypted and authenticated with

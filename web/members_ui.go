@@ -112,6 +112,11 @@ func (s *Server) memberPage(c echo.Context, status int, form *templates.MandateF
 			return err
 		}
 		v.Mandate = templates.MandateSection(tc, mandate)
+		sessions, err := s.members.PortalSessions(ctx, m.ID)
+		if err != nil {
+			return err
+		}
+		v.Portal = templates.MemberPortal(tc, m.ID, len(sessions))
 	}
 	return s.page(c, status, m.FullName(), "members", templates.MemberShow(tc, v))
 }

@@ -52,11 +52,29 @@ func orchestratorOf(kind members.VerificationKind) (name, event string) {
 	return wf.EmailVerificationName, wf.EmailConfirmedEvent
 }
 
+// eventOf is the event a run waits for: a sign-in's own, else its kind's.
+func eventOf(run *members.Verification) string {
+	if run.Purpose == members.PurposeSignIn {
+		return wf.SignInCodeEvent
+	}
+	_, event := orchestratorOf(run.Kind)
+	return event
+}
+
 // startVerification records a run of kind for the member and starts its orchestration. A run
 // recorded as under way whose instance has stopped (failed, terminated, purged) is closed first,
 // so it holds nothing up; one that still runs answers a *members.RunningError.
 func (s *Server) startVerification(ctx context.Context, actor string, memberID int64, kind members.VerificationKind) (*members.Verification, error) {
-	run, err := s.verifications.Begin(ctx, actor, memberID, kind)
+	return s.startRun(ctx, actor, memberID, kind, members.PurposeVerify, "")
+}
+
+// startRun is startVerification for a purpose: a portal change confirming newAddress, or a
+// portal sign-in sending its code to newAddress (MemberSignIn).
+func (s *Server) startRun(ctx context.Context, actor string, memberID int64, kind members.VerificationKind, purpose, newAddress string) (*members.Verification, error) {
+	begin := func() (*members.Verification, error) {
+		return s.verifications.BeginFor(ctx, actor, memberID, kind, purpose, newAddress)
+	}
+	run, err := begin()
 	var running *members.RunningError
 	if errors.As(err, &running) {
 		stale, serr := s.closeIfStopped(ctx, actor, running.Running)
@@ -66,12 +84,15 @@ func (s *Server) startVerification(ctx context.Context, actor string, memberID i
 		if !stale {
 			return nil, err
 		}
-		run, err = s.verifications.Begin(ctx, actor, memberID, kind)
+		run, err = begin()
 	}
 	if err != nil {
 		return nil, err
 	}
 	name, _ := orchestratorOf(kind)
+	if purpose == members.PurposeSignIn {
+		name = wf.MemberSignInName
+	}
 	_, err = s.hub.Client().ScheduleNewOrchestration(ctx, name, api.WithInstanceID(api.InstanceID(run.InstanceID)),
 		api.WithInput(wf.VerificationInput{MemberID: memberID, Version: wf.VerificationVersion}))
 	if err != nil {
@@ -128,8 +149,7 @@ func (s *Server) cancelVerifications(ctx context.Context, actor string, memberID
 			}
 			continue
 		}
-		_, event := orchestratorOf(run.Kind)
-		if err := s.raise(ctx, run.InstanceID, event, wf.ChallengeEvent{Kind: wf.EventCancel}); err != nil {
+		if err := s.raise(ctx, run.InstanceID, eventOf(run), wf.ChallengeEvent{Kind: wf.EventCancel}); err != nil {
 			return i, err
 		}
 	}
@@ -185,8 +205,7 @@ func (s *Server) submitCode(ctx context.Context, instanceID string, challenge in
 		return CodeResult{}, fmt.Errorf("make check id: %w", err)
 	}
 	checkID := hex.EncodeToString(b[:])
-	_, event := orchestratorOf(run.Kind)
-	err = s.raise(ctx, instanceID, event, wf.ChallengeEvent{Kind: wf.EventCode, CheckID: checkID,
+	err = s.raise(ctx, instanceID, eventOf(run), wf.ChallengeEvent{Kind: wf.EventCode, CheckID: checkID,
 		Hash: s.verifications.HashCode(instanceID, challenge, normalizeCode(code))})
 	if err != nil {
 		return CodeResult{}, err
@@ -267,6 +286,19 @@ func (s *Server) requestResend(ctx context.Context, run *members.Verification) e
 			return &members.LimitError{RetryAt: time.Now().Add(wait)}
 		}
 	}
-	_, event := orchestratorOf(run.Kind)
-	return s.raise(ctx, run.InstanceID, event, wf.ChallengeEvent{Kind: wf.EventResend})
+	return s.raise(ctx, run.InstanceID, eventOf(run), wf.ChallengeEvent{Kind: wf.EventResend})
+}
+
+// cancelRun asks a run's orchestration to stop; one that has stopped already is left alone.
+func (s *Server) cancelRun(ctx context.Context, run *members.Verification) error {
+	md, err := s.hub.Client().FetchOrchestrationMetadata(ctx, api.InstanceID(run.InstanceID))
+	switch {
+	case errors.Is(err, api.ErrInstanceNotFound):
+		return nil
+	case err != nil:
+		return fmt.Errorf("look up %s: %w", run.InstanceID, err)
+	case md.IsComplete():
+		return nil
+	}
+	return s.raise(ctx, run.InstanceID, eventOf(run), wf.ChallengeEvent{Kind: wf.EventCancel})
 }

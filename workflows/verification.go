@@ -156,6 +156,7 @@ func RegisterVerification(r *task.TaskRegistry) error {
 		r.AddOrchestratorN(PhoneVerificationName, PhoneVerification),
 		r.AddOrchestratorN(EmailVerificationName, EmailVerification),
 		r.AddOrchestratorN(MemberOnboardingName, MemberOnboarding),
+		r.AddOrchestratorN(MemberSignInName, MemberSignIn),
 	)
 }
 

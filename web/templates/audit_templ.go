@@ -194,9 +194,9 @@ func Audit(v AuditView) templ.Component {
 					return templ_7745c5c3_Err
 				}
 				var templ_7745c5c3_Var12 string
-				templ_7745c5c3_Var12, templ_7745c5c3_Err = templ.JoinStringErrs(e.Actor)
+				templ_7745c5c3_Var12, templ_7745c5c3_Err = templ.JoinStringErrs(ActorWord(ctx, e.Actor))
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `audit.templ`, Line: 42, Col: 19}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `audit.templ`, Line: 42, Col: 35}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var12))
 				if templ_7745c5c3_Err != nil {
@@ -335,6 +335,12 @@ func auditAction(ctx context.Context, action string) string {
 	switch action {
 	case members.ActionCreate:
 		return T(ctx, "audit.action.create")
+	case members.ActionPortalSignIn:
+		return T(ctx, "audit.action.portal_sign_in")
+	case members.ActionPortalSignInFailed:
+		return T(ctx, "audit.action.portal_sign_in_failed")
+	case members.ActionPortalSessionsRevoked:
+		return T(ctx, "audit.action.portal_sessions_revoked")
 	case members.ActionUpdate:
 		return T(ctx, "audit.action.update")
 	case members.ActionArchive:
@@ -393,6 +399,18 @@ func auditAction(ctx context.Context, action string) string {
 		return T(ctx, "audit.action.exam_result")
 	}
 	return action
+}
+
+// ActorWord names who made a change: the member or a guardian in the portal in words, anyone
+// else (a user, a token, a workflow) as the log stores them.
+func ActorWord(ctx context.Context, actor string) string {
+	switch actor {
+	case members.PortalSelfActor:
+		return T(ctx, "portal.actor.self")
+	case members.PortalGuardianActor:
+		return T(ctx, "portal.actor.guardian")
+	}
+	return actor
 }
 
 var _ = templruntime.GeneratedTemplate
