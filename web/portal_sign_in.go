@@ -223,4 +223,3 @@ func (s *Server) startPortalSession(c echo.Context, instanceID string) error {
 	s.log.InfoContext(c.Request().Context(), "portal sign-in", slog.Int64("member_id", sess.MemberID), slog.Int("records", len(sess.Reach)))
 	return c.Redirect(http.StatusSeeOther, "/portal")
 }
-

@@ -28,5 +28,7 @@ func MemberSignIn(ctx *task.OrchestrationContext) (any, error) {
 	})
 }
 
-// SignInVersion is MemberSignIn's code path (see version.go); its first.
-const SignInVersion = 1
+// SignInVersion is the code path a MemberSignIn starts on (see version.go): it shares
+// runChallenge with the verifications, from their version 1 on (waiting for a provider that
+// is down instead of failing at once).
+const SignInVersion = VerificationVersion

@@ -151,7 +151,10 @@ func (r *rig) enter(t *testing.T, id api.InstanceID, code string) members.CheckR
 		t.Fatal(err)
 	}
 	event := workflows.SmsChallengeResponseEvent
-	if run.Kind == members.VerifyEmail {
+	switch {
+	case run.Purpose == members.PurposeSignIn:
+		event = workflows.SignInCodeEvent
+	case run.Kind == members.VerifyEmail:
 		event = workflows.EmailConfirmedEvent
 	}
 	var b [8]byte
