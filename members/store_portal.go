@@ -184,14 +184,20 @@ func (s *Store) PortalSession(ctx context.Context, cookie string) (*PortalSessio
 // PortalSessions are the live sessions that reach member id, newest first.
 func (s *Store) PortalSessions(ctx context.Context, memberID int64) ([]PortalSession, error) {
 	var rows []PortalSession
-	now := s.now()
-	err := s.db.WithContext(ctx).Where("revoked_at IS NULL AND last_seen_at > ? AND created_at > ?", now.Add(-PortalSessionIdle), now.Add(-PortalSessionMax)).
-		Where("id IN (SELECT session_id FROM portal_session_members WHERE member_id = ?)", memberID).
-		Order("created_at DESC").Find(&rows).Error
+	err := s.db.WithContext(ctx).Scopes(s.liveSessions(memberID)).Order("created_at DESC").Find(&rows).Error
 	if err != nil {
 		return nil, fmt.Errorf("list portal sessions of member %d: %w", memberID, err)
 	}
 	return rows, nil
+}
+
+// liveSessions narrows a query to the sessions that reach member id and may still be used.
+func (s *Store) liveSessions(memberID int64) func(*gorm.DB) *gorm.DB {
+	now := s.now()
+	return func(q *gorm.DB) *gorm.DB {
+		return q.Where("revoked_at IS NULL AND last_seen_at > ? AND created_at > ?", now.Add(-PortalSessionIdle), now.Add(-PortalSessionMax)).
+			Where("id IN (SELECT session_id FROM portal_session_members WHERE member_id = ?)", memberID)
+	}
 }
 
 // RevokePortalSession ends one session that reaches member id (the member signing a phone out,
@@ -214,8 +220,7 @@ func (s *Store) RevokePortalSession(ctx context.Context, actor string, memberID 
 func (s *Store) RevokePortalSessions(ctx context.Context, actor string, memberID int64) (int, error) {
 	var n int64
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		res := tx.Model(&PortalSession{}).
-			Where("revoked_at IS NULL AND id IN (SELECT session_id FROM portal_session_members WHERE member_id = ?)", memberID).
+		res := tx.Model(&PortalSession{}).Scopes(s.liveSessions(memberID)).
 			Updates(map[string]any{"revoked_at": s.now(), "revoked_by": actor})
 		if res.Error != nil {
 			return res.Error
