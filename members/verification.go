@@ -82,7 +82,7 @@ type Verification struct {
 	EndedAt      *time.Time       `json:"ended_at"`
 	// NewAddress is, for a change or a sign-in, the number or address the code goes to; it is
 	// wiped when the run ends.
-	NewAddress string     `json:"-"`
+	NewAddress string     `json:"new_address,omitempty"`
 	ClaimedAt  *time.Time `json:"-"`
 }
 

@@ -195,7 +195,9 @@ func (s *Server) submitCode(ctx context.Context, instanceID string, challenge in
 		return r, nil
 	}
 	if !run.CodeOut() {
-		return CodeResult{}, errNoCode
+		if run, err = s.awaitCodeOut(ctx, run); err != nil {
+			return CodeResult{}, err
+		}
 	}
 	if challenge == 0 {
 		challenge = run.Challenge
@@ -211,6 +213,38 @@ func (s *Server) submitCode(ctx context.Context, instanceID string, challenge in
 		return CodeResult{}, err
 	}
 	return s.awaitCheck(ctx, instanceID, checkID)
+}
+
+// codeOutWait bounds how long a code typed before its run recorded the send waits for that
+// record: an SMS can reach the phone before the activity that sent it has written "sent".
+const codeOutWait = 3 * time.Second
+
+// awaitCodeOut waits a moment for a run whose code is being sent to record the send, and
+// answers errNoCode when it does not.
+func (s *Server) awaitCodeOut(ctx context.Context, run *members.Verification) (*members.Verification, error) {
+	if !run.Running() || run.Challenge == 0 {
+		return nil, errNoCode
+	}
+	ctx, cancel := context.WithTimeout(ctx, codeOutWait)
+	defer cancel()
+	poll := time.NewTicker(codePoll)
+	defer poll.Stop()
+	for {
+		changed := s.verifications.Changed()
+		next, err := s.verifications.Get(ctx, run.InstanceID)
+		switch {
+		case err == nil && next.CodeOut():
+			return next, nil
+		case err != nil && ctx.Err() == nil:
+			return nil, err
+		}
+		select {
+		case <-ctx.Done():
+			return nil, errNoCode
+		case <-changed:
+		case <-poll.C:
+		}
+	}
 }
 
 // awaitCheck waits until the run has checked the entry checkID (and, for a right code, stamped

@@ -52,7 +52,7 @@ var configKeys = []configKey{
 	{key: "auth.session_idle", env: "MEMBERSHIP_AUTH_SESSION_IDLE", def: "2h", good: "30m", bad: "2 hours"},
 	{key: "auth.session_max", env: "MEMBERSHIP_AUTH_SESSION_MAX", def: "24h", good: "12h", bad: "10m"}, // shorter than session_idle
 	{key: "auth.login_attempts", env: "MEMBERSHIP_AUTH_LOGIN_ATTEMPTS", def: "5", good: "2", bad: "0"},
-	{key: "auth.login_window", env: "MEMBERSHIP_AUTH_LOGIN_WINDOW", def: "15m", good: "1s", bad: "15"},
+	{key: "auth.login_window", env: "MEMBERSHIP_AUTH_LOGIN_WINDOW", def: "15m", good: "3s", bad: "15"},
 	{key: "notify.sms.provider", env: "MEMBERSHIP_NOTIFY_SMS_PROVIDER", def: "outbox", good: "outbox", bad: "pigeon"},
 	{key: "notify.sms.rate_limit", env: "MEMBERSHIP_NOTIFY_SMS_RATE_LIMIT", def: "1", good: "0", bad: "-1"},
 	{key: "notify.sms.twilio.account_sid", env: "MEMBERSHIP_NOTIFY_SMS_TWILIO_ACCOUNT_SID", def: "", good: "(the Twilio fake's)", bad: "",
@@ -498,7 +498,8 @@ func configLocalEffects(t *testing.T, s *contractServer, stores string, sink *no
 	wantProblem(t, "import over 100000 bytes", imp("first_name,last_name\nA,"+strings.Repeat("x", 100000)+"\n"), http.StatusRequestEntityTooLarge)
 	wantStatus(t, "import of 2 rows", imp("first_name,last_name\nA,Eins\nB,Zwei\n"), http.StatusOK)
 
-	// auth.login_attempts 2, auth.login_window 1s, auth.session_max 12h: two wrong passwords
+	// auth.login_attempts 2, auth.login_window 3s (long enough for two slow password checks under
+	// -race on a busy machine), auth.session_max 12h: two wrong passwords
 	// lock the account out, for the window; the session cookie lives session_max.
 	b := s.anonymous(t)
 	signIn := func(password string) reply {
@@ -508,7 +509,7 @@ func configLocalEffects(t *testing.T, s *contractServer, stores string, sink *no
 		wantStatus(t, "a wrong password", signIn("wrong"), http.StatusUnauthorized)
 	}
 	wantStatus(t, "the right password after auth.login_attempts failures", signIn(s.AdminPassword), http.StatusTooManyRequests)
-	time.Sleep(1100 * time.Millisecond)
+	time.Sleep(3100 * time.Millisecond)
 	in := signIn(s.AdminPassword)
 	wantStatus(t, "the right password after auth.login_window", in, http.StatusSeeOther)
 	if !slices.ContainsFunc(in.Header.Values("Set-Cookie"), func(c string) bool { return strings.Contains(c, "Max-Age=43200") }) {
