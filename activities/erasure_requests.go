@@ -111,9 +111,14 @@ func (a *Erasures) markOverdue(ctx context.Context, id int64) (string, error) {
 }
 
 // decide records the decision and answers whether the request stands confirmed. A request
-// decided otherwise already keeps that decision: the first one recorded wins.
+// decided already keeps its decision — the first one recorded wins — so the web, which records
+// the decision before it raises the event, raises it without the reason: histories are not
+// purged with the member, and keep ids only.
 func (a *Erasures) decide(ctx context.Context, in workflows.ErasureStep) (bool, error) {
-	r, err := a.Members.DecideErasure(ctx, in.RequestID, in.Decision.Actor, in.Decision.Confirm, in.Decision.Reason)
+	r, err := a.Members.GetErasureRequest(ctx, in.RequestID)
+	if err == nil && r.Status.Open() {
+		r, err = a.Members.DecideErasure(ctx, in.RequestID, in.Decision.Actor, in.Decision.Confirm, in.Decision.Reason)
+	}
 	if errors.Is(err, members.ErrConflict) {
 		r, err = a.Members.GetErasureRequest(ctx, in.RequestID)
 	}

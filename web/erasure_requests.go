@@ -85,7 +85,7 @@ func (s *Server) decideErasure(ctx context.Context, actor string, id int64, conf
 	switch {
 	case waiting && before.Status == members.ErasurePending:
 		err = s.hub.Client().RaiseEvent(ctx, api.InstanceID(r.InstanceID), orchestrators.ErasureDecisionEvent,
-			api.WithEventPayload(orchestrators.ErasureDecision{Confirm: confirm, Actor: actor, Reason: r.Reason}))
+			api.WithEventPayload(orchestrators.ErasureDecision{Confirm: confirm, Actor: actor}))
 		if err != nil {
 			return nil, fmt.Errorf("raise the decision on erasure request %d: %w", id, err)
 		}

@@ -49,7 +49,10 @@ type ErasureRequestInput struct {
 	Version int `json:"version,omitempty"`
 }
 
-// ErasureDecision is the payload of ErasureDecisionEvent: who decided, and how.
+// ErasureDecision is the payload of ErasureDecisionEvent: who decided, and how. The web
+// records the decision with its reason first and raises it without: the history keeps no text
+// an admin wrote about the member. Raised by hand (the management API) on an undecided
+// request, a rejection carries its reason.
 type ErasureDecision struct {
 	Confirm bool   `json:"confirm"`
 	Actor   string `json:"actor"`
