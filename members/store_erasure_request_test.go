@@ -177,3 +177,35 @@ func TestErasureRequestsOpenFirst(t *testing.T) {
 		}
 	})
 }
+
+// TestErasureRequestsInPersonalData: a member's requests are part of their data export; the
+// erasure keeps the record of each request but clears the reasons written about the member.
+func TestErasureRequestsInPersonalData(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, gdb *gorm.DB) {
+		ctx := context.Background()
+		s := newStore(t, gdb)
+		m := mustCreate(t, s, adult("Nao", "Sato", "nao@example.org"))
+		first := mustRequestErasure(t, s, m)
+		if _, err := s.DecideErasure(ctx, first.ID, actor, false, "Nao still owes the fee of May"); err != nil {
+			t.Fatal(err)
+		}
+		second := mustRequestErasure(t, s, m)
+		pd, err := s.PersonalData(ctx, m.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(pd.ErasureRequests) != 2 || pd.ErasureRequests[0].Reason == "" {
+			t.Fatalf("exported requests = %+v", pd.ErasureRequests)
+		}
+		if _, err := s.DecideErasure(ctx, second.ID, actor, true, ""); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Erase(ctx, actor, m.ID); err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.GetErasureRequest(ctx, first.ID)
+		if err != nil || got.Reason != "" || got.Status != members.ErasureRejected || got.DecidedBy != actor {
+			t.Errorf("rejected request after the erasure = %+v, %v; want it kept without its reason", got, err)
+		}
+	})
+}
