@@ -75,11 +75,12 @@ func (a *Erasures) RegisterWith(r *task.TaskRegistry, wrap func(name string, a t
 	)
 }
 
-// tellAdmins e-mails the admins about request id, once per what and admin. The e-mail names
-// the member by number only: it stays in the notices after the member is erased.
+// tellAdmins e-mails the admins about request id, once per what and admin, while it is open:
+// a request decided meanwhile (on its page, after a failed raise) needs no reminder. The e-mail
+// names the member by number only: it stays in the notices after the member is erased.
 func (a *Erasures) tellAdmins(ctx context.Context, id int64, what string, subject, text string) error {
 	r, err := a.Members.GetErasureRequest(ctx, id)
-	if err != nil {
+	if err != nil || !r.Status.Open() {
 		return err
 	}
 	loc := a.location()
