@@ -3,6 +3,7 @@ package members_test
 import (
 	"context"
 	"errors"
+	"slices"
 	"strconv"
 	"testing"
 	"time"
@@ -124,6 +125,19 @@ func TestDecideErasure(t *testing.T) {
 			t.Fatal(err)
 		}
 		want := []string{members.ActionErasureRequested, members.ActionErasureOverdue, members.ActionErasureConfirmed}
+		tl, err := s.Timeline(ctx, m.ID, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var titles []string
+		for _, e := range tl {
+			titles = append(titles, e.Title)
+		}
+		for _, title := range []string{"erasure requested", "erasure overdue", "erasure confirmed"} {
+			if !slices.Contains(titles, title) {
+				t.Errorf("the member's timeline %q lacks %q", titles, title)
+			}
+		}
 		if len(actions) != len(want) {
 			t.Fatalf("audit actions = %v, want %v", actions, want)
 		}
