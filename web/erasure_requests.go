@@ -39,7 +39,7 @@ func (s *Server) AskErasure(ctx context.Context, actor string, memberID int64) (
 	}
 	// Started also when the request existed: a start that failed after the request was
 	// stored is made up for; a workflow that runs (or ended overdue) is left alone.
-	if err := s.startErasureRun(ctx, r, r.InstanceID); err != nil {
+	if err := s.startErasureRun(ctx, r, r.InstanceID, r.Deadline); err != nil {
 		return nil, err
 	}
 	if created {
@@ -48,11 +48,11 @@ func (s *Server) AskErasure(ctx context.Context, actor string, memberID int64) (
 	return r, nil
 }
 
-// startErasureRun starts the request's workflow as instance id; one there already is kept
-// (a failed or terminated one is replaced).
-func (s *Server) startErasureRun(ctx context.Context, r *members.ErasureRequest, id string) error {
+// startErasureRun starts the request's workflow as instance id, waiting until deadline; one
+// there already is kept (a failed or terminated one is replaced).
+func (s *Server) startErasureRun(ctx context.Context, r *members.ErasureRequest, id string, deadline time.Time) error {
 	_, err := taskhub.StartFixed(ctx, s.hub.Client(), orchestrators.ErasureRequestName, api.InstanceID(id), orchestrators.ErasureRequestInput{
-		RequestID: r.ID, MemberID: r.MemberID, Deadline: r.Deadline, Version: orchestrators.ErasureRequestVersion})
+		RequestID: r.ID, MemberID: r.MemberID, Deadline: deadline, Version: orchestrators.ErasureRequestVersion})
 	if err != nil {
 		return fmt.Errorf("start the workflow of erasure request %d: %w", r.ID, err)
 	}
@@ -67,8 +67,10 @@ func (s *Server) EraseMember(ctx context.Context, actor string, id int64) error 
 
 // decideErasure records an admin's decision on request id and has it carried out. While the
 // request's workflow waits, the decision is raised on it (ErasureDecision): it erases, or tells
-// the member why not. Once the deadline passed, a confirmation erases here and now; a
-// rejection starts a late run of the workflow, which finds the decision and tells the member.
+// the member why not. Once it ended (overdue), a confirmation erases here and now, and a
+// rejection starts a late run of the workflow that waits for nothing, finds the decision and
+// tells the member. Deciding again as before retries an erasure that failed, and else does
+// nothing.
 func (s *Server) decideErasure(ctx context.Context, actor string, id int64, confirm bool, reason string) (*members.ErasureRequest, error) {
 	before, err := s.members.GetErasureRequest(ctx, id)
 	if err != nil {
@@ -92,9 +94,10 @@ func (s *Server) decideErasure(ctx context.Context, actor string, id int64, conf
 		return r, nil
 	case r.Status == members.ErasureConfirmed:
 		return activities.EraseForRequest(ctx, s.members, s, id)
-	default:
-		return r, s.startErasureRun(ctx, r, r.InstanceID+":late")
+	case before.Status.Open():
+		return r, s.startErasureRun(ctx, r, r.InstanceID+":late", time.Now())
 	}
+	return r, nil
 }
 
 // erasureWaiting reports whether the workflow instance id still runs (and so waits for a
