@@ -22,6 +22,9 @@ type PersonalData struct {
 	Notices       []Notice       `json:"notices"`
 	Verifications []Verification `json:"verifications"`
 	Audit         []AuditEntry   `json:"audit"`
+
+	// ErasureRequests are the member's requests to be erased, with how each was answered.
+	ErasureRequests []ErasureRequest `json:"erasure_requests"`
 }
 
 // Consent is the member's current answer for one channel and when it was given; its history is

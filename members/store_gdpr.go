@@ -29,6 +29,7 @@ func (s *Store) PersonalData(ctx context.Context, id int64) (*PersonalData, erro
 			{"notices", &out.Notices, "created_at, id"},
 			{"verifications", &out.Verifications, "created_at, id"},
 			{"audit log", &out.Audit, "at, id"},
+			{"erasure requests", &out.ErasureRequests, "requested_at, id"},
 		} {
 			if err := tx.Where("member_id = ?", id).Order(part.order).Find(part.dst).Error; err != nil {
 				return fmt.Errorf("read %s: %w", part.what, err)
@@ -112,6 +113,8 @@ func (s *Store) erasePersonalRows(tx *gorm.DB, id int64) error {
 		{"notices", tx.Model(&Notice{}).Where("member_id = ?", id).
 			Updates(map[string]any{"subject": "", "body": "", "error_message": ""})},
 		{"grading notes", tx.Model(&Grading{}).Where("member_id = ?", id).Update("notes", "")},
+		// A request's dates, states and deciders stay: the record that the club answered it.
+		{"erasure request reasons", tx.Model(&ErasureRequest{}).Where("member_id = ?", id).Update("reason", "")},
 		// A mandate's reference and dates stay with the debits made on it (the bank may still
 		// ask); the account and its holder go, and no fee is collected on it again.
 		{"mandates", tx.Model(&Mandate{}).Where("member_id = ?", id).

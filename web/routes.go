@@ -71,5 +71,5 @@ type routeGroups struct {
 // areaRoutes lists the areas' route functions; the e (Echo) itself is s.e, for paths outside
 // the groups (the durable management API, webhooks).
 func (s *Server) areaRoutes() []func(routeGroups) {
-	return []func(routeGroups){s.workflowRoutes, s.metricsRoutes, s.memberAPIRoutes, s.memberUIRoutes, s.notifyRoutes, s.verificationRoutes, s.routesCSV, s.campaignRoutes, s.collectionRoutes, s.attendanceRoutes, s.collectionPageRoutes, s.gradingRoutes, s.portalRoutes}
+	return []func(routeGroups){s.workflowRoutes, s.metricsRoutes, s.memberAPIRoutes, s.memberUIRoutes, s.notifyRoutes, s.verificationRoutes, s.routesCSV, s.campaignRoutes, s.collectionRoutes, s.attendanceRoutes, s.collectionPageRoutes, s.gradingRoutes, s.portalRoutes, s.erasureRoutes}
 }

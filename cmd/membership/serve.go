@@ -86,6 +86,10 @@ func serveWith(ctx context.Context, e env, extra func(r *task.TaskRegistry), sta
 	if err := wireFees(ctx, cfg, gdb, notices.notices, hub, log, r, metrics); err != nil {
 		return err
 	}
+	erasures, err := wireErasure(cfg, gdb, notices.notices, log, r, metrics)
+	if err != nil {
+		return err
+	}
 	if extra != nil {
 		extra(r)
 	}
@@ -119,6 +123,7 @@ func serveWith(ctx context.Context, e env, extra func(r *task.TaskRegistry), sta
 			{Name: "disk", Ping: func(context.Context) error { return db.CheckSpace(sqliteFiles(cfg)...) }},
 		},
 	})
+	erasures.SetEraser(srv)
 	httpSrv := &http.Server{
 		Addr:              cfg.Server.Addr,
 		Handler:           srv.Handler(),

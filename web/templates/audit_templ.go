@@ -397,6 +397,14 @@ func auditAction(ctx context.Context, action string) string {
 		return T(ctx, "audit.action.exam_fee")
 	case members.ActionExamResult:
 		return T(ctx, "audit.action.exam_result")
+	case members.ActionErasureRequested:
+		return T(ctx, "audit.action.erasure_requested")
+	case members.ActionErasureConfirmed:
+		return T(ctx, "audit.action.erasure_confirmed")
+	case members.ActionErasureRejected:
+		return T(ctx, "audit.action.erasure_rejected")
+	case members.ActionErasureOverdue:
+		return T(ctx, "audit.action.erasure_overdue")
 	}
 	return action
 }

@@ -53,6 +53,7 @@ var Nav = []NavItem{
 	{Key: "workflows", Href: "/workflows", Label: "nav.workflows"},
 	{Key: "collections", Href: "/collections", Label: "collections.nav", AdminOnly: true},
 	{Key: "audit", Href: "/audit", Label: "nav.audit", AdminOnly: true},
+	{Key: "erasure", Href: "/erasure-requests", Label: "erasure.nav", AdminOnly: true},
 	{Key: "users", Href: "/settings/users", Label: "nav.users", AdminOnly: true},
 	{Key: "tokens", Href: "/settings/tokens", Label: "nav.tokens", AdminOnly: true},
 }
