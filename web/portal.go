@@ -41,6 +41,8 @@ func (s *Server) portalRoutes(g routeGroups) {
 	rec.POST("/language", s.portalLanguage)
 	rec.GET("/export", s.memberPersonalData)
 	rec.POST("/sessions/:sid/revoke", s.portalRevoke)
+	rec.GET("/erasure", s.portalErasureForm)
+	rec.POST("/erasure", s.portalErasure)
 
 	g.admin.POST("/members/:id/portal-sessions/revoke", s.adminRevokePortal)
 }

@@ -26,7 +26,7 @@ type portalApp struct {
 
 func startPortal(t *testing.T) *portalApp {
 	t.Helper()
-	app, v := webtest.StartVerifying(t, webtest.Options{})
+	app, v := webtest.StartPortal(t, webtest.Options{})
 	return &portalApp{App: app, v: v}
 }
 

@@ -77,6 +77,12 @@ func (s *Server) portalView(c echo.Context, errs templates.FieldErrors) (templat
 			v.Pending = append(v.Pending, templates.PortalPending{Kind: string(r.Kind), Address: maskAddress(r.Kind, r.NewAddress), CodeOut: r.CodeOut()})
 		}
 	}
+	switch r, err := s.members.OpenErasureRequest(ctx, id); {
+	case err == nil:
+		v.Erasure = r
+	case !errors.Is(err, members.ErrNotFound):
+		return v, err
+	}
 	if len(sess.Reach) > 1 {
 		if v.Records, err = s.portalRecords(c, sess); err != nil {
 			return v, err
@@ -234,4 +240,35 @@ func (s *Server) portalLanguage(c echo.Context) error {
 		s.speak(c, lang)
 	}
 	return s.redirectWith(c, portalURL(id), "ok", t(c, "portal.language.saved"))
+}
+
+// portalErasureForm asks the member to confirm that they want their data erased, and says
+// what follows: an admin decides, within the deadline.
+func (s *Server) portalErasureForm(c echo.Context) error {
+	id, _ := strconv.ParseInt(c.Param("id"), 10, 64)
+	m, err := s.members.Get(c.Request().Context(), id)
+	if err != nil {
+		return err
+	}
+	return s.portalPage(c, http.StatusOK, t(c, "portal.erasure.title"), templates.PortalErasure(s.ctx(c, "", ""), portalURL(id), m.FullName(), ""))
+}
+
+// portalErasure asks for the erasure: an ErasureRequest workflow in which an admin confirms or
+// rejects it by its deadline. Asking again while one is open changes nothing.
+func (s *Server) portalErasure(c echo.Context) error {
+	ctx := c.Request().Context()
+	id, _ := strconv.ParseInt(c.Param("id"), 10, 64)
+	if c.FormValue("confirm") == "" {
+		m, err := s.members.Get(ctx, id)
+		if err != nil {
+			return err
+		}
+		return s.portalPage(c, http.StatusUnprocessableEntity, t(c, "portal.erasure.title"),
+			templates.PortalErasure(s.ctx(c, "", ""), portalURL(id), m.FullName(), t(c, "portal.erasure.tick")))
+	}
+	r, err := s.AskErasure(ctx, portalActor(c), id)
+	if err != nil {
+		return err
+	}
+	return s.redirectWith(c, portalURL(id), "ok", t(c, "portal.erasure.asked", "Date", loc(c).Date(r.Deadline.In(s.cfg.Club.Location()))))
 }

@@ -3,6 +3,7 @@ package web_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"net/url"
 	"slices"
@@ -171,13 +172,14 @@ func TestPortalIsolatesMembers(t *testing.T) {
 	if err != nil || len(bobSessions) != 1 {
 		t.Fatalf("bob's sessions: %v %v", bobSessions, err)
 	}
-	gets := []string{"", "/export"}
+	gets := []string{"", "/export", "/erasure"}
 	posts := map[string]url.Values{
 		"/contact":      {"phone": {"0151 99999999"}},
 		"/contact/code": {"code": {"123456"}},
 		"/consent":      {},
 		"/language":     {"language": {"de"}},
 		"/sessions/" + bobSessions[0].ID + "/revoke": {},
+		"/erasure": {"confirm": {"1"}},
 	}
 	for _, id := range []*members.Member{bob, {ID: 999999}} {
 		for _, p := range gets {
@@ -199,6 +201,9 @@ func TestPortalIsolatesMembers(t *testing.T) {
 	if err != nil || got.Phone != bob.Phone || got.Language != bob.Language || got.SMSConsent != bob.SMSConsent {
 		t.Fatalf("bob's record changed: %+v %v", got, err)
 	}
+	if _, err := a.Members.OpenErasureRequest(context.Background(), bob.ID); !errors.Is(err, members.ErrNotFound) {
+		t.Errorf("alice asked for bob's erasure: %v", err)
+	}
 	if resp, _ := bb.Get(t, portalPath(bob, "")); resp.StatusCode != http.StatusOK {
 		t.Errorf("bob signed out by alice's tries: %d", resp.StatusCode)
 	}
@@ -213,7 +218,7 @@ func TestPortalFormsNeedCSRF(t *testing.T) {
 	for _, path := range []string{
 		"/portal/sign-in", "/portal/sign-in/x", "/portal/sign-in/link/x", "/portal/sign-out",
 		portalPath(m, "/contact"), portalPath(m, "/contact/code"), portalPath(m, "/consent"), portalPath(m, "/language"),
-		portalPath(m, "/sessions/"+sessions[0].ID+"/revoke"), "/members/1/portal-sessions/revoke",
+		portalPath(m, "/sessions/"+sessions[0].ID+"/revoke"), portalPath(m, "/erasure"), "/members/1/portal-sessions/revoke",
 	} {
 		resp, err := b.Client.PostForm(a.URL+path, url.Values{"address": {m.Email}, "code": {"1"}})
 		if err != nil {
@@ -372,5 +377,51 @@ func TestPortalExportAndAdminRevoke(t *testing.T) {
 	}
 	if resp, _ := b.Get(t, portalPath(m, "")); resp.StatusCode != http.StatusSeeOther {
 		t.Errorf("the session still opens the record after the admin ended it: %d", resp.StatusCode)
+	}
+}
+
+// A member asks for erasure from the portal; an admin confirms it on the request's page; the
+// member is erased and signed out.
+func TestPortalErasureRequest(t *testing.T) {
+	a := startPortal(t)
+	m := a.member(t, nil)
+	b := a.signInByEmail(t, m.Email, 1)
+	ctx := context.Background()
+	if resp, body := b.Get(t, portalPath(m, "/erasure")); resp.StatusCode != http.StatusOK || !strings.Contains(body, `data-testid="portal-erasure-confirm"`) {
+		t.Fatalf("erasure page: %d", resp.StatusCode)
+	}
+	if resp, _ := b.PostFormBody(t, portalPath(m, "/erasure"), url.Values{}); resp.StatusCode != http.StatusUnprocessableEntity {
+		t.Fatalf("without the tick: %d, want 422", resp.StatusCode)
+	}
+	if _, err := a.Members.OpenErasureRequest(ctx, m.ID); !errors.Is(err, members.ErrNotFound) {
+		t.Fatalf("a request without the tick: %v", err)
+	}
+	if resp := b.PostForm(t, portalPath(m, "/erasure"), url.Values{"confirm": {"1"}}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("ask: %d", resp.StatusCode)
+	}
+	r, err := a.Members.OpenErasureRequest(ctx, m.ID)
+	if err != nil || r.RequestedBy != members.PortalSelfActor {
+		t.Fatalf("open request %+v %v", r, err)
+	}
+	if _, body := b.Get(t, portalPath(m, "")); !strings.Contains(body, `data-testid="portal-erasure-open"`) {
+		t.Error("the record does not show the open request")
+	}
+	admin := a.Login(t, webtest.AdminEmail, webtest.AdminPassword)
+	if resp := admin.PostForm(t, "/erasure-requests/"+itoa(r.ID)+"/confirm", url.Values{"sure": {"yes"}}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("confirm: %d", resp.StatusCode)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		got, err := a.Members.Get(ctx, m.ID)
+		if err == nil && got.ErasedAt != nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the member was not erased within 30 s")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if resp, _ := b.Get(t, portalPath(m, "")); resp.StatusCode != http.StatusSeeOther {
+		t.Errorf("the erased member's session still opens the record: %d", resp.StatusCode)
 	}
 }

@@ -35,3 +35,19 @@ func StartErasing(t testing.TB, opts Options) (*App, *Erasing) {
 	e.Erasures.SetEraser(app.Server)
 	return app, e
 }
+
+// StartPortal starts the app as StartVerifying does (sign-in codes and links through the Twilio
+// and SendGrid fakes), with the erasure requests the portal's members ask for wired too.
+func StartPortal(t testing.TB, opts Options) (*App, *Verifying) {
+	t.Helper()
+	e := &activities.Erasures{}
+	opts = withArea(t, opts, func(r *task.TaskRegistry) error {
+		return errors.Join(workflows.RegisterErasures(r), e.Register(r))
+	}, func(d *web.Deps) {
+		*e = *activities.NewErasures(d.Config, d.Members, nil, dbtest.Log())
+	})
+	app, v := StartVerifying(t, opts)
+	e.Notices = v.Notices
+	e.SetEraser(app.Server)
+	return app, v
+}
