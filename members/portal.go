@@ -17,6 +17,8 @@ const (
 const (
 	PortalSelfActor     = "portal:self"
 	PortalGuardianActor = "portal:guardian"
+	// PortalSignInActor starts a sign-in: nobody known yet.
+	PortalSignInActor = "portal:sign-in"
 )
 
 // Portal sessions are short: a phone left on a bench should not keep a member's records open.

@@ -8,6 +8,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"membership/members"
+	"membership/web/templates"
 )
 
 // The member portal: members (and parents, for their minors) sign in without a password and
@@ -115,7 +116,7 @@ func (s *Server) portalHome(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.portalPage(c, http.StatusOK, t(c, "portal.home.title"), portalHomeView(recs))
+	return s.portalPage(c, http.StatusOK, t(c, "portal.home.title"), templates.PortalHome(recs))
 }
 
 // portalSignOut ends this session.

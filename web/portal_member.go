@@ -34,8 +34,6 @@ func (s *Server) portalRecords(c echo.Context, sess *members.PortalSession) ([]t
 	return out, nil
 }
 
-func portalHomeView(recs []templates.PortalRecord) templ.Component { return templates.PortalHome(recs) }
-
 // portalMember is one record as its member sees it: data, plan, fees, ranks, messages,
 // consents, the contact changes waiting for a code, and the sessions signed in to it.
 func (s *Server) portalMember(c echo.Context) error {

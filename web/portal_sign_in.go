@@ -68,7 +68,7 @@ func (s *Server) beginSignIn(ctx context.Context, kind members.VerificationKind,
 		return ""
 	}
 	id := targets[0].MemberID
-	run, err := s.startRun(ctx, "portal:sign-in", id, kind, members.PurposeSignIn, address)
+	run, err := s.startRun(ctx, members.PortalSignInActor, id, kind, members.PurposeSignIn, address)
 	var running *members.RunningError
 	if errors.As(err, &running) {
 		if err := s.requestResend(ctx, running.Running); err != nil && !errors.Is(err, members.ErrTooManyRequests) {
