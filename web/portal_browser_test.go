@@ -3,6 +3,7 @@ package web_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,6 +15,7 @@ import (
 
 	"membership/members"
 	"membership/web/browsertest"
+	"membership/web/webtest"
 )
 
 // phone is a browser the size of a phone, as members use the portal.
@@ -135,4 +137,61 @@ func TestPortalInChromiumOnAPhone(t *testing.T) {
 			t.Errorf("the export is named %s", filepath.Base(file))
 		}
 	})
+}
+
+// TestErasureRequestInChromium walks a request for erasure through both browsers it needs: the
+// member asks on a phone (the box unticked first, which asks again instead of acting), an admin
+// confirms it on the requests page after the browser's own "are you sure?", and the member's
+// session on the phone ends with the erasure.
+func TestErasureRequestInChromium(t *testing.T) {
+	a := startPortal(t)
+	m := a.member(t, nil)
+	ctx := phone(t)
+	askInBrowser(ctx, t, a, m.Email)
+	browsertest.Open(ctx, t, a.App, a.signInLink(t, m.Email, 1), `[data-testid="portal-link-submit"]`)
+	browsertest.Submit(ctx, t, `[data-testid="portal-link-submit"]`)
+	browsertest.WaitFor(ctx, t, `[data-testid="portal-member"]`, 10*time.Second)
+
+	browsertest.Submit(ctx, t, `[data-testid="portal-erasure"]`)
+	browsertest.WaitFor(ctx, t, `[data-testid="portal-erasure-form"]`, 10*time.Second)
+	browsertest.Submit(ctx, t, `[data-testid="portal-erasure-submit"]`)
+	if got := browsertest.Text(ctx, t, `[data-testid="portal-erasure-problem"]`); got == "" {
+		t.Error("an unticked box says nothing next to the form")
+	}
+	if _, err := a.Members.OpenErasureRequest(context.Background(), m.ID); !errors.Is(err, members.ErrNotFound) {
+		t.Fatalf("an unticked box opened a request: %v", err)
+	}
+	browsertest.Click(ctx, t, `[data-testid="portal-erasure-confirm"]`)
+	browsertest.Submit(ctx, t, `[data-testid="portal-erasure-submit"]`)
+	browsertest.WaitFor(ctx, t, `[data-testid="portal-erasure-open"]`, 10*time.Second)
+
+	admin := browsertest.New(t)
+	dialogs := browsertest.AcceptDialogs(admin)
+	browsertest.SignIn(admin, t, a.App, webtest.AdminEmail, webtest.AdminPassword)
+	browsertest.Open(admin, t, a.App, "/erasure-requests", `[data-testid="erasure-row"][data-status="pending"]`)
+	browsertest.Submit(admin, t, `[data-testid="erasure-row"] a`)
+	browsertest.Click(admin, t, `#sure`)
+	browsertest.Submit(admin, t, `[data-testid="erasure-confirm"] button`)
+	select {
+	case q := <-dialogs:
+		if q == "" {
+			t.Error("the confirmation asked nothing")
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("confirming the erasure asked no question first")
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		got, err := a.Members.Get(context.Background(), m.ID)
+		if err == nil && got.ErasedAt != nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the member was not erased within 30 s of the confirmation (%v)", err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	browsertest.Open(admin, t, a.App, "/erasure-requests", `[data-testid="erasure-row"][data-status="confirmed"]`)
+
+	browsertest.Open(ctx, t, a.App, portalPath(m, ""), `[data-testid="portal-sign-in"]`)
 }
