@@ -106,12 +106,19 @@ func (v *Verifications) ClaimSignIn(ctx context.Context, instanceID, userAgent s
 		if err := tx.Create(&out).Error; err != nil {
 			return fmt.Errorf("store portal session: %w", err)
 		}
+		// The records reached, in one statement: a parent's children are a handful of rows.
+		values := make([]string, len(reach))
+		args := make([]any, 0, 3*len(reach))
+		for i, r := range reach {
+			values[i] = "(?, ?, ?)"
+			args = append(args, id, r.MemberID, r.Guardian)
+		}
+		if err := tx.Exec("INSERT INTO portal_session_members (session_id, member_id, guardian) VALUES "+strings.Join(values, ", "), args...).Error; err != nil {
+			return fmt.Errorf("store portal session reach: %w", err)
+		}
 		entries := make([]AuditEntry, 0, len(reach))
 		for i := range reach {
 			r := &reach[i]
-			if err := tx.Exec("INSERT INTO portal_session_members (session_id, member_id, guardian) VALUES (?, ?, ?)", id, r.MemberID, r.Guardian).Error; err != nil {
-				return fmt.Errorf("store portal session reach: %w", err)
-			}
 			actor := PortalSelfActor
 			if r.Guardian {
 				actor = PortalGuardianActor

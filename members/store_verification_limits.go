@@ -26,26 +26,33 @@ func (verificationLimit) TableName() string { return "verification_limits" }
 // the last hour; then it counts nothing and returns when the oldest of them leaves the window.
 // max 0 means no limit. The key is an HMAC, so numbers and client addresses stay unreadable.
 func (v *Verifications) take(tx *gorm.DB, max int, now time.Time, parts ...string) (retryAt time.Time, err error) {
+	_, retryAt, err = v.takeCounted(tx, max, now, parts...)
+	return retryAt, err
+}
+
+// takeCounted is take that also says how many of the window's max this request brought it to
+// (0 when there is no limit or it was refused).
+func (v *Verifications) takeCounted(tx *gorm.DB, max int, now time.Time, parts ...string) (used int, retryAt time.Time, err error) {
 	if max <= 0 {
-		return time.Time{}, nil
+		return 0, time.Time{}, nil
 	}
 	key := macHex(v.keys.limit, parts...)
 	var times []time.Time
 	err = tx.Model(&verificationLimit{}).Where("key_hash = ? AND at > ?", key, now.Add(-limitWindow)).
 		Order("at").Limit(max).Pluck("at", &times).Error
 	if err != nil {
-		return time.Time{}, fmt.Errorf("count requests: %w", err)
+		return 0, time.Time{}, fmt.Errorf("count requests: %w", err)
 	}
 	if len(times) >= max {
-		return times[0].Add(limitWindow), nil
+		return 0, times[0].Add(limitWindow), nil
 	}
 	if err := tx.Where("at <= ?", now.Add(-limitWindow)).Delete(&verificationLimit{}).Error; err != nil {
-		return time.Time{}, fmt.Errorf("prune request counts: %w", err)
+		return 0, time.Time{}, fmt.Errorf("prune request counts: %w", err)
 	}
 	if err := tx.Omit("ID").Create(&verificationLimit{KeyHash: key, At: now}).Error; err != nil {
-		return time.Time{}, fmt.Errorf("count request: %w", err)
+		return 0, time.Time{}, fmt.Errorf("count request: %w", err)
 	}
-	return time.Time{}, nil
+	return len(times) + 1, time.Time{}, nil
 }
 
 // LimitError is ErrTooManyRequests with the time the limit lifts.
@@ -179,19 +186,13 @@ func (v *Verifications) OpenSignInPage(token string) (SignInPage, error) {
 // is the same for an address no record has as for one a run checks, so that locking out tells
 // nothing either.
 func (v *Verifications) AllowSignInTry(ctx context.Context, nonce string) (last bool, err error) {
-	tx, now, max := v.db.WithContext(ctx), v.now(), v.opts.MaxAttempts
-	parts := []string{"sign-in-try", nonce}
-	retryAt, err := v.take(tx, max, now, parts...)
+	max := v.opts.MaxAttempts
+	used, retryAt, err := v.takeCounted(v.db.WithContext(ctx), max, v.now(), "sign-in-try", nonce)
 	if err != nil {
-		return false, err
+		return false, fmt.Errorf("count sign-in tries: %w", err)
 	}
 	if !retryAt.IsZero() {
 		return false, &LimitError{RetryAt: retryAt}
 	}
-	var n int64
-	err = tx.Model(&verificationLimit{}).Where("key_hash = ? AND at > ?", macHex(v.keys.limit, parts...), now.Add(-limitWindow)).Count(&n).Error
-	if err != nil {
-		return false, fmt.Errorf("count sign-in tries: %w", err)
-	}
-	return max > 0 && int(n) >= max, nil
+	return max > 0 && used >= max, nil
 }

@@ -2,6 +2,7 @@ package web
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
 
@@ -17,6 +18,7 @@ const (
 	portalCookie     = "portal_session"
 	portalSessionKey = "portal_session"
 	portalActorKey   = "portal_actor"
+	portalMemberKey  = "portal_member"
 )
 
 func (s *Server) portalRoutes(g routeGroups) {
@@ -71,7 +73,13 @@ func (s *Server) requirePortal(next echo.HandlerFunc) echo.HandlerFunc {
 			return c.Redirect(http.StatusSeeOther, "/portal/sign-in")
 		}
 		c.Set(portalSessionKey, sess)
-		if m, err := s.members.Get(ctx, sess.MemberID); err == nil && m.Language != "" && c.QueryParam("lang") == "" {
+		// The signed-in record speaks the member's language, and the page showing it reuses it.
+		m, err := s.members.Get(ctx, sess.MemberID)
+		if err != nil {
+			return fmt.Errorf("portal: the signed-in record %d: %w", sess.MemberID, err)
+		}
+		c.Set(portalMemberKey, m)
+		if m.Language != "" && c.QueryParam("lang") == "" {
 			s.speak(c, m.Language)
 		}
 		return next(c)
@@ -93,6 +101,15 @@ func (s *Server) portalRecord(next echo.HandlerFunc) echo.HandlerFunc {
 		c.Set(portalActorKey, actor)
 		return next(c)
 	}
+}
+
+// portalRecordOf reads record id for the request: the signed-in record read by requirePortal
+// when it is that one (a member's own page costs no second read), else from the store.
+func (s *Server) portalRecordOf(c echo.Context, id int64) (*members.Member, error) {
+	if m, ok := c.Get(portalMemberKey).(*members.Member); ok && m.ID == id {
+		return m, nil
+	}
+	return s.members.Get(c.Request().Context(), id)
 }
 
 func portalSession(c echo.Context) *members.PortalSession {

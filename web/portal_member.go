@@ -2,6 +2,7 @@ package web
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -23,13 +24,20 @@ func (s *Server) portalPage(c echo.Context, status int, title string, body templ
 
 // portalRecords are the records a session reaches, for the list a parent sees.
 func (s *Server) portalRecords(c echo.Context, sess *members.PortalSession) ([]templates.PortalRecord, error) {
+	ids := make([]int64, len(sess.Reach))
+	for i, r := range sess.Reach {
+		ids[i] = r.MemberID
+	}
+	ms, err := s.members.MembersByID(c.Request().Context(), ids)
+	if err != nil {
+		return nil, fmt.Errorf("portal: records reached: %w", err)
+	}
 	out := make([]templates.PortalRecord, 0, len(sess.Reach))
 	for _, r := range sess.Reach {
-		m, err := s.members.Get(c.Request().Context(), r.MemberID)
-		if err != nil {
-			return nil, err
+		// A record deleted since the sign-in is no longer listed.
+		if m := ms[r.MemberID]; m != nil {
+			out = append(out, templates.PortalRecord{ID: m.ID, Name: m.FullName(), Guardian: r.Guardian})
 		}
-		out = append(out, templates.PortalRecord{ID: m.ID, Name: m.FullName(), Guardian: r.Guardian})
 	}
 	return out, nil
 }
@@ -51,7 +59,7 @@ func (s *Server) portalView(c echo.Context, errs templates.FieldErrors) (templat
 	v := templates.PortalMemberView{Errors: errs, Zone: s.cfg.Club.Location(), SessionID: sess.ID,
 		Guardian: portalActor(c) == members.PortalGuardianActor, Languages: s.languageChoices()}
 	var err error
-	if v.Member, err = s.members.Get(ctx, id); err != nil {
+	if v.Member, err = s.portalRecordOf(c, id); err != nil {
 		return v, err
 	}
 	if v.Fees, err = s.members.Fees(ctx, id); err != nil {
@@ -109,9 +117,8 @@ func (s *Server) languageChoices() []templates.LanguageLink {
 // verification of the new value (a code by SMS, a link by e-mail); the record keeps the old
 // value until the new one is confirmed. A change asked for again replaces the one waiting.
 func (s *Server) portalContact(c echo.Context) error {
-	ctx := c.Request().Context()
 	id, _ := strconv.ParseInt(c.Param("id"), 10, 64)
-	m, err := s.members.Get(ctx, id)
+	m, err := s.portalRecordOf(c, id)
 	if err != nil {
 		return err
 	}
@@ -244,7 +251,7 @@ func (s *Server) portalLanguage(c echo.Context) error {
 // what follows: an admin decides, within the deadline.
 func (s *Server) portalErasureForm(c echo.Context) error {
 	id, _ := strconv.ParseInt(c.Param("id"), 10, 64)
-	m, err := s.members.Get(c.Request().Context(), id)
+	m, err := s.portalRecordOf(c, id)
 	if err != nil {
 		return err
 	}
@@ -257,7 +264,7 @@ func (s *Server) portalErasure(c echo.Context) error {
 	ctx := c.Request().Context()
 	id, _ := strconv.ParseInt(c.Param("id"), 10, 64)
 	if c.FormValue("confirm") == "" {
-		m, err := s.members.Get(ctx, id)
+		m, err := s.portalRecordOf(c, id)
 		if err != nil {
 			return err
 		}
