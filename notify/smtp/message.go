@@ -101,12 +101,13 @@ func (c *Client) message(m notify.Email) (*message, error) {
 	}
 	if m.Text == "" || m.HTML == "" {
 		writePart(b, cmp.Or(m.Text, m.HTML), m.Text == "")
+		b.WriteString("\r\n")
 		return msg, nil
 	}
 	// Quoted-printable writes every "=" as "=3D" or a soft line break, so a
 	// boundary starting "=_" cannot occur in either part.
 	boundary := "=_" + unique
-	b.WriteString("Content-Type: multipart/alternative; boundary=\"" + boundary + "\"\r\n\r\n")
+	b.WriteString("Content-Type: multipart/alternative;\r\n boundary=\"" + boundary + "\"\r\n\r\n")
 	b.WriteString("--" + boundary + "\r\n")
 	writePart(b, m.Text, false)
 	b.WriteString("\r\n--" + boundary + "\r\n")
@@ -131,19 +132,19 @@ func writePart(b *bytes.Buffer, body string, html bool) {
 }
 
 // writeField writes a header field, folded at its spaces (between encoded
-// words, between words) so that lines stay within 78 characters where the
-// value allows. Unfolding removes only the CRLFs, so the value is unchanged.
+// words, between words, after the colon) so that lines stay within 78
+// characters where the value allows: a line with an encoded word within 76
+// (RFC 2047, 2). Unfolding removes only the CRLFs, so the value is
+// unchanged.
 func writeField(b *bytes.Buffer, name, value string) {
 	b.WriteString(name)
 	b.WriteString(":")
 	line := len(name) + 1
-	first := true
 	for word := range strings.SplitSeq(value, " ") {
-		if !first && line+1+len(word) > 78 {
+		if line+1+len(word) > 76 {
 			b.WriteString("\r\n")
 			line = 0
 		}
-		first = false
 		b.WriteByte(' ')
 		b.WriteString(word)
 		line += 1 + len(word)
