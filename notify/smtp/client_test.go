@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"maps"
 	"mime"
@@ -143,30 +144,33 @@ func TestSendEmailKeepsConnections(t *testing.T) {
 // replaced without the caller noticing, and connections unused for the idle timeout are
 // closed.
 func TestSendEmailStaleConnection(t *testing.T) {
-	sink := notifytest.NewSMTPSink(t, notifytest.SMTPIdleTimeout(100*time.Millisecond))
-	cfg := config(sink, smtp.NoTLS)
-	cfg.IdleTimeout = time.Hour
-	c, err := smtp.New(cfg)
-	if err != nil {
-		t.Fatalf("New: %v", err)
-	}
-	t.Cleanup(func() { c.Close() })
-	for i := range 2 {
-		if _, err := c.SendEmail(t.Context(), email()); err != nil {
-			t.Fatalf("send %d: %v", i, err)
+	for _, opts := range [][]notifytest.SMTPOption{nil, {notifytest.SMTPNoPipelining()}} {
+		sink := notifytest.NewSMTPSink(t, append(opts, notifytest.SMTPIdleTimeout(100*time.Millisecond))...)
+		cfg := config(sink, smtp.NoTLS)
+		cfg.IdleTimeout = time.Hour
+		c, err := smtp.New(cfg)
+		if err != nil {
+			t.Fatalf("New: %v", err)
 		}
-		// The sink drops the connection the client keeps.
-		waitOpen(t, sink, 0)
-	}
-	if n, m := sink.Connections(), len(sink.Messages()); n != 2 || m != 2 {
-		t.Errorf("%d connections, %d messages; want 2 of each", n, m)
+		t.Cleanup(func() { c.Close() })
+		for i := range 2 {
+			if _, err := c.SendEmail(t.Context(), email()); err != nil {
+				t.Fatalf("send %d: %v", i, err)
+			}
+			// The sink drops the connection the client keeps.
+			waitOpen(t, sink, 0)
+		}
+		if n, m := sink.Connections(), len(sink.Messages()); n != 2 || m != 2 {
+			t.Errorf("%d connections, %d messages; want 2 of each", n, m)
+		}
 	}
 
 	// The client's own idle timeout.
+	sink := notifytest.NewSMTPSink(t)
+	cfg := config(sink, smtp.NoTLS)
 	cfg.IdleTimeout = 50 * time.Millisecond
-	sink = notifytest.NewSMTPSink(t)
-	cfg.Host, cfg.Port = sink.Host, sink.Port
-	if c, err = smtp.New(cfg); err != nil {
+	c, err := smtp.New(cfg)
+	if err != nil {
 		t.Fatal(err)
 	}
 	if _, err := c.SendEmail(t.Context(), email()); err != nil {
@@ -214,28 +218,34 @@ func TestSendEmailErrors(t *testing.T) {
 		{name: "hung at rcpt, config timeout", fail: &notifytest.Failure{Hang: true}, cfgTO: 200 * time.Millisecond, code: "timeout"},
 	}
 	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			sink := notifytest.NewSMTPSink(t, tc.opts...)
-			if tc.fail != nil {
-				sink.FailNth(1, *tc.fail)
-			}
-			cfg := config(sink, tc.mode)
-			if tc.mode == "" {
-				cfg.TLS = smtp.NoTLS
-			}
-			if tc.password != "" {
-				cfg.Password = tc.password
-			}
-			cfg.Timeout = tc.cfgTO
-			m := email()
-			if tc.change != nil {
-				tc.change(&m)
-			}
-			assertError(t, cfg, m, tc.ctxTO, tc.permanent, tc.code, tc.status)
-			if n := len(sink.Messages()); n != 0 {
-				t.Errorf("sink kept %d messages, want none", n)
-			}
-		})
+		for _, pipelining := range []bool{true, false} {
+			t.Run(fmt.Sprintf("%s, pipelining %v", tc.name, pipelining), func(t *testing.T) {
+				opts := tc.opts
+				if !pipelining {
+					opts = append(slices.Clip(opts), notifytest.SMTPNoPipelining())
+				}
+				sink := notifytest.NewSMTPSink(t, opts...)
+				if tc.fail != nil {
+					sink.FailNth(1, *tc.fail)
+				}
+				cfg := config(sink, tc.mode)
+				if tc.mode == "" {
+					cfg.TLS = smtp.NoTLS
+				}
+				if tc.password != "" {
+					cfg.Password = tc.password
+				}
+				cfg.Timeout = tc.cfgTO
+				m := email()
+				if tc.change != nil {
+					tc.change(&m)
+				}
+				assertError(t, cfg, m, tc.ctxTO, tc.permanent, tc.code, tc.status)
+				if n := len(sink.Messages()); n != 0 {
+					t.Errorf("sink kept %d messages, want none", n)
+				}
+			})
+		}
 	}
 }
 
