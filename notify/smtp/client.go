@@ -11,6 +11,7 @@ import (
 	"crypto/tls"
 	"fmt"
 	"net"
+	"sync/atomic"
 	"time"
 
 	"github.com/wneessen/go-mail"
@@ -66,6 +67,8 @@ type Client struct {
 	cfg  Config
 	tls  *tls.Config
 	pool pool
+	// lastSender is the From address last parsed (see sender).
+	lastSender atomic.Pointer[sender]
 }
 
 // New returns a Client for cfg, or an error for a config that cannot work.

@@ -189,6 +189,9 @@ func (w *watchedConn) Close() error {
 }
 
 func (w *watchedConn) watch(err error) {
+	if err == nil {
+		return // before errors.As, whose target would cost an allocation per read
+	}
 	var ne net.Error
 	if errors.As(err, &ne) && ne.Timeout() {
 		w.timedOut.Store(true)
