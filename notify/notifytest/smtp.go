@@ -42,6 +42,7 @@ type SMTPSink struct {
 	msgs      record[SMTPMessage]
 	conns     atomic.Int64 // accepted
 	open      atomic.Int64 // accepted and not yet closed
+	reads     atomic.Int64 // reads that returned data
 }
 
 // SMTPOption configures an SMTPSink.
@@ -51,6 +52,7 @@ type smtpOptions struct {
 	user, pass         string
 	startTLS, implicit bool
 	idleTimeout        time.Duration
+	noPipelining       bool
 }
 
 // SMTPAuth makes the sink require AUTH PLAIN with user and pass.
@@ -71,6 +73,12 @@ func SMTPImplicitTLS() SMTPOption { return func(o *smtpOptions) { o.implicit = t
 func SMTPIdleTimeout(d time.Duration) SMTPOption {
 	return func(o *smtpOptions) { o.idleTimeout = d }
 }
+
+// SMTPNoPipelining makes the sink leave PIPELINING (RFC 2920) out of its
+// EHLO reply, as servers without it do. go-smtp always offers it, so the
+// sink takes the line out of what it writes: on plain and implicit-TLS
+// sinks, not after STARTTLS.
+func SMTPNoPipelining() SMTPOption { return func(o *smtpOptions) { o.noPipelining = true } }
 
 // NewSMTPSink starts an SMTP sink that lives until the test ends.
 func NewSMTPSink(t testing.TB, opts ...SMTPOption) *SMTPSink {
@@ -103,7 +111,7 @@ func NewSMTPSink(t testing.TB, opts ...SMTPOption) *SMTPSink {
 			l = tls.NewListener(l, serverTLS)
 		}
 	}
-	l = countingListener{Listener: l, accepted: &s.conns, open: &s.open}
+	l = countingListener{Listener: l, accepted: &s.conns, open: &s.open, reads: &s.reads, noPipelining: o.noPipelining}
 	addr := l.Addr().(*net.TCPAddr)
 	s.Host, s.Port = addr.IP.String(), addr.Port
 	go func() {
@@ -120,10 +128,12 @@ func NewSMTPSink(t testing.TB, opts ...SMTPOption) *SMTPSink {
 	return s
 }
 
-// countingListener counts the connections it accepts and those still open.
+// countingListener counts the connections it accepts, those still open and
+// the reads on them.
 type countingListener struct {
 	net.Listener
-	accepted, open *atomic.Int64
+	accepted, open, reads *atomic.Int64
+	noPipelining          bool
 }
 
 func (l countingListener) Accept() (net.Conn, error) {
@@ -133,13 +143,36 @@ func (l countingListener) Accept() (net.Conn, error) {
 	}
 	l.accepted.Add(1)
 	l.open.Add(1)
-	return &countedConn{Conn: c, open: l.open}, nil
+	return &countedConn{Conn: c, open: l.open, reads: l.reads, noPipelining: l.noPipelining}, nil
 }
 
 type countedConn struct {
 	net.Conn
-	open *atomic.Int64
-	once sync.Once
+	open, reads  *atomic.Int64
+	noPipelining bool
+	once         sync.Once
+}
+
+func (c *countedConn) Read(p []byte) (int, error) {
+	n, err := c.Conn.Read(p)
+	if n > 0 {
+		c.reads.Add(1)
+	}
+	return n, err
+}
+
+// pipeliningLine is the line of go-smtp's EHLO reply that offers PIPELINING;
+// it is never the last line, and go-smtp writes a reply in one piece.
+var pipeliningLine = []byte("250-PIPELINING\r\n")
+
+func (c *countedConn) Write(p []byte) (int, error) {
+	if !c.noPipelining || !bytes.Contains(p, pipeliningLine) {
+		return c.Conn.Write(p)
+	}
+	if _, err := c.Conn.Write(bytes.Replace(p, pipeliningLine, nil, 1)); err != nil {
+		return 0, err
+	}
+	return len(p), nil
 }
 
 func (c *countedConn) Close() error {
@@ -152,6 +185,11 @@ func (s *SMTPSink) Connections() int { return int(s.conns.Load()) }
 
 // Open returns how many connections are open now.
 func (s *SMTPSink) Open() int { return int(s.open.Load()) }
+
+// Reads returns how many reads on the sink's connections returned data:
+// how many writes of the clients arrived apart, the round trips when a
+// client waits for each reply before writing on.
+func (s *SMTPSink) Reads() int { return int(s.reads.Load()) }
 
 // Addr returns host:port.
 func (s *SMTPSink) Addr() string { return net.JoinHostPort(s.Host, fmt.Sprint(s.Port)) }

@@ -1,21 +1,20 @@
-// Package smtp sends e-mail through an SMTP submission server with
-// github.com/wneessen/go-mail.
+// Package smtp sends e-mail through an SMTP submission server. go-mail
+// (github.com/wneessen/go-mail) connects, greets, upgrades with STARTTLS and
+// authenticates; the mail transaction itself — pipelined (RFC 2920) where
+// the server offers it — is ours, on go-mail's text connection (see
+// transaction.go).
 package smtp
 
 import (
 	"cmp"
 	"context"
-	"crypto/rand"
 	"crypto/tls"
 	"fmt"
 	"net"
-	netmail "net/mail"
-	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/wneessen/go-mail"
-
-	"membership/notify"
 )
 
 // provider names SMTP in notify.Error.
@@ -68,6 +67,8 @@ type Client struct {
 	cfg  Config
 	tls  *tls.Config
 	pool pool
+	// lastSender is the From address last parsed (see sender).
+	lastSender atomic.Pointer[sender]
 }
 
 // New returns a Client for cfg, or an error for a config that cannot work.
@@ -126,50 +127,4 @@ func (c *Client) dial(ctx context.Context, network, addr string) (net.Conn, erro
 		return (&tls.Dialer{NetDialer: d, Config: c.tls}).DialContext(ctx, network, addr)
 	}
 	return d.DialContext(ctx, network, addr)
-}
-
-// message builds the MIME message and its Message-ID.
-func (c *Client) message(m notify.Email) (*mail.Msg, string, error) {
-	if m.To == "" {
-		return nil, "", notify.Invalid(provider, "no_recipient", "email has no recipient")
-	}
-	from, err := netmail.ParseAddress(cmp.Or(m.From, c.cfg.From))
-	if err != nil {
-		return nil, "", notify.Invalid(provider, "from", fmt.Sprintf("sender %q: %v", cmp.Or(m.From, c.cfg.From), err))
-	}
-	if m.Text == "" && m.HTML == "" {
-		return nil, "", notify.Invalid(provider, "content", "email has no content")
-	}
-	msg := mail.NewMsg()
-	msg.FromMailAddress(from)
-	if err := msg.AddToFormat(m.ToName, m.To); err != nil {
-		return nil, "", notify.Invalid(provider, "to", fmt.Sprintf("recipient %q: %v", m.To, err))
-	}
-	msg.Subject(m.Subject)
-	for k, v := range m.Headers {
-		msg.SetGenHeader(mail.Header(k), v)
-	}
-	msg.SetDate()
-	// Set after the caller's headers, so that the id we return is the one
-	// sent.
-	id := rand.Text() + "@" + domainOf(from.Address)
-	msg.SetMessageIDWithValue(id)
-	if m.Text != "" {
-		msg.SetBodyString(mail.TypeTextPlain, m.Text)
-		if m.HTML != "" {
-			msg.AddAlternativeString(mail.TypeTextHTML, m.HTML)
-		}
-	} else {
-		msg.SetBodyString(mail.TypeTextHTML, m.HTML)
-	}
-	return msg, "<" + id + ">", nil
-}
-
-// domainOf returns the domain of an address, the right-hand side of a
-// Message-ID that stays unique across senders.
-func domainOf(addr string) string {
-	if i := strings.LastIndexByte(addr, '@'); i >= 0 {
-		return addr[i+1:]
-	}
-	return "localhost"
 }

@@ -2,7 +2,18 @@ package smtp_test
 
 import (
 	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"mime"
+	"mime/multipart"
+	"mime/quotedprintable"
 	"net"
+	netmail "net/mail"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -133,30 +144,33 @@ func TestSendEmailKeepsConnections(t *testing.T) {
 // replaced without the caller noticing, and connections unused for the idle timeout are
 // closed.
 func TestSendEmailStaleConnection(t *testing.T) {
-	sink := notifytest.NewSMTPSink(t, notifytest.SMTPIdleTimeout(100*time.Millisecond))
-	cfg := config(sink, smtp.NoTLS)
-	cfg.IdleTimeout = time.Hour
-	c, err := smtp.New(cfg)
-	if err != nil {
-		t.Fatalf("New: %v", err)
-	}
-	t.Cleanup(func() { c.Close() })
-	for i := range 2 {
-		if _, err := c.SendEmail(t.Context(), email()); err != nil {
-			t.Fatalf("send %d: %v", i, err)
+	for _, opts := range [][]notifytest.SMTPOption{nil, {notifytest.SMTPNoPipelining()}} {
+		sink := notifytest.NewSMTPSink(t, append(opts, notifytest.SMTPIdleTimeout(100*time.Millisecond))...)
+		cfg := config(sink, smtp.NoTLS)
+		cfg.IdleTimeout = time.Hour
+		c, err := smtp.New(cfg)
+		if err != nil {
+			t.Fatalf("New: %v", err)
 		}
-		// The sink drops the connection the client keeps.
-		waitOpen(t, sink, 0)
-	}
-	if n, m := sink.Connections(), len(sink.Messages()); n != 2 || m != 2 {
-		t.Errorf("%d connections, %d messages; want 2 of each", n, m)
+		t.Cleanup(func() { c.Close() })
+		for i := range 2 {
+			if _, err := c.SendEmail(t.Context(), email()); err != nil {
+				t.Fatalf("send %d: %v", i, err)
+			}
+			// The sink drops the connection the client keeps.
+			waitOpen(t, sink, 0)
+		}
+		if n, m := sink.Connections(), len(sink.Messages()); n != 2 || m != 2 {
+			t.Errorf("%d connections, %d messages; want 2 of each", n, m)
+		}
 	}
 
 	// The client's own idle timeout.
+	sink := notifytest.NewSMTPSink(t)
+	cfg := config(sink, smtp.NoTLS)
 	cfg.IdleTimeout = 50 * time.Millisecond
-	sink = notifytest.NewSMTPSink(t)
-	cfg.Host, cfg.Port = sink.Host, sink.Port
-	if c, err = smtp.New(cfg); err != nil {
+	c, err := smtp.New(cfg)
+	if err != nil {
 		t.Fatal(err)
 	}
 	if _, err := c.SendEmail(t.Context(), email()); err != nil {
@@ -204,28 +218,34 @@ func TestSendEmailErrors(t *testing.T) {
 		{name: "hung at rcpt, config timeout", fail: &notifytest.Failure{Hang: true}, cfgTO: 200 * time.Millisecond, code: "timeout"},
 	}
 	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			sink := notifytest.NewSMTPSink(t, tc.opts...)
-			if tc.fail != nil {
-				sink.FailNth(1, *tc.fail)
-			}
-			cfg := config(sink, tc.mode)
-			if tc.mode == "" {
-				cfg.TLS = smtp.NoTLS
-			}
-			if tc.password != "" {
-				cfg.Password = tc.password
-			}
-			cfg.Timeout = tc.cfgTO
-			m := email()
-			if tc.change != nil {
-				tc.change(&m)
-			}
-			assertError(t, cfg, m, tc.ctxTO, tc.permanent, tc.code, tc.status)
-			if n := len(sink.Messages()); n != 0 {
-				t.Errorf("sink kept %d messages, want none", n)
-			}
-		})
+		for _, pipelining := range []bool{true, false} {
+			t.Run(fmt.Sprintf("%s, pipelining %v", tc.name, pipelining), func(t *testing.T) {
+				opts := tc.opts
+				if !pipelining {
+					opts = append(slices.Clip(opts), notifytest.SMTPNoPipelining())
+				}
+				sink := notifytest.NewSMTPSink(t, opts...)
+				if tc.fail != nil {
+					sink.FailNth(1, *tc.fail)
+				}
+				cfg := config(sink, tc.mode)
+				if tc.mode == "" {
+					cfg.TLS = smtp.NoTLS
+				}
+				if tc.password != "" {
+					cfg.Password = tc.password
+				}
+				cfg.Timeout = tc.cfgTO
+				m := email()
+				if tc.change != nil {
+					tc.change(&m)
+				}
+				assertError(t, cfg, m, tc.ctxTO, tc.permanent, tc.code, tc.status)
+				if n := len(sink.Messages()); n != 0 {
+					t.Errorf("sink kept %d messages, want none", n)
+				}
+			})
+		}
 	}
 }
 
@@ -318,5 +338,217 @@ func BenchmarkSendEmail(b *testing.B) {
 		if _, err := c.SendEmail(b.Context(), m); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// TestSendEmailPipelining: with PIPELINING an e-mail costs the client two writes (the
+// commands, the message) and a refused one two (the commands, RSET); without it each
+// command waits for its reply. A refused RCPT TO leaves the DATA reply to read; the
+// connection serves the next e-mail either way.
+func TestSendEmailPipelining(t *testing.T) {
+	tests := []struct {
+		name          string
+		opts          []notifytest.SMTPOption
+		sent, refused int // the client's writes for an accepted e-mail, a refused one
+	}{
+		{"pipelining", nil, 2, 2},
+		{"no pipelining", []notifytest.SMTPOption{notifytest.SMTPNoPipelining()}, 4, 3},
+		{"implicit tls, no pipelining", []notifytest.SMTPOption{notifytest.SMTPImplicitTLS(), notifytest.SMTPNoPipelining()}, 4, 3},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			sink := notifytest.NewSMTPSink(t, tc.opts...)
+			sink.FailNth(2, notifytest.Failure{Permanent: true})
+			sink.FailNth(3, notifytest.Failure{})
+			mode := smtp.NoTLS
+			if sink.ClientTLS() != nil {
+				mode = smtp.TLS
+			}
+			c, err := smtp.New(config(sink, mode))
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { c.Close() })
+			sends := []struct {
+				want   *notify.Error // nil: sent
+				writes int
+			}{
+				{nil, -1}, // opens the connection
+				{&notify.Error{Provider: "smtp", Code: "5.1.1", Status: 550, Permanent: true}, tc.refused},
+				{&notify.Error{Provider: "smtp", Code: "4.3.0", Status: 451}, tc.refused},
+				{nil, tc.sent},
+				{nil, tc.sent},
+			}
+			for i, s := range sends {
+				before := sink.Reads()
+				_, err := c.SendEmail(t.Context(), email())
+				switch {
+				case s.want != nil:
+					notifytest.WantError(t, err, *s.want)
+				case err != nil:
+					t.Fatalf("e-mail %d: %v", i, err)
+				}
+				if n := sink.Reads() - before; s.writes >= 0 && n != s.writes {
+					t.Errorf("e-mail %d took %d writes, want %d", i, n, s.writes)
+				}
+			}
+			if n, m := sink.Connections(), len(sink.Messages()); n != 1 || m != 3 {
+				t.Errorf("%d connections, %d messages; want 1 and 3", n, m)
+			}
+		})
+	}
+}
+
+// TestSendEmailCancelled: a send whose context ends while the server hangs returns at
+// once and closes its connection; the next e-mail goes on a new one.
+func TestSendEmailCancelled(t *testing.T) {
+	for _, opts := range [][]notifytest.SMTPOption{nil, {notifytest.SMTPNoPipelining()}} {
+		sink := notifytest.NewSMTPSink(t, opts...)
+		sink.FailNth(2, notifytest.Failure{Hang: true})
+		cfg := config(sink, smtp.NoTLS)
+		cfg.Timeout = time.Hour
+		c, err := smtp.New(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.SendEmail(t.Context(), email()); err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithCancel(t.Context())
+		time.AfterFunc(100*time.Millisecond, cancel)
+		_, err = c.SendEmail(ctx, email())
+		notifytest.WantError(t, err, notify.Error{Provider: "smtp", Code: "network"})
+		if !errors.Is(err, context.Canceled) {
+			t.Errorf("error %v is not context.Canceled", err)
+		}
+		if _, err := c.SendEmail(t.Context(), email()); err != nil {
+			t.Fatalf("after the cancelled send: %v", err)
+		}
+		if n, m := sink.Connections(), len(sink.Messages()); n != 2 || m != 2 {
+			t.Errorf("%d connections, %d messages; want 2 of each", n, m)
+		}
+		c.Close()
+		waitOpen(t, sink, 1) // the hung session ends with the test
+	}
+}
+
+// TestSendEmailEncoding: non-ASCII names and subjects go as encoded words, long subjects
+// are folded, bodies are quoted-printable; what a reader decodes is what was sent, and
+// no line is longer than 78 characters.
+func TestSendEmailEncoding(t *testing.T) {
+	long := strings.Repeat("Grüße an alle Mitglieder = ", 12) // 300+ characters, an "="
+	tests := []struct {
+		name  string
+		email notify.Email
+	}{
+		{"non-ASCII name and subject", notify.Email{To: "zoe@example.org", ToName: "Zoë Ünal", Subject: "Beitragserhöhung für" + strings.Repeat(" Jahresmitglieder", 8),
+			Text: "Hallo Zoë,\nder Beitrag steigt.", HTML: "<p>Hallo Zoë</p>"}},
+		{"long ASCII subject and long lines", notify.Email{To: "ada@example.org", ToName: `Ada "the Countess" Lovelace`, Subject: "Your" + strings.Repeat(" membership renewal", 6),
+			Text: long, HTML: "<p>" + long + "</p>"}},
+		{"text only", notify.Email{To: "ada@example.org", Subject: "Nur Text", Text: long}},
+		{"HTML only", notify.Email{To: "ada@example.org", Subject: "Nur HTML", HTML: "<p>" + long + "</p>"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			sink := notifytest.NewSMTPSink(t)
+			c, err := smtp.New(config(sink, smtp.NoTLS))
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { c.Close() })
+			m := tc.email
+			if _, err := c.SendEmail(t.Context(), m); err != nil {
+				t.Fatal(err)
+			}
+			got := sink.Messages()[0]
+			for i, line := range strings.Split(string(got.Data), "\r\n") {
+				if len(line) > 78 {
+					t.Errorf("line %d has %d characters: %q", i, len(line), line)
+				}
+			}
+			var dec mime.WordDecoder
+			subject, err := dec.DecodeHeader(got.Header.Get("Subject"))
+			if err != nil || subject != m.Subject {
+				t.Errorf("Subject decodes to %q, %v; want %q", subject, err, m.Subject)
+			}
+			to, err := got.Header.AddressList("To")
+			if err != nil || len(to) != 1 || to[0].Name != m.ToName || to[0].Address != m.To {
+				t.Errorf("To %q parses to %v, %v", got.Header.Get("To"), to, err)
+			}
+			parts := map[string]string{}
+			mediaType, params, err := mime.ParseMediaType(got.Header.Get("Content-Type"))
+			if err != nil {
+				t.Fatalf("Content-Type: %v", err)
+			}
+			body := got.Data[bytes.Index(got.Data, []byte("\r\n\r\n"))+4:]
+			if mediaType == "multipart/alternative" {
+				r := multipart.NewReader(bytes.NewReader(body), params["boundary"])
+				for {
+					p, err := r.NextPart()
+					if err == io.EOF {
+						break
+					}
+					if err != nil {
+						t.Fatalf("part: %v", err)
+					}
+					b, err := io.ReadAll(p) // decodes quoted-printable
+					if err != nil {
+						t.Fatal(err)
+					}
+					parts[p.Header.Get("Content-Type")] = string(b)
+				}
+			} else {
+				if cte := got.Header.Get("Content-Transfer-Encoding"); cte != "quoted-printable" {
+					t.Fatalf("Content-Transfer-Encoding %q", cte)
+				}
+				b, err := io.ReadAll(quotedprintable.NewReader(bytes.NewReader(body)))
+				if err != nil {
+					t.Fatal(err)
+				}
+				// The line break that ends the message is not the text's.
+				parts[got.Header.Get("Content-Type")] = strings.TrimSuffix(string(b), "\r\n")
+			}
+			want := map[string]string{}
+			if m.Text != "" {
+				want["text/plain; charset=UTF-8"] = strings.ReplaceAll(m.Text, "\n", "\r\n")
+			}
+			if m.HTML != "" {
+				want["text/html; charset=UTF-8"] = m.HTML
+			}
+			if !maps.Equal(parts, want) {
+				t.Errorf("parts %q, want %q", parts, want)
+			}
+		})
+	}
+}
+
+// TestSendEmailMessageIDs: Message-IDs sort in the order of the sends, and a header the
+// client writes itself cannot be set by the caller.
+func TestSendEmailMessageIDs(t *testing.T) {
+	sink := notifytest.NewSMTPSink(t)
+	c, err := smtp.New(config(sink, smtp.NoTLS))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	var ids []string
+	for range 50 {
+		id, err := c.SendEmail(t.Context(), email())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := netmail.ParseAddress(strings.Trim(id, "<>")); err != nil || !strings.HasSuffix(id, "@example.org>") {
+			t.Errorf("Message-ID %q is not an addr-spec at the sender's domain: %v", id, err)
+		}
+		ids = append(ids, id)
+	}
+	if !slices.IsSorted(ids) || len(slices.Compact(slices.Clone(ids))) != len(ids) {
+		t.Errorf("Message-IDs not strictly increasing: %q", ids)
+	}
+	for _, h := range []string{"Message-ID", "subject", "Bad Name", ""} {
+		m := email()
+		m.Headers = map[string]string{h: "x"}
+		_, err := c.SendEmail(t.Context(), m)
+		notifytest.WantError(t, err, notify.Error{Provider: "smtp", Code: "header", Permanent: true})
 	}
 }

@@ -9,35 +9,30 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/wneessen/go-mail"
-
 	"membership/notify"
 )
 
-// classify turns a go-mail error into a *notify.Error: the server's reply
-// code decides — 5xx permanent, 4xx transient — and an error without one
-// (a dropped connection, a timeout) is transient.
+// classify turns an error of a send or of go-mail's set-up into a
+// *notify.Error: the server's reply code decides — 5xx permanent, 4xx
+// transient — and an error without one (a dropped connection, a timeout) is
+// transient.
 func classify(ctx context.Context, err error) error {
 	if ctx.Err() != nil {
 		// Our AfterFunc closed the connection; the error go-mail saw is a
 		// read on a closed socket, the reason is the context.
 		return notify.TransportError(provider, fmt.Errorf("%w: %w", ctx.Err(), err))
 	}
-	var se *mail.SendError
-	if errors.As(err, &se) {
-		if code := se.ErrorCode(); code != 0 {
-			return reply(code, se.EnhancedStatusCode(), err)
-		}
-		switch se.Reason {
-		case mail.ErrGetSender, mail.ErrGetRcpts, mail.ErrNoUnencoded:
-			return &notify.Error{Provider: provider, Code: "message", Permanent: true, Message: se.Error(), Err: err}
+	var te *transactionError
+	if errors.As(err, &te) {
+		if te.code != 0 {
+			return reply(te.code, te.enhanced, err)
 		}
 		return notify.TransportError(provider, err)
 	}
 	// Replies during the dial: greeting, EHLO, STARTTLS, AUTH (535).
-	var te *textproto.Error
-	if errors.As(err, &te) {
-		return reply(te.Code, "", err)
+	var pe *textproto.Error
+	if errors.As(err, &pe) {
+		return reply(pe.Code, "", err)
 	}
 	return notify.TransportError(provider, err)
 }

@@ -25,13 +25,14 @@ import (
 // It sends on a kept connection when there is one. A kept connection whose
 // MAIL FROM fails without a reply, or with 421 (the server dropped it
 // meanwhile), has carried nothing of the e-mail, so the e-mail goes out on
-// the next one instead. That costs no round trip, unlike go-mail's NOOP
-// check before each e-mail, which is off.
+// the next one instead. That costs no round trip, unlike a NOOP check
+// before each e-mail.
 func (c *Client) SendEmail(ctx context.Context, m notify.Email) (string, error) {
-	msg, id, err := c.message(m)
+	msg, err := c.message(m)
 	if err != nil {
 		return "", err
 	}
+	defer msg.free()
 	for {
 		cn, kept := c.pool.take(), true
 		if cn == nil {
@@ -43,19 +44,17 @@ func (c *Client) SendEmail(ctx context.Context, m notify.Email) (string, error) 
 		err := cn.send(ctx, msg)
 		if err == nil {
 			c.pool.put(cn)
-			return id, nil
+			return msg.id, nil
 		}
-		var se *mail.SendError
-		isSE := errors.As(err, &se)
-		stale := isSE && (se.Reason == mail.ErrConnCheck ||
-			se.Reason == mail.ErrSMTPMailFrom && (se.ErrorCode() == 0 || se.ErrorCode() == 421))
-		if kept && stale && ctx.Err() == nil {
+		var te *transactionError
+		isTE := errors.As(err, &te)
+		if kept && isTE && te.stale() && ctx.Err() == nil {
 			cn.close()
 			continue
 		}
-		// A refusal with a reply code leaves the connection usable: go-mail
-		// has sent RSET. Anything else has broken it.
-		if isSE && se.ErrorCode() != 0 && se.ErrorCode() != 421 && !cn.broken() {
+		// A refusal with a reply code leaves the connection usable: the
+		// transaction has been reset. Anything else has broken it.
+		if isTE && te.code != 0 && te.code != 421 && !cn.broken() {
 			c.pool.put(cn)
 		} else {
 			cn.close()
@@ -105,6 +104,9 @@ func (c *Client) open(ctx context.Context) (*conn, error) {
 		return nil, classify(ctx, cn.explain(err))
 	}
 	cn.mc, cn.sc = mc, sc
+	cn.pipelining, _ = sc.Extension("PIPELINING")
+	cn.enhanced, _ = sc.Extension("ENHANCEDSTATUSCODES")
+	cn.smtputf8, _ = sc.Extension("SMTPUTF8")
 	return cn, nil
 }
 
@@ -115,24 +117,20 @@ type conn struct {
 	net       *watchedConn
 	timeout   time.Duration
 	idleSince time.Time
+	// What the server's EHLO offered.
+	pipelining, enhanced, smtputf8 bool
+	// spoiled: the session is in a state we cannot vouch for (a failed
+	// RSET), so it is not kept.
+	spoiled bool
 }
 
-// send submits msg on the connection. go-mail sets deadlines from its
-// timeout alone; closing the connection when ctx ends makes the send honour
-// ctx.
-func (cn *conn) send(ctx context.Context, msg *mail.Msg) error {
-	// The deadline set when the connection was last used may have passed
-	// while it was kept; the NOOP check runs under it.
-	if err := cn.sc.UpdateDeadline(cn.timeout); err != nil {
-		return &mail.SendError{Reason: mail.ErrConnCheck}
-	}
+// send submits msg on the connection. Closing the connection when ctx ends
+// makes the send honour ctx; each step has cn.timeout besides.
+func (cn *conn) send(ctx context.Context, msg *message) error {
 	stop := context.AfterFunc(ctx, func() { cn.net.Close() })
-	err := cn.mc.SendWithSMTPClient(cn.sc, msg)
+	err := cn.transact(msg)
 	if !stop() {
 		cn.net.closed.Store(true)
-	}
-	if err != nil && msg.HasSendError() {
-		return msg.SendError()
 	}
 	return err
 }
@@ -140,12 +138,12 @@ func (cn *conn) send(ctx context.Context, msg *mail.Msg) error {
 // broken reports whether the connection can no longer be used: closed
 // because ctx ended, or past a timeout.
 func (cn *conn) broken() bool {
-	return cn.net.closed.Load() || cn.net.timedOut.Load()
+	return cn.spoiled || cn.net.closed.Load() || cn.net.timedOut.Load()
 }
 
 // explain adds the timeout to err when the connection ran into one: go-mail's
-// SendError keeps the network error to itself (no Unwrap), so the timeout it
-// hides would otherwise pass as a mere network failure.
+// errors during the set-up do not always wrap the network error, so the
+// timeout they hide would otherwise pass as a mere network failure.
 func (cn *conn) explain(err error) error {
 	if cn.net != nil && cn.net.timedOut.Load() {
 		return fmt.Errorf("%w: %w", os.ErrDeadlineExceeded, err)
@@ -191,6 +189,9 @@ func (w *watchedConn) Close() error {
 }
 
 func (w *watchedConn) watch(err error) {
+	if err == nil {
+		return // before errors.As, whose target would cost an allocation per read
+	}
 	var ne net.Error
 	if errors.As(err, &ne) && ne.Timeout() {
 		w.timedOut.Store(true)
