@@ -1,8 +1,10 @@
 package members
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"gorm.io/gorm"
@@ -154,15 +156,26 @@ func (s *Store) frozen(tx *gorm.DB, c *Campaign) (CampaignFreeze, error) {
 
 // PendingCampaignRecipients lists the recipients of one batch whose notice is still to go, in
 // member order.
+//
+// The query names only campaign_id and batch and reads only the columns of the batch index
+// (campaign_id, batch, status, then the key): with an ORDER BY, a status condition or another
+// column, SQLite takes the primary key for campaign_id alone (WITHOUT ROWID, it saves the
+// lookups) and PostgreSQL, before its statistics on a fresh audience, campaign_recipients_status —
+// both read every recipient of the campaign for each batch, quadratic in the audience (100,000
+// recipients sent at a third of the rate of 10,000). The batch's few settled rows are dropped
+// and the rest sorted here; a pending recipient has no reason nor notice yet.
 func (s *Store) PendingCampaignRecipients(ctx context.Context, campaignID int64, batch int) ([]CampaignRecipient, error) {
-	var out []CampaignRecipient
-	err := s.db.WithContext(ctx).Select("campaign_id, member_id, channel, batch, status, reason, notice_id").
-		Where("campaign_id = ? AND batch = ? AND status = ?", campaignID, batch, RecipientPending).
-		Order("member_id, channel").Find(&out).Error
+	var rows []CampaignRecipient
+	err := s.db.WithContext(ctx).Select("campaign_id, member_id, channel, batch, status").
+		Where("campaign_id = ? AND batch = ?", campaignID, batch).Find(&rows).Error
 	if err != nil {
 		return nil, fmt.Errorf("list batch %d of campaign %d: %w", batch, campaignID, err)
 	}
-	return out, nil
+	rows = slices.DeleteFunc(rows, func(r CampaignRecipient) bool { return r.Status != RecipientPending })
+	slices.SortFunc(rows, func(a, b CampaignRecipient) int {
+		return cmp.Or(cmp.Compare(a.MemberID, b.MemberID), strings.Compare(a.Channel, b.Channel))
+	})
+	return rows, nil
 }
 
 // recordResultSQL settles one pending recipient; a settled one stays as it is, so a batch
@@ -267,11 +280,14 @@ func caseOf[T any](column, typ string, items []T, pair func(T) (when, then any))
 }
 
 // FailCampaignBatch marks the recipients of a batch still pending failed with reason: the
-// batch gave up on them (its retries ran out).
+// batch gave up on them (its retries ran out). "status || ''" keeps PostgreSQL, before its
+// statistics, from reading all the campaign's pending recipients through
+// campaign_recipients_status instead of the batch's through campaign_recipients_batch (see
+// PendingCampaignRecipients) — when the provider is down every batch comes here.
 func (s *Store) FailCampaignBatch(ctx context.Context, id int64, batch int, reason string) error {
 	now := s.now()
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		res := tx.Model(&CampaignRecipient{}).Where("campaign_id = ? AND batch = ? AND status = ?", id, batch, RecipientPending).
+		res := tx.Model(&CampaignRecipient{}).Where("campaign_id = ? AND batch = ? AND status || '' = ?", id, batch, RecipientPending).
 			Updates(map[string]any{"status": RecipientFailed, "reason": reason, "updated_at": now})
 		if res.Error != nil {
 			return res.Error
