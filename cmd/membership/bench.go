@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"flag"
@@ -147,10 +148,11 @@ func bench(ctx context.Context, e env) error {
 	}
 
 	var took time.Duration
+	var children bytes.Buffer // the children's and the sink's lines, after the campaign's
 	if o.processes == 0 {
 		took, err = benchCampaign(ctx, cfg, o, log, e.stdout)
 	} else {
-		took, err = benchProcesses(ctx, cfg, e.configPath, dir, o, log, sink, e.stdout)
+		took, err = benchProcesses(ctx, cfg, e.configPath, dir, o, log, sink, e.stdout, &children)
 	}
 	if err != nil {
 		return err
@@ -165,6 +167,7 @@ func bench(ctx context.Context, e env) error {
 	if sink != nil && o.processes == 0 {
 		sink.stats().report(e.stdout)
 	}
+	_, _ = children.WriteTo(e.stdout)
 	fmt.Fprintf(e.stdout, "peak RSS (VmHWM): %s\n", peakRSS())
 	if !o.baseline {
 		return nil

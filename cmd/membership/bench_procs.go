@@ -50,9 +50,9 @@ type benchChild struct {
 // benchProcesses seeds the club into the app database, makes an admin API token, starts
 // o.processes serve children on both stores, starts the campaign through the JSON API as a
 // client would, polls it until its final report (killing and restarting child 1 at -kill-at),
-// and prints what the children and the sink saw. It returns the time from the start request to
-// the final report.
-func benchProcesses(ctx context.Context, cfg *config.Config, userConfig, dir string, o benchOptions, log *slog.Logger, sink *smtpSink, out io.Writer) (time.Duration, error) {
+// and prints the history's length to out, what the children and the sink saw to after. It
+// returns the time from the start request to the final report.
+func benchProcesses(ctx context.Context, cfg *config.Config, userConfig, dir string, o benchOptions, log *slog.Logger, sink *smtpSink, out, after io.Writer) (time.Duration, error) {
 	gdb, err := openAppDB(ctx, cfg, log)
 	if err != nil {
 		return 0, err
@@ -62,7 +62,12 @@ func benchProcesses(ctx context.Context, cfg *config.Config, userConfig, dir str
 	if err := seedBenchClub(ctx, store, gdb, o.members); err != nil {
 		return 0, err
 	}
-	token, _, err := auth.NewStore(gdb, authOptions(cfg), log).CreateToken(ctx, "bench", auth.RoleAdmin, nil)
+	users := auth.NewStore(gdb, authOptions(cfg), log)
+	// The first admin made here, not by children starting side by side, who would race for it.
+	if _, err := users.EnsureFirstAdmin(ctx, firstAdminEmail); err != nil {
+		return 0, err
+	}
+	token, _, err := users.CreateToken(ctx, "bench", auth.RoleAdmin, nil)
 	if err != nil {
 		return 0, err
 	}
@@ -172,17 +177,17 @@ func benchProcesses(ctx context.Context, cfg *config.Config, userConfig, dir str
 	fmt.Fprintf(out, "history: the campaign's orchestration held at most %d events at a time (sampled every 250 ms through the management API, %d samples failed)\n", longest, historyErrs)
 	for _, ch := range children {
 		ch.stop()
-		fmt.Fprintf(out, "child %d: peak RSS (VmHWM) %s", ch.n, megabytes(ch.peakKB))
+		fmt.Fprintf(after, "child %d: peak RSS (VmHWM) %s", ch.n, megabytes(ch.peakKB))
 		for _, kb := range ch.restarts {
-			fmt.Fprintf(out, ", before its restart %s", megabytes(kb))
+			fmt.Fprintf(after, ", before its restart %s", megabytes(kb))
 		}
-		fmt.Fprintln(out)
+		fmt.Fprintln(after)
 	}
 	if sink != nil {
 		st := sink.stats()
-		st.report(out)
+		st.report(after)
 		if killed {
-			fmt.Fprintf(out, "kill at %.0f %%: lost %d (recipients never received), repeated %d (recipients received more than once); killed at %d sent, %d notices left sending (the most that may repeat)\n",
+			fmt.Fprintf(after, "kill at %.0f %%: lost %d (recipients never received), repeated %d (recipients received more than once); killed at %d sent, %d notices left sending (the most that may repeat)\n",
 				100*o.killAt, st.lost(addrs), st.repeated(), sentAtKill, sendingAtKill)
 		}
 	}

@@ -47,7 +47,7 @@ func commands() []command {
 		{"seed-demo", "seed-demo [-members N] [-seed S] — fill the app database with a demo club", seedDemo},
 		{"export", "export [-status S] [-q Q] [-plan P] … [-columns a,b] [-excel] — members as CSV to stdout", exportCmd},
 		{"import", "import FILE [-dry-run] [-on-existing skip|update] — import members from CSV; prints the report", importCmd},
-		{"bench", "bench [-members N] [-provider outbox|smtp] — whole-system figures: a campaign's rate, peak memory, the engine baseline", bench},
+		{"bench", "bench [-members N] [-provider outbox|smtp] [-processes N [-postgres URL] [-kill-at F]] [-memprofile F] — whole-system figures: a campaign's rate, peak memory, repeats, the engine baseline (bench -h)", bench},
 	}
 }
 
