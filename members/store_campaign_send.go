@@ -280,8 +280,8 @@ func caseOf[T any](column, typ string, items []T, pair func(T) (when, then any))
 }
 
 // FailCampaignBatch marks the recipients of a batch still pending failed with reason: the
-// batch gave up on them (its retries ran out). Appending an empty string to status keeps PostgreSQL, before its
-// statistics, from reading all the campaign's pending recipients through
+// batch gave up on them (its retries ran out). Appending an empty string to status keeps
+// PostgreSQL, before its statistics, from reading all the campaign's pending recipients through
 // campaign_recipients_status instead of the batch's through campaign_recipients_batch (see
 // PendingCampaignRecipients) — when the provider is down every batch comes here.
 func (s *Store) FailCampaignBatch(ctx context.Context, id int64, batch int, reason string) error {
