@@ -219,15 +219,11 @@ func benchConfig(cfg *config.Config, dir string, o benchOptions) {
 // benchCampaign seeds the club, runs one campaign to all of it and returns how long it took
 // from its start to its final report.
 func benchCampaign(ctx context.Context, cfg *config.Config, o benchOptions, log *slog.Logger, out io.Writer) (time.Duration, error) {
-	gdb, err := openAppDB(ctx, cfg, log)
+	gdb, store, err := openBenchClub(ctx, cfg, o.members, log)
 	if err != nil {
 		return 0, err
 	}
 	defer db.Close(gdb)
-	store := members.NewStore(gdb, membersOptions(cfg), log)
-	if err := seedBenchClub(ctx, store, gdb, o.members); err != nil {
-		return 0, err
-	}
 	hub, err := openTaskHub(ctx, cfg, log)
 	if err != nil {
 		return 0, err
@@ -339,6 +335,19 @@ func historyLength(ctx context.Context, hub *taskhub.Hub, id string) (int, error
 		return 0, err
 	}
 	return len(state.OldEvents()) + len(state.NewEvents()), nil
+}
+
+// openBenchClub opens the app database and seeds the bench's club of n members into it.
+func openBenchClub(ctx context.Context, cfg *config.Config, n int, log *slog.Logger) (*gorm.DB, *members.Store, error) {
+	gdb, err := openAppDB(ctx, cfg, log)
+	if err != nil {
+		return nil, nil, err
+	}
+	store := members.NewStore(gdb, membersOptions(cfg), log)
+	if err := seedBenchClub(ctx, store, gdb, n); err != nil {
+		return nil, nil, errors.Join(err, db.Close(gdb))
+	}
+	return gdb, store, nil
 }
 
 // seedBenchClub adds a demo club of n members and makes every one of them a recipient: an

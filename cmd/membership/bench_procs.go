@@ -53,15 +53,11 @@ type benchChild struct {
 // and prints the history's length to out, what the children and the sink saw to after. It
 // returns the time from the start request to the final report.
 func benchProcesses(ctx context.Context, cfg *config.Config, userConfig, dir string, o benchOptions, log *slog.Logger, sink *smtpSink, out, after io.Writer) (time.Duration, error) {
-	gdb, err := openAppDB(ctx, cfg, log)
+	gdb, _, err := openBenchClub(ctx, cfg, o.members, log)
 	if err != nil {
 		return 0, err
 	}
 	defer db.Close(gdb)
-	store := members.NewStore(gdb, membersOptions(cfg), log)
-	if err := seedBenchClub(ctx, store, gdb, o.members); err != nil {
-		return 0, err
-	}
 	users := auth.NewStore(gdb, authOptions(cfg), log)
 	// The first admin made here, not by children starting side by side, who would race for it.
 	if _, err := users.EnsureFirstAdmin(ctx, firstAdminEmail); err != nil {

@@ -6,7 +6,6 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -88,7 +87,7 @@ func TestBenchKillAt(t *testing.T) {
 	if t.Failed() {
 		return
 	}
-	lost, repeated, inFlight := atoi(t, m[0][1]), atoi(t, m[0][2]), atoi(t, m[0][3])
+	lost, repeated, inFlight := mustAtoi(t, m[0][1]), mustAtoi(t, m[0][2]), mustAtoi(t, m[0][3])
 	if lost != 0 {
 		t.Errorf("%d recipients never got the e-mail", lost)
 	}
@@ -142,13 +141,4 @@ func TestBenchFlags(t *testing.T) {
 			}
 		})
 	}
-}
-
-func atoi(t *testing.T, s string) int {
-	t.Helper()
-	n, err := strconv.Atoi(s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return n
 }
