@@ -1,6 +1,7 @@
 package activities
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"log/slog"
@@ -13,12 +14,13 @@ import (
 )
 
 // settleEvery bounds the outcomes of sends a batch has not recorded yet, with a provider that
-// is not idempotent by key (SMTP, SendGrid, Twilio): up to settleEvery queued and as many
-// being written. A crash loses the outcomes not yet recorded — those notices stay "sending"
-// and go out once more on the retry — so a crash duplicates at most 2 × settleEvery plus the
-// sends in flight per running batch (taskhub.parallelism of them): 4 × (16 + 8) with eight in
-// flight. Recording each outcome alone would make that one per send in flight, at the price
-// of a transaction per notice. The outbox, idempotent by key, repeats none.
+// is not idempotent by key (SMTP, SendGrid, Twilio) and no send journal (PostgreSQL): up to
+// settleEvery queued and as many being written. A crash loses the outcomes not yet recorded —
+// those notices stay "sending" and go out once more on the retry — so a crash duplicates at
+// most 2 × settleEvery plus the sends in flight per running batch (taskhub.parallelism of
+// them): 4 × (16 + 8) with eight in flight. With a journal (SQLite) each outcome is in its
+// file as soon as the provider answers, and a crash repeats at most the sends in flight,
+// 4 × 8. The outbox, idempotent by key, repeats none.
 const settleEvery = 8
 
 // sendBatch is Notices.Send for the notices of one campaign batch, with the same guarantees —
@@ -41,6 +43,9 @@ func (n *Notices) sendBatch(ctx context.Context, reqs []NoticeRequest, concurren
 			return nil, err
 		}
 		ids[i] = req.MemberID
+	}
+	if _, err := n.RecoverSends(ctx); err != nil {
+		return nil, err
 	}
 	ms, err := n.Members.MembersByID(ctx, ids)
 	if err != nil {
@@ -72,6 +77,16 @@ func (n *Notices) sendBatch(ctx context.Context, reqs []NoticeRequest, concurren
 	}
 	sendErr := n.deliverAll(ctx, drafts, todo, results, concurrency)
 	return results, sendErr
+}
+
+// RecoverSends writes to the database the outcomes a killed process (or a batch whose final
+// write failed) left in the send journal, before any batch claims its notices again, and
+// answers how many. Without a journal it does nothing.
+func (n *Notices) RecoverSends(ctx context.Context) (int, error) {
+	if n.Journal == nil {
+		return 0, nil
+	}
+	return n.Journal.settleOrphans(ctx, n.settleNow)
 }
 
 // noticeDraft is one request of a batch, rendered for its member (or why it is not sent).
@@ -231,37 +246,14 @@ func (n *Notices) deliverAtOnce(ctx context.Context, channel string, drafts []*n
 	}
 }
 
-// deliverEach sends the drafts at `at` one by one, concurrency at a time, while one goroutine
-// records the outcomes as they come, those that came while it wrote the last ones together —
-// up to settleEvery in a transaction. The senders never wait for the database unless
-// settleEvery outcomes are queued already. It returns only an error recording them.
+// deliverEach sends the drafts at `at` one by one, concurrency at a time, each outcome handed
+// to the batch's recorder as it comes (see newRecorder). It returns only an error recording
+// them.
 func (n *Notices) deliverEach(ctx context.Context, drafts []*noticeDraft, at []int, concurrency int) error {
 	if len(at) == 0 {
 		return nil
 	}
-	outcomes := make(chan members.NoticeOutcome, settleEvery)
-	settled := make(chan error, 1)
-	go func() {
-		var err error
-		for o := range outcomes {
-			group := append(make([]members.NoticeOutcome, 0, settleEvery), o)
-			for queued := true; queued && len(group) < settleEvery; {
-				select {
-				case o, ok := <-outcomes:
-					if queued = ok; ok {
-						group = append(group, o)
-					}
-				default:
-					queued = false
-				}
-			}
-			if err == nil {
-				// The provider has these messages: record them even when ctx has ended.
-				err = n.whileDiskFull(ctx, "batch", func() error { return n.Members.SettleNotices(context.WithoutCancel(ctx), group) })
-			}
-		}
-		settled <- err
-	}()
+	rec := n.newRecorder(ctx, len(at))
 	jobs := make(chan int)
 	// failing counts transient failures since the last success: at providerDown in a row the
 	// provider is down, and the batch sends nothing more (the rest stay queued for the retry)
@@ -273,6 +265,7 @@ func (n *Notices) deliverEach(ctx context.Context, drafts []*noticeDraft, at []i
 		wg.Go(func() {
 			for i := range jobs {
 				d := drafts[i]
+				rec.handing(d.notice.ID)
 				var sent notify.Sent
 				sent.Err = n.recovered(n.provider(d.notice.Channel), func() (err error) {
 					if d.notice.Channel == ChannelSMS {
@@ -288,7 +281,7 @@ func (n *Notices) deliverEach(ctx context.Context, drafts []*noticeDraft, at []i
 				} else {
 					failing.Store(0)
 				}
-				outcomes <- d.outcome
+				rec.record(d.outcome)
 			}
 		})
 	}
@@ -300,8 +293,118 @@ func (n *Notices) deliverEach(ctx context.Context, drafts []*noticeDraft, at []i
 	}
 	close(jobs)
 	wg.Wait()
-	close(outcomes)
-	return <-settled
+	return rec.finish()
+}
+
+// recorder takes the outcomes of a batch's sends as they come and has them in the database by
+// the time finish returns (with the first error writing them).
+type recorder interface {
+	// handing is told of a send about to go to its provider.
+	handing(noticeID int64)
+	record(members.NoticeOutcome)
+	finish() error
+}
+
+// newRecorder is the recorder of a batch of size sends: its journal file when n has a
+// journal and the file could be made, else settleEvery outcomes to a transaction.
+func (n *Notices) newRecorder(ctx context.Context, size int) recorder {
+	if n.Journal != nil {
+		jf, err := n.Journal.begin()
+		if err == nil {
+			return &journalRecorder{n: n, ctx: ctx, jf: jf, outcomes: make([]members.NoticeOutcome, 0, size)}
+		}
+		// A full disk, say: the database path bounds a crash's repeats the older way.
+		n.log().Warn("send journal unavailable, recording outcomes in groups", slog.Any("error", err))
+	}
+	return n.newSettleWriter(ctx)
+}
+
+// journalRecorder appends each outcome to the batch's journal file and writes them all to the
+// database in one transaction at the end. An outcome the file refuses is written to the
+// database at once instead, so none is ever only in memory while later sends go out.
+type journalRecorder struct {
+	n   *Notices
+	ctx context.Context
+	jf  *journalFile
+
+	mu       sync.Mutex
+	outcomes []members.NoticeOutcome
+	err      error
+}
+
+// handing writes the send's "sending" line; if the file refuses it, record will say so.
+func (r *journalRecorder) handing(noticeID int64) {
+	_ = r.jf.record(members.NoticeOutcome{ID: noticeID, Status: members.NoticeSending})
+}
+
+func (r *journalRecorder) record(o members.NoticeOutcome) {
+	if jerr := r.jf.record(o); jerr != nil {
+		r.n.log().Warn("send journal write failed, recording the outcome at once", slog.Any("error", jerr))
+		err := r.n.settleNow(r.ctx, []members.NoticeOutcome{o})
+		r.mu.Lock()
+		r.err = cmp.Or(r.err, err)
+		r.mu.Unlock()
+		return
+	}
+	r.mu.Lock()
+	r.outcomes = append(r.outcomes, o)
+	r.mu.Unlock()
+}
+
+func (r *journalRecorder) finish() error {
+	err := r.n.settleNow(r.ctx, r.outcomes)
+	if eerr := r.n.Journal.end(r.jf, err == nil); eerr != nil {
+		r.n.log().Warn("send journal", slog.Any("error", eerr))
+	}
+	return cmp.Or(r.err, err)
+}
+
+// settleNow writes outcomes to the database, even when ctx has ended (the provider has
+// these messages), waiting out a full disk.
+func (n *Notices) settleNow(ctx context.Context, outcomes []members.NoticeOutcome) error {
+	return n.whileDiskFull(ctx, "batch", func() error { return n.Members.SettleNotices(context.WithoutCancel(ctx), outcomes) })
+}
+
+// settleWriter records outcomes as they come from one goroutine, those that came while it
+// wrote the last ones together — up to settleEvery in a transaction. The senders never wait
+// for the database unless settleEvery outcomes are queued already.
+type settleWriter struct {
+	outcomes chan members.NoticeOutcome
+	settled  chan error
+}
+
+func (n *Notices) newSettleWriter(ctx context.Context) *settleWriter {
+	w := &settleWriter{outcomes: make(chan members.NoticeOutcome, settleEvery), settled: make(chan error, 1)}
+	go func() {
+		var err error
+		for o := range w.outcomes {
+			group := append(make([]members.NoticeOutcome, 0, settleEvery), o)
+			for queued := true; queued && len(group) < settleEvery; {
+				select {
+				case o, ok := <-w.outcomes:
+					if queued = ok; ok {
+						group = append(group, o)
+					}
+				default:
+					queued = false
+				}
+			}
+			if err == nil {
+				err = n.settleNow(ctx, group)
+			}
+		}
+		w.settled <- err
+	}()
+	return w
+}
+
+func (w *settleWriter) handing(int64) {}
+
+func (w *settleWriter) record(o members.NoticeOutcome) { w.outcomes <- o }
+
+func (w *settleWriter) finish() error {
+	close(w.outcomes)
+	return <-w.settled
 }
 
 // providerDown is how many transient failures in a row stop a batch's sends.

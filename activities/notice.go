@@ -109,6 +109,10 @@ type Notices struct {
 	// Admins lists the active admin users TellAdmins writes to.
 	Admins func(ctx context.Context) ([]Admin, error)
 	Log    *slog.Logger
+	// Journal, when set, keeps a campaign batch's send outcomes in a file as they come, and the
+	// batch writes them to the database once (see SendJournal): for a process that owns its
+	// data folder (SQLite). Nil: they go to the database settleEvery at a time.
+	Journal *SendJournal
 
 	defaultTexts sync.Once
 }

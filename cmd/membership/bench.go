@@ -230,7 +230,7 @@ func benchCampaign(ctx context.Context, cfg *config.Config, o benchOptions, log 
 	}
 	defer hub.Shutdown(context.WithoutCancel(ctx))
 	r := task.NewTaskRegistry()
-	notices, err := wireNotify(cfg, gdb, auth.NewStore(gdb, authOptions(cfg), log), log, r, web.NewMetrics())
+	notices, err := wireNotify(ctx, cfg, gdb, auth.NewStore(gdb, authOptions(cfg), log), log, r, web.NewMetrics())
 	if err != nil {
 		return 0, err
 	}

@@ -21,6 +21,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"membership/activities"
 	"membership/config"
 	"membership/db"
 	"membership/members"
@@ -114,6 +115,8 @@ func benchProcesses(ctx context.Context, cfg *config.Config, userConfig, dir str
 		lastSent                  = -1
 		killed                    bool
 		sentAtKill, sendingAtKill int
+		journaledAtKill           int
+		inFlightAtKill            int
 	)
 	for !c.Status.Finished() {
 		time.Sleep(10 * time.Millisecond)
@@ -149,6 +152,11 @@ func benchProcesses(ctx context.Context, cfg *config.Config, userConfig, dir str
 			if err := gdb.Raw("SELECT COUNT(*) FROM notices WHERE campaign_id = ? AND status = 'sending'", started.CampaignID).Scan(&sendingAtKill).Error; err != nil {
 				return 0, fmt.Errorf("bench: count the sends in flight: %w", err)
 			}
+			// Of those, the ones whose outcome is in the child's send journal are settled when
+			// it starts again, before any batch sends.
+			if journaledAtKill, inFlightAtKill, err = activities.JournalCounts(filepath.Join(children[0].dir, "sends")); err != nil {
+				return 0, err
+			}
 			if err := children[0].start(); err != nil {
 				return 0, err
 			}
@@ -183,8 +191,8 @@ func benchProcesses(ctx context.Context, cfg *config.Config, userConfig, dir str
 		st := sink.stats()
 		st.report(after)
 		if killed {
-			fmt.Fprintf(after, "kill at %.0f %%: lost %d (recipients never received), repeated %d (recipients received more than once); killed at %d sent, %d notices left sending (the most that may repeat)\n",
-				100*o.killAt, st.lost(addrs), st.repeated(), sentAtKill, sendingAtKill)
+			fmt.Fprintf(after, "kill at %.0f %%: lost %d (recipients never received), repeated %d (recipients received more than once); killed at %d sent, %d notices left sending, %d of them with their outcome in the send journal, %d in flight (the most that may repeat)\n",
+				100*o.killAt, st.lost(addrs), st.repeated(), sentAtKill, sendingAtKill, journaledAtKill, inFlightAtKill)
 		}
 	}
 	return took, nil

@@ -12,6 +12,9 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"membership"
+	"membership/activities"
+	"membership/config"
 	"membership/db/dbtest"
 )
 
@@ -78,7 +81,7 @@ func TestBenchKillAt(t *testing.T) {
 	// Small batches, so that the kill falls between batches of a campaign still running.
 	out := runBench(t, "-members", "300", "-batch", "10", "-provider", "smtp", "-baseline=false", "-processes", "1", "-kill-at", "0.3")
 	m := wantLines(t, out,
-		`kill at 30 %: lost (\d+) \(recipients never received\), repeated (\d+) \(recipients received more than once\); killed at \d+ sent, (\d+) notices left sending \(the most that may repeat\)`,
+		`kill at 30 %: lost (\d+) \(recipients never received\), repeated (\d+) \(recipients received more than once\); killed at \d+ sent, \d+ notices left sending, \d+ of them with their outcome in the send journal, (\d+) in flight \(the most that may repeat\)`,
 		`child 1: peak RSS \(VmHWM\) \d+\.\d MB, before its restart \d+\.\d MB`,
 		`smtp sink: \d+ e-mails over \d+ connections, first to last .*`,
 		`processes: 1 \(serve children; app database sqlite, task hub sqlite\)`,
@@ -93,6 +96,15 @@ func TestBenchKillAt(t *testing.T) {
 	}
 	if repeated > inFlight {
 		t.Errorf("%d recipients got it twice, but only %d sends were in flight at the kill", repeated, inFlight)
+	}
+	// With the journal only the sends in flight may repeat: a batch's sends at once times the
+	// batches at once.
+	cfg, err := config.Load(membership.DefaultConfig, "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bound := activities.DefaultSendConcurrency * cfg.TaskHub.Parallelism; repeated > bound {
+		t.Errorf("%d recipients got it twice, more than the %d sends that can be in flight", repeated, bound)
 	}
 }
 

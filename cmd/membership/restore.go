@@ -82,6 +82,16 @@ func restore(ctx context.Context, e env) error {
 			fmt.Fprintf(e.stdout, "  the data it replaced is kept as %s\n", kept)
 		}
 	}
+	// The send journal's outcomes are of the replaced database's notices: settled on the
+	// restored one, they could mark others sent.
+	journal := filepath.Join(cfg.Server.DataDir, "sends")
+	if left, err := os.ReadDir(journal); err == nil && len(left) > 0 {
+		kept := journal + "-replaced-" + stamp
+		if err := os.Rename(journal, kept); err != nil {
+			return fmt.Errorf("set the replaced data's send journal aside: %w", err)
+		}
+		fmt.Fprintf(e.stdout, "  its send journal is kept as %s\n", kept)
+	}
 	return nil
 }
 

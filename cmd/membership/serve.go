@@ -75,7 +75,7 @@ func serveWith(ctx context.Context, e env, extra func(r *task.TaskRegistry), sta
 	// Activities registered through metrics.Activity (or metrics.AddActivity) are timed and their
 	// failures counted on /metrics.
 	metrics := web.NewMetrics()
-	notices, err := wireNotify(cfg, gdb, users, log, r, metrics)
+	notices, err := wireNotify(ctx, cfg, gdb, users, log, r, metrics)
 	if err != nil {
 		return err
 	}

@@ -42,9 +42,10 @@ type notifyWiring struct {
 
 // wireNotify builds the providers the configuration names, rate-limited (across processes on
 // PostgreSQL), the notices sender on them with the club's texts (<data_dir>/templates
-// overriding the compiled-in ones), registers SendSMS and SendEmail in r and the notices gauge
-// in metrics.
-func wireNotify(cfg *config.Config, gdb *gorm.DB, users *auth.Store, log *slog.Logger, r *task.TaskRegistry, metrics *web.Metrics) (*notifyWiring, error) {
+// overriding the compiled-in ones) and, on SQLite, its send journal in <data_dir>/sends (the
+// outcomes a killed process left there written to the database first), registers SendSMS and
+// SendEmail in r and the notices gauge in metrics.
+func wireNotify(ctx context.Context, cfg *config.Config, gdb *gorm.DB, users *auth.Store, log *slog.Logger, r *task.TaskRegistry, metrics *web.Metrics) (*notifyWiring, error) {
 	store := members.NewStore(gdb, membersOptions(cfg), log)
 	texts, err := activities.LoadTexts(cfg.Club.Name, cfg.Club.Language, filepath.Join(cfg.Server.DataDir, "templates"))
 	if err != nil {
@@ -97,6 +98,19 @@ func wireNotify(cfg *config.Config, gdb *gorm.DB, users *auth.Store, log *slog.L
 	w.notices = &activities.Notices{Members: store, SMS: sms, Email: email, Texts: texts, Log: log,
 		SMSProvider: cfg.Notify.SMS.Provider, EmailProvider: cfg.Notify.Email.Provider, EmailFrom: from,
 		Admins: web.Admins(users)}
+	if db.Dialect(gdb) != "postgres" {
+		// One process owns a SQLite data folder (lockDataDir), so its journal's files are its own.
+		if w.notices.Journal, err = activities.OpenSendJournal(filepath.Join(cfg.Server.DataDir, "sends")); err != nil {
+			return nil, err
+		}
+		n, err := w.notices.RecoverSends(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if n > 0 {
+			log.Info("recorded the sends a previous process left in its journal", slog.Int("notices", n))
+		}
+	}
 	if err := w.notices.RegisterWith(r, metrics.Activity); err != nil {
 		return nil, err
 	}

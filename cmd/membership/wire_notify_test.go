@@ -93,7 +93,7 @@ func TestWireNotify(t *testing.T) {
 				gdb = dbtest.SQLite(t)
 			}
 			log := dbtest.Log()
-			w, err := wireNotify(cfg, gdb, auth.NewStore(gdb, authOptions(cfg), log), log, task.NewTaskRegistry(), web.NewMetrics())
+			w, err := wireNotify(t.Context(), cfg, gdb, auth.NewStore(gdb, authOptions(cfg), log), log, task.NewTaskRegistry(), web.NewMetrics())
 			if err != nil {
 				t.Fatal(err)
 			}

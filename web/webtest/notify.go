@@ -2,6 +2,7 @@ package webtest
 
 import (
 	"context"
+	"path/filepath"
 	"testing"
 
 	"membership/activities"
@@ -36,11 +37,15 @@ func Admins(users *auth.Store) func(ctx context.Context) ([]activities.Admin, er
 	return web.Admins(users)
 }
 
-// fillNotices gives ns what cmd gives it: the members store, the texts, the admins to tell,
-// the sender address, and the two providers.
+// fillNotices gives ns what cmd gives it on SQLite: the members store, the texts, the admins
+// to tell, the sender address, the two providers and a send journal.
 func fillNotices(t testing.TB, d *web.Deps, ns *activities.Notices, sms notify.SMSSender, email notify.EmailSender, smsProvider, emailProvider string) {
 	t.Helper()
 	texts, err := activities.LoadTexts(d.Config.Club.Name, d.Config.Club.Language, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	journal, err := activities.OpenSendJournal(filepath.Join(t.TempDir(), "sends"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -48,5 +53,6 @@ func fillNotices(t testing.TB, d *web.Deps, ns *activities.Notices, sms notify.S
 		Members: d.Members, Texts: texts, Log: dbtest.Log(), Admins: Admins(d.Auth),
 		SMS: sms, Email: email, SMSProvider: smsProvider, EmailProvider: emailProvider,
 		EmailFrom: d.Config.Club.Name + " <" + d.Config.Notify.Email.From + ">",
+		Journal:   journal,
 	}
 }
