@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -189,6 +190,80 @@ func sameNotice(a, b *members.Notice) bool {
 	for _, n := range []*members.Notice{&x, &y} {
 		n.CreatedAt, n.UpdatedAt = n.CreatedAt.UTC(), n.UpdatedAt.UTC()
 		for _, p := range []**time.Time{&n.SentAt, &n.DeliveredAt} {
+			if *p != nil {
+				v := (*p).UTC()
+				*p = &v
+			}
+		}
+	}
+	return reflect.DeepEqual(x, y)
+}
+
+// TestMembersByIDReadsWholeMembers checks MembersByID against Get field by field — plan name,
+// consent and verification times, erasure included — and that it leaves out unknown ids.
+func TestMembersByIDReadsWholeMembers(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, gdb *gorm.DB) {
+		ctx := context.Background()
+		s := newStore(t, gdb)
+		mustPlan(t, s, "Erwachsene", 3000, members.Monthly)
+		consented := testNow.Add(-time.Hour)
+		var ids []int64
+		for _, tc := range []struct {
+			name   string
+			change func(*members.MemberInput)
+			erase  bool
+		}{
+			{"plain", nil, false},
+			{"on a plan, consents at a time", func(in *members.MemberInput) {
+				in.Plan, in.SMSConsent, in.SMSConsentAt, in.EmailConsent = "Erwachsene", true, &consented, true
+				in.Street, in.City, in.Notes, in.Rank = "Hauptstr. 1", "Berlin", "note", "5. Kyu"
+				in.MembershipEndsOn = members.NewDate(2025, time.December, 31)
+			}, false},
+			{"erased", func(in *members.MemberInput) { in.Plan = "Erwachsene" }, true},
+		} {
+			in := adult(tc.name, "ByID", strings.Fields(tc.name)[0]+"@example.org")
+			if tc.change != nil {
+				tc.change(&in)
+			}
+			m := mustCreate(t, s, in)
+			if tc.erase {
+				if _, err := s.Erase(ctx, actor, m.ID); err != nil {
+					t.Fatal(err)
+				}
+			}
+			ids = append(ids, m.ID)
+		}
+		got, err := s.MembersByID(ctx, append(ids, 99999))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != len(ids) {
+			t.Errorf("read %d members, want %d", len(got), len(ids))
+		}
+		if m := got[ids[1]]; m == nil || m.Plan != "Erwachsene" || m.SMSConsentAt == nil {
+			t.Errorf("member on a plan = %+v, want its plan's name and consent time", m)
+		}
+		for _, id := range ids {
+			want, err := s.Get(ctx, id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !sameMember(got[id], want) {
+				t.Errorf("member %d:\n got %+v\nwant %+v", id, got[id], want)
+			}
+		}
+	})
+}
+
+// sameMember reports whether two members are equal, their times compared as instants.
+func sameMember(a, b *members.Member) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	x, y := *a, *b
+	for _, m := range []*members.Member{&x, &y} {
+		m.CreatedAt, m.UpdatedAt = m.CreatedAt.UTC(), m.UpdatedAt.UTC()
+		for _, p := range []**time.Time{&m.SMSConsentAt, &m.EmailConsentAt, &m.PhoneVerifiedAt, &m.EmailVerifiedAt, &m.ErasedAt} {
 			if *p != nil {
 				v := (*p).UTC()
 				*p = &v
