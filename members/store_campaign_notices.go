@@ -18,11 +18,11 @@ import (
 // keys as it is then stored, by key. Rows inserted with a final status (skipped, failed) stay
 // as given.
 //
-// On a batch's first attempt none of its keys exists yet: a row to send is inserted "sending"
-// with its attempt counted — what marking it after the insert would store — and answered from
-// what was inserted, with the id the INSERT returns. Only keys that existed before (a batch
-// run again) are marked and read back, which a batch's first attempt saves two statements of
-// three, the read-back's being every stored body again.
+// On a batch's first attempt none of its keys exists yet, so a row to send is inserted
+// "sending" with its attempt counted — what marking it after the insert would store — and
+// answered from what was inserted, with the id the INSERT returns. Only the keys stored before
+// (a batch run again) are marked and read back: the first attempt takes one statement instead
+// of three, and no longer reads every body it just wrote.
 func (s *Store) ClaimNotices(ctx context.Context, rows []Notice, sendKeys []string) (map[string]*Notice, error) {
 	if len(rows) == 0 {
 		return map[string]*Notice{}, nil
