@@ -4,12 +4,9 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"strconv"
 	"strings"
 
 	"gorm.io/gorm"
-
-	"membership/db"
 )
 
 // recipientChunk is how many recipient rows one INSERT writes: 6 parameters each stay far below
@@ -188,32 +185,14 @@ const (
 // when dollar is set, else with "?".
 func recipientsInsert(n int, dollar bool) string {
 	var b strings.Builder
-	b.Grow(len(insertRecipientsSQL) + n*recipientParams*8)
 	b.WriteString(insertRecipientsSQL)
-	for i := range n {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		b.WriteByte('(')
-		for j := range recipientParams {
-			if j > 0 {
-				b.WriteString(", ")
-			}
-			if dollar {
-				b.WriteByte('$')
-				b.WriteString(strconv.Itoa(i*recipientParams + j + 1))
-			} else {
-				b.WriteByte('?')
-			}
-		}
-		b.WriteByte(')')
-	}
+	writeValues(&b, n, recipientParams, dollar)
 	return b.String()
 }
 
 // recipientWriter numbers recipients into batches and inserts them in chunks of recipientChunk
-// with a multi-row INSERT written by hand: GORM's Create spent its time in reflection and
-// prepared each chunk as a statement of its own.
+// with a multi-row INSERT written by hand (store_insert.go): GORM's Create spent its time in
+// reflection and prepared each chunk as a statement of its own.
 type recipientWriter struct {
 	tx         *gorm.DB
 	campaignID int64
@@ -223,8 +202,7 @@ type recipientWriter struct {
 	args       []any
 	// full is the INSERT of a full chunk, prepared once on the transaction for the whole
 	// freeze: mattn/go-sqlite3 would compile the 3,000-parameter statement again for every
-	// chunk (a tenth of the freeze's time), and GORM's Exec rebuild its text and inspect every
-	// argument.
+	// chunk (a tenth of the freeze's time).
 	full *sql.Stmt
 }
 
@@ -249,43 +227,32 @@ func (w *recipientWriter) add(memberID int64, channel, reason string) error {
 }
 
 // flush writes the queued rows: a full chunk through the prepared statement, the last, partial
-// one through GORM.
+// one as a statement of its own.
 func (w *recipientWriter) flush() error {
 	if w.rows == 0 {
 		return nil
 	}
-	var err error
-	if w.rows == recipientChunk {
-		err = w.execFull()
-	} else {
-		err = w.tx.Exec(recipientsInsert(w.rows, false), w.args...).Error
-	}
-	if err != nil {
-		return fmt.Errorf("write recipients of campaign %d: %w", w.campaignID, err)
+	if err := w.exec(); err != nil {
+		return fmt.Errorf("write recipients of campaign %d: %w", w.campaignID, translated(w.tx, err))
 	}
 	w.rows, w.args = 0, w.args[:0]
 	return nil
 }
 
-// execFull inserts a full chunk. Going past GORM, its errors go through the dialector's
-// translation as GORM's own would, so that a full disk is still ErrDiskFull.
-func (w *recipientWriter) execFull() error {
-	ctx := w.tx.Statement.Context
+func (w *recipientWriter) exec() error {
+	ctx, conn, dollar := w.tx.Statement.Context, w.tx.Statement.ConnPool, dollarPlaceholders(w.tx)
+	if w.rows < recipientChunk {
+		_, err := conn.ExecContext(ctx, recipientsInsert(w.rows, dollar), w.args...)
+		return err
+	}
 	if w.full == nil {
-		stmt, err := w.tx.Statement.ConnPool.PrepareContext(ctx, recipientsInsert(recipientChunk, db.Dialect(w.tx) == "postgres"))
+		stmt, err := conn.PrepareContext(ctx, recipientsInsert(recipientChunk, dollar))
 		if err != nil {
-			return w.translate(err)
+			return err
 		}
 		w.full = stmt
 	}
 	_, err := w.full.ExecContext(ctx, w.args...)
-	return w.translate(err)
-}
-
-func (w *recipientWriter) translate(err error) error {
-	if t, ok := w.tx.Dialector.(gorm.ErrorTranslator); ok && err != nil && w.tx.Config.TranslateError {
-		return t.Translate(err)
-	}
 	return err
 }
 

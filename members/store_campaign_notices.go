@@ -101,8 +101,9 @@ func (s *Store) ClaimNotices(ctx context.Context, rows []Notice, sendKeys []stri
 // below both databases' limits (SQLite 32,766, PostgreSQL 65,535).
 const noticeChunk = 200
 
-// insertNoticesSQL starts the INSERT of notices; one row of noticeParams placeholders per
-// notice and insertNoticesEnd follow. Every column is written, as GORM's Create did.
+// insertNoticesSQL starts the INSERT of notices (written by hand, see store_insert.go); one row
+// of noticeParams placeholders per notice and insertNoticesEnd follow. Every column is
+// written, as GORM's Create did.
 const (
 	insertNoticesSQL = `INSERT INTO notices ("key", member_id, campaign_id, purpose, channel, template, subject, body,
 	provider, provider_message_id, status, error_code, error_message, attempts, created_at, updated_at, sent_at,
@@ -115,19 +116,13 @@ const (
 // whose row that is, skipping the keys stored already, and records in ins the id of each row
 // inserted and its key in inserted.
 func insertNotices(tx *gorm.DB, ins, chunk []Notice, start int, first map[string]int, inserted map[string]bool) error {
-	var b strings.Builder
 	args := make([]any, 0, len(chunk)*noticeParams)
-	b.WriteString(insertNoticesSQL)
 	for j := range chunk {
 		i := start + j
 		if first[chunk[j].Key] != i {
 			continue // a key given twice: its first row is inserted
 		}
 		n := &ins[i]
-		if len(args) > 0 {
-			b.WriteString(", ")
-		}
-		b.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
 		args = append(args, n.Key, n.MemberID, n.CampaignID, n.Purpose, n.Channel, n.Template, n.Subject, n.Body,
 			n.Provider, n.ProviderMessageID, n.Status, n.ErrorCode, n.ErrorMessage, n.Attempts, n.CreatedAt, n.UpdatedAt,
 			n.SentAt, n.DeliveredAt)
@@ -135,10 +130,13 @@ func insertNotices(tx *gorm.DB, ins, chunk []Notice, start int, first map[string
 	if len(args) == 0 {
 		return nil
 	}
+	var b strings.Builder
+	b.WriteString(insertNoticesSQL)
+	writeValues(&b, len(args)/noticeParams, noticeParams, dollarPlaceholders(tx))
 	b.WriteString(insertNoticesEnd)
-	res, err := tx.Raw(b.String(), args...).Rows()
+	res, err := tx.Statement.ConnPool.QueryContext(tx.Statement.Context, b.String(), args...)
 	if err != nil {
-		return err
+		return translated(tx, err)
 	}
 	defer res.Close()
 	for res.Next() {
@@ -150,7 +148,7 @@ func insertNotices(tx *gorm.DB, ins, chunk []Notice, start int, first map[string
 		ins[first[key]].ID = id
 		inserted[key] = true
 	}
-	return res.Err()
+	return translated(tx, res.Err())
 }
 
 // NoticeOutcome is what became of one send: Status NoticeSent with the provider's message id,
