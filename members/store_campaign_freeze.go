@@ -239,6 +239,7 @@ func (w *recipientWriter) flush() error {
 	return nil
 }
 
+// exec runs the INSERT of the queued rows on the transaction's connection.
 func (w *recipientWriter) exec() error {
 	ctx, conn, dollar := w.tx.Statement.Context, w.tx.Statement.ConnPool, dollarPlaceholders(w.tx)
 	if w.rows < recipientChunk {
