@@ -71,10 +71,16 @@ func TestContractCollections(t *testing.T) {
 	wantStatus(t, "no mandate to revoke", s.api(t, s.Admin, http.MethodDelete, mandate(ids[19].ID), nil), http.StatusNotFound)
 
 	// A run: too soon is 422, malformed 400; tomorrow starts (202) and builds its file.
-	today := time.Now().Format(time.DateOnly)
+	// The club's days are Europe/Berlin's (config.yaml): after 23:00 UTC its today is UTC's tomorrow.
+	berlin, err := time.LoadLocation("Europe/Berlin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now().In(berlin)
+	today := now.Format(time.DateOnly)
 	wantStatus(t, "a run today", s.api(t, s.Admin, http.MethodPost, "/api/v1/collections", map[string]any{"collect_on": today}), http.StatusUnprocessableEntity)
 	wantStatus(t, "malformed run", s.api(t, s.Admin, http.MethodPost, "/api/v1/collections", "{"), http.StatusBadRequest)
-	r = s.api(t, s.Admin, http.MethodPost, "/api/v1/collections", map[string]any{"collect_on": time.Now().AddDate(0, 0, 1).Format(time.DateOnly)})
+	r = s.api(t, s.Admin, http.MethodPost, "/api/v1/collections", map[string]any{"collect_on": now.AddDate(0, 0, 1).Format(time.DateOnly)})
 	wantStatus(t, "a run", r, http.StatusAccepted)
 	var started struct {
 		ID           string `json:"id"`
