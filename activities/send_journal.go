@@ -1,8 +1,6 @@
 package activities
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -142,10 +140,11 @@ func readJournal(name string) (outcomes []members.NoticeOutcome, inFlight int, e
 		return nil, 0, fmt.Errorf("send journal: %w", err)
 	}
 	handed := map[int64]bool{}
-	sc := bufio.NewScanner(bytes.NewReader(data))
-	sc.Buffer(nil, 1<<20)
-	for sc.Scan() {
-		o, ok := parseJournalLine(sc.Text())
+	for line := range strings.Lines(string(data)) {
+		// A line without its newline is the one the kill cut off.
+		line, whole := strings.CutSuffix(line, "\n")
+		o, ok := parseJournalLine(line)
+		ok = ok && whole
 		switch {
 		case !ok:
 		case o.Status == members.NoticeSending:

@@ -126,52 +126,13 @@ func (s *Store) iterateAudience(tx *gorm.DB, q ListQuery, fn func(*Member) error
 	if err != nil {
 		return err
 	}
-	size := s.chunk
-	if size <= 0 {
-		size = iterateChunk
-	}
-	chunk := make([]Member, 0, size)
-	var after int64
-	for {
-		if chunk, err = readAudienceChunk(filtered, after, size, chunk[:0]); err != nil {
-			return err
-		}
-		// The whole chunk is read before fn runs: fn writes the recipients in the same
-		// transaction, and PostgreSQL cannot run a statement on a connection whose result set
-		// is still open.
-		for i := range chunk {
-			if err := fn(&chunk[i]); err != nil {
-				return err
-			}
-		}
-		if len(chunk) < size {
-			return nil
-		}
-		after = chunk[len(chunk)-1].ID
-	}
+	return s.eachChunk(filtered, audienceMembers, fn)
 }
 
-// readAudienceChunk appends up to size members with ids above after, in id order, to into,
-// with audienceColumns filled in.
-func readAudienceChunk(filtered *gorm.DB, after int64, size int, into []Member) ([]Member, error) {
-	rows, err := filtered.Session(&gorm.Session{}).Select(audienceColumns).
-		Where("members.id > ?", after).Order("members.id").Limit(size).Rows()
-	if err != nil {
-		return into, fmt.Errorf("read audience after member %d: %w", after, err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		into = append(into, Member{})
-		m := &into[len(into)-1]
-		if err := rows.Scan(&m.ID, &m.ErasedAt, &m.Email, &m.EmailConsent, &m.Phone, &m.SMSConsent); err != nil {
-			return into, fmt.Errorf("read audience after member %d: %w", after, err)
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return into, fmt.Errorf("read audience after member %d: %w", after, err)
-	}
-	return into, nil
-}
+// audienceMembers reads audienceColumns.
+var audienceMembers = memberRead{columns: audienceColumns, scan: func(rows *sql.Rows, m *Member) error {
+	return rows.Scan(&m.ID, &m.ErasedAt, &m.Email, &m.EmailConsent, &m.Phone, &m.SMSConsent)
+}}
 
 // insertRecipientsSQL starts the INSERT of frozen recipients, followed by one row of
 // recipientParams placeholders per recipient; the other columns take their defaults (no

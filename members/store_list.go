@@ -145,19 +145,11 @@ func (s *Store) byIDs(tx *gorm.DB, ids []int64) ([]Member, error) {
 	if len(ids) == 0 {
 		return items, nil
 	}
-	rows, err := tx.Model(&Member{}).Select(iterateColumns).Joins("LEFT JOIN plans ON plans.id = members.plan_id").
-		Where("members.id IN ?", ids).Rows()
+	rows, err := wholeMembers.query(tx.Model(&Member{})).Where("members.id IN ?", ids).Rows()
 	if err != nil {
 		return nil, fmt.Errorf("read members: %w", err)
 	}
-	defer rows.Close()
-	for rows.Next() {
-		items = append(items, Member{})
-		if err := scanMember(rows, &items[len(items)-1]); err != nil {
-			return nil, fmt.Errorf("read members: %w", err)
-		}
-	}
-	if err := rows.Err(); err != nil {
+	if items, err = wholeMembers.scanRows(rows, items); err != nil {
 		return nil, fmt.Errorf("read members: %w", err)
 	}
 	pos := make(map[int64]int, len(ids))
@@ -177,11 +169,16 @@ const iterateChunk = 1000
 // error from fn stops the iteration and is returned. The *Member's memory is reused for a later
 // chunk: fn must copy what it keeps.
 func (s *Store) Iterate(ctx context.Context, q ListQuery, fn func(*Member) error) error {
-	tx := s.db.WithContext(ctx)
-	filtered, err := s.filter(tx, q)
+	filtered, err := s.filter(s.db.WithContext(ctx), q)
 	if err != nil {
 		return err
 	}
+	return s.eachChunk(filtered, wholeMembers, fn)
+}
+
+// eachChunk calls fn for every member of filtered, in id order, reading them iterateChunk (or
+// the store's chunk) at a time as r says.
+func (s *Store) eachChunk(filtered *gorm.DB, r memberRead, fn func(*Member) error) error {
 	size := s.chunk
 	if size <= 0 { // a Store built as a literal (on a transaction) has none set
 		size = iterateChunk
@@ -189,9 +186,12 @@ func (s *Store) Iterate(ctx context.Context, q ListQuery, fn func(*Member) error
 	chunk := make([]Member, 0, size)
 	var after int64
 	for {
-		var err error
-		if chunk, err = s.readChunk(filtered, after, size, chunk[:0]); err != nil {
-			return err
+		rows, err := r.query(filtered).Where("members.id > ?", after).Order("members.id").Limit(size).Rows()
+		if err != nil {
+			return fmt.Errorf("read members after %d: %w", after, err)
+		}
+		if chunk, err = r.scanRows(rows, chunk[:0]); err != nil {
+			return fmt.Errorf("read members after %d: %w", after, err)
 		}
 		// The whole chunk is read before fn runs: fn may write in the same transaction (a
 		// campaign freezing its audience), and PostgreSQL cannot run a statement on a
@@ -208,7 +208,38 @@ func (s *Store) Iterate(ctx context.Context, q ListQuery, fn func(*Member) error
 	}
 }
 
-// iterateColumns are the columns readChunk and byIDs scan, in scanMember's order: every field of
+// memberRead is what a read of members selects and how it scans a row into a Member.
+type memberRead struct {
+	columns   string
+	joinPlans bool
+	scan      func(*sql.Rows, *Member) error
+}
+
+// wholeMembers reads every field of a Member, the plan's name included.
+var wholeMembers = memberRead{columns: iterateColumns, joinPlans: true, scan: scanMember}
+
+// query selects r's columns on tx.
+func (r memberRead) query(tx *gorm.DB) *gorm.DB {
+	q := tx.Session(&gorm.Session{}).Select(r.columns)
+	if r.joinPlans {
+		q = q.Joins("LEFT JOIN plans ON plans.id = members.plan_id")
+	}
+	return q
+}
+
+// scanRows appends every row of rows to into and closes rows.
+func (r memberRead) scanRows(rows *sql.Rows, into []Member) ([]Member, error) {
+	defer rows.Close()
+	for rows.Next() {
+		into = append(into, Member{})
+		if err := r.scan(rows, &into[len(into)-1]); err != nil {
+			return into, err
+		}
+	}
+	return into, rows.Err()
+}
+
+// iterateColumns are the columns wholeMembers reads, in scanMember's order: every field of
 // a Member. Iterate reads every row of a club (a CSV export of 100,000 members): scanning them
 // by hand instead of through GORM's reflection halved its time.
 const iterateColumns = `members.id, members.first_name, members.last_name, members.email, members.phone,
@@ -219,27 +250,6 @@ const iterateColumns = `members.id, members.first_name, members.last_name, membe
 	members.email_consent, members.email_consent_at, members.phone_verified_at,
 	members.email_verified_at, members.erased_at, members.name_key, members.created_at,
 	members.updated_at, members.version`
-
-// readChunk appends up to size members with ids above after, in id order, to into.
-func (s *Store) readChunk(filtered *gorm.DB, after int64, size int, into []Member) ([]Member, error) {
-	rows, err := filtered.Session(&gorm.Session{}).Select(iterateColumns).
-		Joins("LEFT JOIN plans ON plans.id = members.plan_id").
-		Where("members.id > ?", after).Order("members.id").Limit(size).Rows()
-	if err != nil {
-		return into, fmt.Errorf("read members after %d: %w", after, err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		into = append(into, Member{})
-		if err := scanMember(rows, &into[len(into)-1]); err != nil {
-			return into, fmt.Errorf("read members after %d: %w", after, err)
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return into, fmt.Errorf("read members after %d: %w", after, err)
-	}
-	return into, nil
-}
 
 // scanMember reads one row of iterateColumns.
 func scanMember(rows *sql.Rows, m *Member) error {
