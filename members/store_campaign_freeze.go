@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"gorm.io/gorm"
+
+	"membership/db"
 )
 
 // recipientChunk is how many recipient rows one INSERT writes: 6 parameters each stay far below
@@ -147,12 +149,12 @@ const (
 func recipientsInsert(n int, dollar bool) string {
 	var b strings.Builder
 	b.WriteString(insertRecipientsSQL)
-	writeValues(&b, n, recipientParams, dollar)
+	db.WriteValues(&b, n, recipientParams, dollar)
 	return b.String()
 }
 
 // recipientWriter numbers recipients into batches and inserts them in chunks of recipientChunk
-// with a multi-row INSERT written by hand (store_insert.go): GORM's Create spent its time in
+// with a multi-row INSERT written by hand (db/raw.go): GORM's Create spent its time in
 // reflection and prepared each chunk as a statement of its own.
 type recipientWriter struct {
 	tx         *gorm.DB
@@ -194,7 +196,7 @@ func (w *recipientWriter) flush() error {
 		return nil
 	}
 	if err := w.exec(); err != nil {
-		return fmt.Errorf("write recipients of campaign %d: %w", w.campaignID, translated(w.tx, err))
+		return fmt.Errorf("write recipients of campaign %d: %w", w.campaignID, db.Translated(w.tx, err))
 	}
 	w.rows, w.args = 0, w.args[:0]
 	return nil
@@ -202,7 +204,7 @@ func (w *recipientWriter) flush() error {
 
 // exec runs the INSERT of the queued rows on the transaction's connection.
 func (w *recipientWriter) exec() error {
-	ctx, conn, dollar := w.tx.Statement.Context, w.tx.Statement.ConnPool, dollarPlaceholders(w.tx)
+	ctx, conn, dollar := w.tx.Statement.Context, w.tx.Statement.ConnPool, db.Dollar(w.tx)
 	if w.rows < recipientChunk {
 		_, err := conn.ExecContext(ctx, recipientsInsert(w.rows, dollar), w.args...)
 		return err

@@ -3,9 +3,10 @@ package members
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"gorm.io/gorm"
+
+	"membership/db"
 )
 
 // The notice ledger in bulk, for sending a campaign's batch: the same rows and rules as
@@ -51,10 +52,17 @@ func (s *Store) ClaimNotices(ctx context.Context, rows []Notice, sendKeys []stri
 		}
 	}
 	out := make(map[string]*Notice, len(rows))
+	inserts := noticeInserts(s.db, ins, rows, first)
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		inserted := make(map[string]bool, len(rows))
-		for start := 0; start < len(rows); start += noticeChunk {
-			if err := insertNotices(tx, ins, rows[start:min(start+noticeChunk, len(rows))], start, first, inserted); err != nil {
+		for _, st := range inserts {
+			// The INSERT returns the id and key of each row it inserted, none for the keys
+			// stored already.
+			err := st.EachKey(tx, func(id int64, key string) {
+				ins[first[key]].ID = id
+				inserted[key] = true
+			})
+			if err != nil {
 				return fmt.Errorf("insert: %w", err)
 			}
 		}
@@ -101,54 +109,43 @@ func (s *Store) ClaimNotices(ctx context.Context, rows []Notice, sendKeys []stri
 // below both databases' limits (SQLite 32,766, PostgreSQL 65,535).
 const noticeChunk = 200
 
-// insertNoticesSQL starts the INSERT of notices (written by hand, see store_insert.go); one row
-// of noticeParams placeholders per notice and insertNoticesEnd follow. Every column is
-// written, as GORM's Create did.
+// insertNoticesSQL starts the INSERT of notices (written by hand, see db/raw.go); one row
+// of 18 placeholders per notice and insertNoticesEnd follow. Every column is written, as
+// GORM's Create did.
 const (
 	insertNoticesSQL = `INSERT INTO notices ("key", member_id, campaign_id, purpose, channel, template, subject, body,
 	provider, provider_message_id, status, error_code, error_message, attempts, created_at, updated_at, sent_at,
 	delivered_at) VALUES `
 	insertNoticesEnd = ` ON CONFLICT ("key") DO NOTHING RETURNING id, "key"`
-	noticeParams     = 18
 )
 
-// insertNotices inserts ins[first[k]] for the key k of each of chunk (rows from index start)
-// whose row that is, skipping the keys stored already, and records in ins the id of each row
-// inserted and its key in inserted.
-func insertNotices(tx *gorm.DB, ins, chunk []Notice, start int, first map[string]int, inserted map[string]bool) error {
-	args := make([]any, 0, len(chunk)*noticeParams)
-	for j := range chunk {
-		i := start + j
-		if first[chunk[j].Key] != i {
-			continue // a key given twice: its first row is inserted
+// noticeInserts are the INSERTs of ins[first[k]] for the key k of each of rows, noticeChunk
+// rows each, built before the transaction: a key given twice is inserted from its first row.
+func noticeInserts(gdb *gorm.DB, ins, rows []Notice, first map[string]int) []*db.Statement {
+	var stmts []*db.Statement
+	var st *db.Statement
+	n := 0
+	for i := range rows {
+		if first[rows[i].Key] != i {
+			continue
 		}
-		n := &ins[i]
-		args = append(args, n.Key, n.MemberID, n.CampaignID, n.Purpose, n.Channel, n.Template, n.Subject, n.Body,
-			n.Provider, n.ProviderMessageID, n.Status, n.ErrorCode, n.ErrorMessage, n.Attempts, n.CreatedAt, n.UpdatedAt,
-			n.SentAt, n.DeliveredAt)
-	}
-	if len(args) == 0 {
-		return nil
-	}
-	var b strings.Builder
-	b.WriteString(insertNoticesSQL)
-	writeValues(&b, len(args)/noticeParams, noticeParams, dollarPlaceholders(tx))
-	b.WriteString(insertNoticesEnd)
-	res, err := tx.Statement.ConnPool.QueryContext(tx.Statement.Context, b.String(), args...)
-	if err != nil {
-		return translated(tx, err)
-	}
-	defer res.Close()
-	for res.Next() {
-		var id int64
-		var key string
-		if err := res.Scan(&id, &key); err != nil {
-			return err
+		if st == nil {
+			st = db.NewStatement(gdb, insertNoticesSQL)
+		} else {
+			st.Text(", ")
 		}
-		ins[first[key]].ID = id
-		inserted[key] = true
+		r := &ins[i]
+		st.List(r.Key, r.MemberID, r.CampaignID, r.Purpose, r.Channel, r.Template, r.Subject, r.Body,
+			r.Provider, r.ProviderMessageID, r.Status, r.ErrorCode, r.ErrorMessage, r.Attempts, r.CreatedAt, r.UpdatedAt,
+			r.SentAt, r.DeliveredAt)
+		if n++; n == noticeChunk {
+			stmts, st, n = append(stmts, st.Text(insertNoticesEnd)), nil, 0
+		}
 	}
-	return translated(tx, res.Err())
+	if st != nil {
+		stmts = append(stmts, st.Text(insertNoticesEnd))
+	}
+	return stmts
 }
 
 // NoticeOutcome is what became of one send: Status NoticeSent with the provider's message id,
@@ -162,50 +159,53 @@ type NoticeOutcome struct {
 	ErrorMessage      string
 }
 
-// settleNoticeSQL records one outcome on a notice still queued or sending; a notice already
-// done keeps what it has.
-const settleNoticeSQL = `
-UPDATE notices SET status = ?, error_code = ?, error_message = ?, updated_at = ?
-WHERE id = ? AND status IN ('queued', 'sending')`
-
-// settleSentSQL records many sent notices in one statement; %s is the CASE giving each its
-// provider's message id.
-const settleSentSQL = `
-UPDATE notices SET status = 'sent', provider_message_id = %s, error_code = '', error_message = '', sent_at = ?, updated_at = ?
-WHERE id IN ? AND status IN ('queued', 'sending')`
-
 // SettleNotices records the outcomes of sends in one transaction: the sent ones in one
-// statement, the others one by one.
+// statement, the others one by one. The statements are built before the transaction (see
+// db/raw.go), so the database's writer waits only for SQLite.
 func (s *Store) SettleNotices(ctx context.Context, outcomes []NoticeOutcome) error {
 	if len(outcomes) == 0 {
 		return nil
 	}
-	now := s.now()
-	var sent []NoticeOutcome
+	stmts := s.settleStatements(outcomes)
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		for _, o := range outcomes {
-			if o.Status == NoticeSent {
-				sent = append(sent, o)
-				continue
-			}
-			if err := tx.Exec(settleNoticeSQL, o.Status, o.ErrorCode, o.ErrorMessage, now, o.ID).Error; err != nil {
-				return fmt.Errorf("notice %d: %w", o.ID, err)
+		for _, st := range stmts {
+			if _, err := st.Exec(tx); err != nil {
+				return err
 			}
 		}
-		if len(sent) == 0 {
-			return nil
-		}
-		expr, args := caseOf("id", "TEXT", sent, func(o NoticeOutcome) (any, any) { return o.ID, o.ProviderMessageID })
-		ids := make([]int64, len(sent))
-		for i, o := range sent {
-			ids[i] = o.ID
-		}
-		return tx.Exec(fmt.Sprintf(settleSentSQL, expr), append(args, now, now, ids)...).Error
+		return nil
 	})
 	if err != nil {
 		return fmt.Errorf("settle %d notices: %w", len(outcomes), err)
 	}
 	return nil
+}
+
+// settleStatements are the UPDATEs recording outcomes on notices still queued or sending (a
+// notice already done keeps what it has): one per notice not sent, then one for all the sent,
+// a CASE giving each its provider's message id.
+func (s *Store) settleStatements(outcomes []NoticeOutcome) []*db.Statement {
+	now := s.now()
+	var stmts []*db.Statement
+	var sent []NoticeOutcome
+	for _, o := range outcomes {
+		if o.Status == NoticeSent {
+			sent = append(sent, o)
+			continue
+		}
+		stmts = append(stmts, db.NewStatement(s.db, "UPDATE notices SET status = ").Arg(o.Status).
+			Text(", error_code = ").Arg(o.ErrorCode).Text(", error_message = ").Arg(o.ErrorMessage).
+			Text(", updated_at = ").Arg(now).Text(" WHERE id = ").Arg(o.ID).Text(" AND status IN ('queued', 'sending')"))
+	}
+	if len(sent) == 0 {
+		return stmts
+	}
+	st := db.NewStatement(s.db, "UPDATE notices SET status = 'sent', provider_message_id = ")
+	caseOf(st, "id", "TEXT", sent, func(o NoticeOutcome) (any, any) { return o.ID, o.ProviderMessageID })
+	st.Text(", error_code = '', error_message = '', sent_at = ").Arg(now).Text(", updated_at = ").Arg(now).Text(" WHERE id IN ")
+	db.ListOf(st, sent, func(o NoticeOutcome) any { return o.ID })
+	st.Text(" AND status IN ('queued', 'sending')")
+	return append(stmts, st)
 }
 
 // MembersByID reads the members with the given ids, by id; ids of no member are left out.

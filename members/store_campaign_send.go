@@ -3,11 +3,14 @@ package members
 import (
 	"cmp"
 	"context"
+	"database/sql"
 	"fmt"
 	"slices"
 	"strings"
 
 	"gorm.io/gorm"
+
+	"membership/db"
 )
 
 // PendingCampaignRecipients lists the recipients of one batch whose notice is still to go, in
@@ -34,69 +37,76 @@ func (s *Store) PendingCampaignRecipients(ctx context.Context, campaignID int64,
 	return rows, nil
 }
 
-// recordResultSQL settles one pending recipient; a settled one stays as it is, so a batch
-// that runs again cannot turn a sent notice into a failed one.
-const recordResultSQL = `
-UPDATE campaign_recipients SET status = ?, reason = ?, notice_id = ?, updated_at = ?
-WHERE campaign_id = ? AND member_id = ? AND channel = ? AND status = 'pending'`
-
-// recordSentSQL settles the pending recipients of one channel whose notices went out, in one
-// statement; %s is the CASE giving each member's notice id.
-const recordSentSQL = `
-UPDATE campaign_recipients SET status = 'sent', reason = '', notice_id = %s, updated_at = ?
-WHERE campaign_id = ? AND channel = ? AND status = 'pending' AND member_id IN ?`
-
-// addCountsSQL adds to a campaign's counts cache what a batch settled.
-const addCountsSQL = `UPDATE campaigns SET sent = sent + ?, failed = failed + ?, skipped = skipped + ?, updated_at = ? WHERE id = ?`
-
 // RecordCampaignResults settles recipients of campaign id and adds them to its counts, in one
 // transaction: the sent ones of each channel in one statement, the rest one by one. Only
-// recipients still pending count, so recording a result twice counts it once.
+// recipients still pending count, so recording a result twice counts it once: a settled
+// recipient stays as it is, and a batch that runs again cannot turn a sent notice into a
+// failed one. The statements are built before the transaction (see db/raw.go).
 func (s *Store) RecordCampaignResults(ctx context.Context, id int64, results []RecipientResult) error {
 	if len(results) == 0 {
 		return nil
 	}
 	now := s.now()
+	type settle struct {
+		r        RecipientResult
+		stmt     *db.Statement
+		fallback *db.Statement
+	}
+	var each []settle
 	sent := map[string][]RecipientResult{}
+	for _, r := range results {
+		if r.Status == RecipientSent {
+			sent[r.Channel] = append(sent[r.Channel], r)
+			continue
+		}
+		var notice *int64
+		if r.NoticeID != 0 {
+			notice = &r.NoticeID
+		}
+		e := settle{r: r, stmt: db.NewStatement(s.db, "UPDATE campaign_recipients SET status = ").Arg(r.Status).
+			Text(", reason = ").Arg(r.Reason).Text(", notice_id = ").Arg(notice).Text(", updated_at = ").Arg(now).
+			Text(" WHERE campaign_id = ").Arg(id).Text(" AND member_id = ").Arg(r.MemberID).
+			Text(" AND channel = ").Arg(r.Channel).Text(" AND status = 'pending'")}
+		if r.Fallback != "" {
+			e.fallback = db.NewStatement(s.db, "UPDATE campaign_recipients SET fallback = ").Arg(r.Fallback).
+				Text(", fallback_status = ").Arg(r.FallbackStatus).Text(" WHERE campaign_id = ").Arg(id).
+				Text(" AND member_id = ").Arg(r.MemberID).Text(" AND channel = ").Arg(r.Channel)
+		}
+		each = append(each, e)
+	}
+	var sentStmts []*db.Statement
+	for _, ch := range []string{CampaignEmail, CampaignSMS} {
+		rs := sent[ch]
+		if len(rs) == 0 {
+			continue
+		}
+		st := db.NewStatement(s.db, "UPDATE campaign_recipients SET status = 'sent', reason = '', notice_id = ")
+		caseOf(st, "member_id", "BIGINT", rs, func(r RecipientResult) (any, any) { return r.MemberID, r.NoticeID })
+		st.Text(", updated_at = ").Arg(now).Text(" WHERE campaign_id = ").Arg(id).Text(" AND channel = ").Arg(ch).
+			Text(" AND status = 'pending' AND member_id IN ")
+		db.ListOf(st, rs, func(r RecipientResult) any { return r.MemberID })
+		sentStmts = append(sentStmts, st)
+	}
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var add CampaignCounts
-		for _, r := range results {
-			if r.Status == RecipientSent {
-				sent[r.Channel] = append(sent[r.Channel], r)
-				continue
+		for _, e := range each {
+			n, err := affected(e.stmt.Exec(tx))
+			if err != nil {
+				return err
 			}
-			var notice *int64
-			if r.NoticeID != 0 {
-				notice = &r.NoticeID
-			}
-			res := tx.Exec(recordResultSQL, r.Status, r.Reason, notice, now, id, r.MemberID, r.Channel)
-			if res.Error != nil {
-				return res.Error
-			}
-			add = add.Add(countOf(r.Status, int(res.RowsAffected)))
-			if r.Fallback != "" && res.RowsAffected > 0 {
-				err := tx.Model(&CampaignRecipient{}).Where("campaign_id = ? AND member_id = ? AND channel = ?", id, r.MemberID, r.Channel).
-					Updates(map[string]any{"fallback": r.Fallback, "fallback_status": r.FallbackStatus}).Error
-				if err != nil {
+			add = add.Add(countOf(e.r.Status, int(n)))
+			if e.fallback != nil && n > 0 {
+				if _, err := e.fallback.Exec(tx); err != nil {
 					return err
 				}
 			}
 		}
-		for _, ch := range []string{CampaignEmail, CampaignSMS} {
-			rs := sent[ch]
-			if len(rs) == 0 {
-				continue
+		for _, st := range sentStmts {
+			n, err := affected(st.Exec(tx))
+			if err != nil {
+				return err
 			}
-			expr, args := caseOf("member_id", "BIGINT", rs, func(r RecipientResult) (any, any) { return r.MemberID, r.NoticeID })
-			ids := make([]int64, len(rs))
-			for i, r := range rs {
-				ids[i] = r.MemberID
-			}
-			res := tx.Exec(fmt.Sprintf(recordSentSQL, expr), append(args, now, id, ch, ids)...)
-			if res.Error != nil {
-				return res.Error
-			}
-			add.Sent += int(res.RowsAffected)
+			add.Sent += int(n)
 		}
 		return tx.Exec(addCountsSQL, add.Sent, add.Failed, add.Skipped, now, id).Error
 	})
@@ -104,6 +114,17 @@ func (s *Store) RecordCampaignResults(ctx context.Context, id int64, results []R
 		return fmt.Errorf("record results of campaign %d: %w", id, err)
 	}
 	return nil
+}
+
+// addCountsSQL adds to a campaign's counts cache what a batch settled.
+const addCountsSQL = `UPDATE campaigns SET sent = sent + ?, failed = failed + ?, skipped = skipped + ?, updated_at = ? WHERE id = ?`
+
+// affected is the number of rows a statement changed, or its error.
+func affected(res sql.Result, err error) (int64, error) {
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
 }
 
 // countOf counts n recipients of status.
@@ -119,20 +140,16 @@ func countOf(status string, n int) CampaignCounts {
 	return CampaignCounts{}
 }
 
-// caseOf builds "CASE column WHEN ? THEN CAST(? AS typ) … END" over items with its arguments:
-// one statement sets a value of its own on each row. The cast tells PostgreSQL the type of
-// the values, which it would otherwise take for text.
-func caseOf[T any](column, typ string, items []T, pair func(T) (when, then any)) (string, []any) {
-	var b strings.Builder
-	args := make([]any, 0, 2*len(items))
-	b.WriteString("CASE " + column)
+// caseOf appends "CASE column WHEN ? THEN CAST(? AS typ) … END" over items to st: one
+// statement sets a value of its own on each row. The cast tells PostgreSQL the type of the
+// values, which it would otherwise take for text.
+func caseOf[T any](st *db.Statement, column, typ string, items []T, pair func(T) (when, then any)) {
+	st.Text("CASE " + column)
 	for _, it := range items {
 		w, t := pair(it)
-		b.WriteString(" WHEN ? THEN CAST(? AS " + typ + ")")
-		args = append(args, w, t)
+		st.Text(" WHEN ").Arg(w).Text(" THEN CAST(").Arg(t).Text(" AS " + typ + ")")
 	}
-	b.WriteString(" END")
-	return b.String(), args
+	st.Text(" END")
 }
 
 // FailCampaignBatch marks the recipients of a batch still pending failed with reason: the

@@ -3,12 +3,11 @@ package outbox
 import (
 	"context"
 	"fmt"
-	"maps"
-	"slices"
 	"time"
 
 	"gorm.io/gorm"
-	"gorm.io/gorm/clause"
+
+	"membership/db"
 )
 
 // GormStore keeps messages in the app database's outbox_messages table
@@ -38,27 +37,41 @@ type row struct {
 func (row) TableName() string { return "outbox_messages" }
 
 // Add implements Store.
-// One transaction, one multi-row INSERT for the messages without a key and one for those with:
-// a batch costs the database's single writer one commit instead of one per message. A keyed
-// message whose key is kept already is not inserted; the kept one's id answers it.
+// One transaction, one multi-row INSERT for the messages without a key and one for those with
+// (written by hand, see db/raw.go, and built before the transaction): a batch costs the
+// database's single writer one commit instead of one per message. A keyed message whose key is
+// kept already is not inserted; the kept one's id answers it, read back only for those keys.
 func (s *GormStore) Add(ctx context.Context, ms ...Message) ([]int64, error) {
 	if len(ms) == 0 {
 		return nil, nil
 	}
-	var plain, keyed []row
+	var plain []row
 	var plainAt []int
 	keys := map[string]int64{}
+	var inserts []*db.Statement
+	var st *db.Statement
 	for i, m := range ms {
-		r := row{Channel: m.Channel, ToAddr: m.To, Subject: m.Subject, Body: m.Body, HTML: m.HTML, CreatedAt: m.CreatedAt}
 		if m.Key == "" {
-			plain, plainAt = append(plain, r), append(plainAt, i)
+			plain = append(plain, row{Channel: m.Channel, ToAddr: m.To, Subject: m.Subject, Body: m.Body, HTML: m.HTML, CreatedAt: m.CreatedAt})
+			plainAt = append(plainAt, i)
 			continue
 		}
-		if _, dup := keys[m.Key]; !dup {
-			r.Key = &ms[i].Key
-			keyed = append(keyed, r)
-			keys[m.Key] = 0
+		if _, dup := keys[m.Key]; dup {
+			continue
 		}
+		keys[m.Key] = 0
+		if st == nil {
+			st = db.NewStatement(s.db, insertKeyedSQL)
+		} else {
+			st.Text(", ")
+		}
+		st.List(m.Channel, m.To, m.Subject, m.Body, m.HTML, m.Key, m.CreatedAt)
+		if st.Len() >= keyedChunk*keyedParams {
+			inserts, st = append(inserts, st.Text(insertKeyedEnd)), nil
+		}
+	}
+	if st != nil {
+		inserts = append(inserts, st.Text(insertKeyedEnd))
 	}
 	ids := make([]int64, len(ms))
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
@@ -70,22 +83,25 @@ func (s *GormStore) Add(ctx context.Context, ms ...Message) ([]int64, error) {
 				ids[i] = plain[j].ID
 			}
 		}
-		if len(keyed) == 0 {
-			return nil
+		for _, ins := range inserts {
+			if err := ins.EachKey(tx, func(id int64, key string) { keys[key] = id }); err != nil {
+				return fmt.Errorf("insert keyed: %w", err)
+			}
 		}
-		// The ids an INSERT … ON CONFLICT DO NOTHING returns do not say which rows they
-		// belong to; the keys do.
-		err := tx.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "idempotency_key"}}, DoNothing: true}).
-			Omit("ID").Create(&keyed).Error
-		if err != nil {
-			return fmt.Errorf("insert keyed: %w", err)
+		var kept []string
+		for k, id := range keys {
+			if id == 0 {
+				kept = append(kept, k)
+			}
 		}
-		var kept []row
-		if err := tx.Select("id", "idempotency_key").Where("idempotency_key IN ?", slices.Collect(maps.Keys(keys))).Find(&kept).Error; err != nil {
-			return fmt.Errorf("read keys: %w", err)
-		}
-		for _, r := range kept {
-			keys[*r.Key] = r.ID
+		if len(kept) > 0 {
+			var rows []row
+			if err := tx.Select("id", "idempotency_key").Where("idempotency_key IN ?", kept).Find(&rows).Error; err != nil {
+				return fmt.Errorf("read keys: %w", err)
+			}
+			for _, r := range rows {
+				keys[*r.Key] = r.ID
+			}
 		}
 		for i, m := range ms {
 			if m.Key != "" {
@@ -99,6 +115,16 @@ func (s *GormStore) Add(ctx context.Context, ms ...Message) ([]int64, error) {
 	}
 	return ids, nil
 }
+
+// The INSERT of keyed messages: insertKeyedSQL, a row of seven placeholders per message (at
+// most keyedChunk, far below both databases' parameter limits), insertKeyedEnd. A key kept
+// already inserts nothing and returns no row.
+const (
+	insertKeyedSQL = "INSERT INTO outbox_messages (channel, to_addr, subject, body, html, idempotency_key, created_at) VALUES "
+	insertKeyedEnd = " ON CONFLICT (idempotency_key) DO NOTHING RETURNING id, idempotency_key"
+	keyedChunk     = 1000
+	keyedParams    = 7
+)
 
 // List implements Store.
 func (s *GormStore) List(ctx context.Context, limit, offset int) ([]Message, int64, error) {
