@@ -82,6 +82,9 @@ type gatedConn struct {
 	// holding: this connection's transaction holds the gate (database/sql uses a connection
 	// from one goroutine at a time, so no lock).
 	holding bool
+	// kept are the statements of many arguments compiled on this connection, by text (see
+	// keep).
+	kept map[string]*sqlite3.SQLiteStmt
 }
 
 func (c *gatedConn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {
@@ -107,7 +110,74 @@ func (c *gatedConn) Begin() (driver.Tx, error) {
 // connection database/sql discarded as bad), which ends that transaction.
 func (c *gatedConn) Close() error {
 	c.release()
+	c.forget()
 	return c.SQLiteConn.Close()
+}
+
+// A campaign's batch runs statements of hundreds to thousands of placeholders whose text is
+// the same batch after batch (a hundred rows each, see raw.go); mattn/go-sqlite3 compiles
+// every statement it is given afresh, which for these was a good part of their time — inside
+// the write transaction, while the one writer waits. So a connection keeps such statements
+// compiled, by their text: at least keepFrom arguments, at most keepMax texts (past that it
+// starts over). SQLite recompiles a kept statement itself when the schema changes.
+const (
+	keepFrom = 64
+	keepMax  = 16
+)
+
+// ExecContext runs query, through the connection's kept statement for it when it has many
+// arguments.
+func (c *gatedConn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
+	if st := c.keep(ctx, query, len(args)); st != nil {
+		return st.ExecContext(ctx, args)
+	}
+	return c.SQLiteConn.ExecContext(ctx, query, args)
+}
+
+// QueryContext is ExecContext's twin for statements that return rows; closing the rows resets
+// the kept statement for its next use.
+func (c *gatedConn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
+	if st := c.keep(ctx, query, len(args)); st != nil {
+		return st.QueryContext(ctx, args)
+	}
+	return c.SQLiteConn.QueryContext(ctx, query, args)
+}
+
+// keep answers the kept statement for query, compiling it the first time, or nil when query
+// is run as it comes: few arguments, several statements in one text (not all arguments are
+// the first one's), or a compile error (which running it reports).
+func (c *gatedConn) keep(ctx context.Context, query string, args int) *sqlite3.SQLiteStmt {
+	if args < keepFrom {
+		return nil
+	}
+	if st := c.kept[query]; st != nil {
+		return st
+	}
+	ds, err := c.SQLiteConn.PrepareContext(ctx, query)
+	if err != nil {
+		return nil
+	}
+	st := ds.(*sqlite3.SQLiteStmt)
+	if st.NumInput() != args {
+		_ = st.Close()
+		return nil
+	}
+	if len(c.kept) >= keepMax {
+		c.forget()
+	}
+	if c.kept == nil {
+		c.kept = make(map[string]*sqlite3.SQLiteStmt)
+	}
+	c.kept[query] = st
+	return st
+}
+
+// forget closes the kept statements.
+func (c *gatedConn) forget() {
+	for q, st := range c.kept {
+		_ = st.Close()
+		delete(c.kept, q)
+	}
 }
 
 func (c *gatedConn) release() {
