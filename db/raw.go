@@ -19,14 +19,15 @@ import (
 // Statement is SQL text and its arguments, built piece by piece: Arg writes a placeholder —
 // "?" on SQLite, "$n" on PostgreSQL (pgx) — and keeps its value.
 type Statement struct {
-	b      strings.Builder
-	args   []any
+	b    strings.Builder
+	args []any
+	// dollar: the driver numbers its placeholders (PostgreSQL's pgx).
 	dollar bool
 }
 
 // NewStatement starts a statement for gdb's database with text.
 func NewStatement(gdb *gorm.DB, text string) *Statement {
-	s := &Statement{dollar: Dollar(gdb)}
+	s := &Statement{dollar: Dialect(gdb) == "postgres"}
 	s.b.WriteString(text)
 	return s
 }
@@ -76,14 +77,14 @@ func (s *Statement) String() string { return s.b.String() }
 // Exec runs the statement on tx's connection (its transaction, inside Transaction).
 func (s *Statement) Exec(tx *gorm.DB) (sql.Result, error) {
 	res, err := tx.Statement.ConnPool.ExecContext(tx.Statement.Context, s.b.String(), s.args...)
-	return res, Translated(tx, err)
+	return res, translated(tx, err)
 }
 
 // Query runs the statement on tx's connection and returns its rows; their errors are the
-// driver's, Translated answers them as GORM would.
+// driver's, translated answers them as GORM would.
 func (s *Statement) Query(tx *gorm.DB) (*sql.Rows, error) {
 	rows, err := tx.Statement.ConnPool.QueryContext(tx.Statement.Context, s.b.String(), s.args...)
-	return rows, Translated(tx, err)
+	return rows, translated(tx, err)
 }
 
 // EachKey runs the statement — an INSERT … RETURNING id, key — on tx's connection and hands
@@ -102,40 +103,62 @@ func (s *Statement) EachKey(tx *gorm.DB, got func(id int64, key string)) error {
 		}
 		got(id, key)
 	}
-	return Translated(tx, rows.Err())
+	return translated(tx, rows.Err())
 }
 
-// WriteValues appends n rows of params placeholders each to b: "(?, ?), (?, ?)", or
-// PostgreSQL's numbered ones, "($1, $2), ($3, $4)", when dollar is set — for a statement
-// prepared once and run many times, where a Statement would rebuild the text each time.
-func WriteValues(b *strings.Builder, n, params int, dollar bool) {
-	b.Grow(n * params * 8)
-	for i := range n {
-		if i > 0 {
-			b.WriteString(", ")
+// Rows builds multi-row INSERTs of at most chunk rows each — head, the rows' value lists,
+// tail — handing back each statement as it fills, so a long stream of rows is written chunk by
+// chunk and a short one in one statement. Every full statement has the same text, which the
+// drivers keep compiled (gatedConn.keep on SQLite, pgx's statement cache on PostgreSQL).
+type Rows struct {
+	gdb        *gorm.DB
+	head, tail string
+	chunk, n   int
+	st         *Statement
+	// filled is the length of the last full statement's text, 0 before the first.
+	filled int
+}
+
+// NewRows starts the INSERTs for gdb's database; chunk bounds the rows of each, to stay below
+// the databases' limits on parameters (SQLite 32,766, PostgreSQL 65,535).
+func NewRows(gdb *gorm.DB, head, tail string, chunk int) *Rows {
+	return &Rows{gdb: gdb, head: head, tail: tail, chunk: chunk}
+}
+
+// Add appends a row of vs and answers the statement it filled, else nil.
+func (r *Rows) Add(vs ...any) *Statement {
+	if r.st == nil {
+		r.st = NewStatement(r.gdb, r.head)
+		if r.filled > 0 {
+			// A stream that filled a chunk is likely to fill the next: size it at once.
+			r.st.args = make([]any, 0, r.chunk*len(vs))
+			r.st.b.Grow(r.filled)
 		}
-		b.WriteByte('(')
-		for j := range params {
-			if j > 0 {
-				b.WriteString(", ")
-			}
-			if dollar {
-				b.WriteByte('$')
-				b.WriteString(strconv.Itoa(i*params + j + 1))
-			} else {
-				b.WriteByte('?')
-			}
-		}
-		b.WriteByte(')')
+	} else {
+		r.st.Text(", ")
 	}
+	r.st.List(vs...)
+	if r.n++; r.n < r.chunk {
+		return nil
+	}
+	full := r.Rest()
+	r.filled = len(full.String())
+	return full
 }
 
-// Dollar reports whether gdb's driver numbers its placeholders (PostgreSQL's pgx).
-func Dollar(gdb *gorm.DB) bool { return Dialect(gdb) == "postgres" }
+// Rest answers the statement of the rows added since the last full one, nil if none.
+func (r *Rows) Rest() *Statement {
+	st := r.st
+	if st != nil {
+		st.Text(r.tail)
+	}
+	r.st, r.n = nil, 0
+	return st
+}
 
-// Translated is err as GORM would return it from gdb: through the dialector's translation, so
+// translated is err as GORM would return it from gdb: through the dialector's translation, so
 // that a full disk is still ErrDiskFull and a busy database ErrBusy.
-func Translated(gdb *gorm.DB, err error) error {
+func translated(gdb *gorm.DB, err error) error {
 	if t, ok := gdb.Dialector.(gorm.ErrorTranslator); ok && err != nil && gdb.Config.TranslateError {
 		return t.Translate(err)
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"strings"
 
 	"gorm.io/gorm"
 
@@ -64,10 +63,7 @@ func (s *Store) writeRecipients(ctx context.Context, tx *gorm.DB, c *Campaign, b
 		}
 		size = int(n)
 	} else {
-		w := recipientWriter{tx: tx, campaignID: c.ID, batchSize: batchSize}
-		// On an early return the error that caused it is the one to report, and the
-		// transaction's rollback closes the statement anyway; the normal path checks close.
-		defer func() { _ = w.close() }()
+		w := newRecipientWriter(tx, c.ID, batchSize)
 		err := s.iterateAudience(tx.WithContext(ctx), c.Audience.Query(), func(m *Member) error {
 			size++
 			for _, ch := range c.Channels {
@@ -86,9 +82,6 @@ func (s *Store) writeRecipients(ctx context.Context, tx *gorm.DB, c *Campaign, b
 			return err
 		}
 		if err := w.flush(); err != nil {
-			return err
-		}
-		if err := w.close(); err != nil {
 			return err
 		}
 	}
@@ -136,40 +129,29 @@ var audienceMembers = memberRead{columns: audienceColumns, scan: func(rows *sql.
 	return rows.Scan(&m.ID, &m.ErasedAt, &m.Email, &m.EmailConsent, &m.Phone, &m.SMSConsent)
 }}
 
-// insertRecipientsSQL starts the INSERT of frozen recipients, followed by one row of
-// recipientParams placeholders per recipient; the other columns take their defaults (no
-// notice, no fallback, no update yet): the values GORM's Create of a CampaignRecipient wrote.
-const (
-	insertRecipientsSQL = "INSERT INTO campaign_recipients (campaign_id, member_id, channel, batch, status, reason) VALUES "
-	recipientParams     = 6
-)
-
-// recipientsInsert is the INSERT of n recipient rows, with PostgreSQL's numbered placeholders
-// when dollar is set, else with "?".
-func recipientsInsert(n int, dollar bool) string {
-	var b strings.Builder
-	b.WriteString(insertRecipientsSQL)
-	db.WriteValues(&b, n, recipientParams, dollar)
-	return b.String()
-}
+// insertRecipientsSQL starts the INSERT of frozen recipients, followed by one row of six
+// values per recipient; the other columns take their defaults (no notice, no fallback, no
+// update yet): the values GORM's Create of a CampaignRecipient wrote.
+const insertRecipientsSQL = "INSERT INTO campaign_recipients (campaign_id, member_id, channel, batch, status, reason) VALUES "
 
 // recipientWriter numbers recipients into batches and inserts them in chunks of recipientChunk
-// with a multi-row INSERT written by hand (db/raw.go): GORM's Create spent its time in
+// with a multi-row INSERT written by hand (db.Rows): GORM's Create spent its time in
 // reflection and prepared each chunk as a statement of its own.
 type recipientWriter struct {
 	tx         *gorm.DB
 	campaignID int64
 	batchSize  int
 	sendable   int
-	rows       int
-	args       []any
-	// full is the INSERT of a full chunk, prepared once on the transaction for the whole
-	// freeze: mattn/go-sqlite3 would compile the 3,000-parameter statement again for every
-	// chunk (a tenth of the freeze's time).
-	full *sql.Stmt
+	rows       *db.Rows
 }
 
-// add queues one row: skipped in batch 0 when reason is set, else in the next batch's turn.
+func newRecipientWriter(tx *gorm.DB, campaignID int64, batchSize int) *recipientWriter {
+	return &recipientWriter{tx: tx, campaignID: campaignID, batchSize: batchSize,
+		rows: db.NewRows(tx, insertRecipientsSQL, "", recipientChunk)}
+}
+
+// add queues one row, skipped in batch 0 when reason is set, else in the next batch's turn,
+// and writes the chunk it fills.
 func (w *recipientWriter) add(memberID int64, channel, reason string) error {
 	status, batch := RecipientPending, 0
 	if reason != "" {
@@ -178,57 +160,18 @@ func (w *recipientWriter) add(memberID int64, channel, reason string) error {
 		batch = w.sendable/w.batchSize + 1
 		w.sendable++
 	}
-	if w.args == nil {
-		w.args = make([]any, 0, recipientChunk*recipientParams)
-	}
-	w.args = append(w.args, w.campaignID, memberID, channel, batch, status, reason)
-	w.rows++
-	if w.rows >= recipientChunk {
-		return w.flush()
-	}
-	return nil
+	return w.write(w.rows.Add(w.campaignID, memberID, channel, batch, status, reason))
 }
 
-// flush writes the queued rows: a full chunk through the prepared statement, the last, partial
-// one as a statement of its own.
-func (w *recipientWriter) flush() error {
-	if w.rows == 0 {
+// flush writes the rows queued since the last full chunk.
+func (w *recipientWriter) flush() error { return w.write(w.rows.Rest()) }
+
+func (w *recipientWriter) write(st *db.Statement) error {
+	if st == nil {
 		return nil
 	}
-	if err := w.exec(); err != nil {
-		return fmt.Errorf("write recipients of campaign %d: %w", w.campaignID, db.Translated(w.tx, err))
-	}
-	w.rows, w.args = 0, w.args[:0]
-	return nil
-}
-
-// exec runs the INSERT of the queued rows on the transaction's connection.
-func (w *recipientWriter) exec() error {
-	ctx, conn, dollar := w.tx.Statement.Context, w.tx.Statement.ConnPool, db.Dollar(w.tx)
-	if w.rows < recipientChunk {
-		_, err := conn.ExecContext(ctx, recipientsInsert(w.rows, dollar), w.args...)
-		return err
-	}
-	if w.full == nil {
-		stmt, err := conn.PrepareContext(ctx, recipientsInsert(recipientChunk, dollar))
-		if err != nil {
-			return err
-		}
-		w.full = stmt
-	}
-	_, err := w.full.ExecContext(ctx, w.args...)
-	return err
-}
-
-// close releases the prepared statement; the transaction would at its end.
-func (w *recipientWriter) close() error {
-	if w.full == nil {
-		return nil
-	}
-	err := w.full.Close()
-	w.full = nil
-	if err != nil {
-		return fmt.Errorf("close the recipients' insert: %w", err)
+	if _, err := st.Exec(w.tx); err != nil {
+		return fmt.Errorf("write recipients of campaign %d: %w", w.campaignID, err)
 	}
 	return nil
 }

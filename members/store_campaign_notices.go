@@ -123,27 +123,21 @@ const (
 // rows each, built before the transaction: a key given twice is inserted from its first row.
 func noticeInserts(gdb *gorm.DB, ins, rows []Notice, first map[string]int) []*db.Statement {
 	var stmts []*db.Statement
-	var st *db.Statement
-	n := 0
+	b := db.NewRows(gdb, insertNoticesSQL, insertNoticesEnd, noticeChunk)
 	for i := range rows {
 		if first[rows[i].Key] != i {
 			continue
 		}
-		if st == nil {
-			st = db.NewStatement(gdb, insertNoticesSQL)
-		} else {
-			st.Text(", ")
-		}
 		r := &ins[i]
-		st.List(r.Key, r.MemberID, r.CampaignID, r.Purpose, r.Channel, r.Template, r.Subject, r.Body,
+		full := b.Add(r.Key, r.MemberID, r.CampaignID, r.Purpose, r.Channel, r.Template, r.Subject, r.Body,
 			r.Provider, r.ProviderMessageID, r.Status, r.ErrorCode, r.ErrorMessage, r.Attempts, r.CreatedAt, r.UpdatedAt,
 			r.SentAt, r.DeliveredAt)
-		if n++; n == noticeChunk {
-			stmts, st, n = append(stmts, st.Text(insertNoticesEnd)), nil, 0
+		if full != nil {
+			stmts = append(stmts, full)
 		}
 	}
-	if st != nil {
-		stmts = append(stmts, st.Text(insertNoticesEnd))
+	if rest := b.Rest(); rest != nil {
+		stmts = append(stmts, rest)
 	}
 	return stmts
 }

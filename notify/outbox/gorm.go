@@ -49,7 +49,7 @@ func (s *GormStore) Add(ctx context.Context, ms ...Message) ([]int64, error) {
 	var plainAt []int
 	keys := map[string]int64{}
 	var inserts []*db.Statement
-	var st *db.Statement
+	keyed := db.NewRows(s.db, insertKeyedSQL, insertKeyedEnd, keyedChunk)
 	for i, m := range ms {
 		if m.Key == "" {
 			plain = append(plain, row{Channel: m.Channel, ToAddr: m.To, Subject: m.Subject, Body: m.Body, HTML: m.HTML, CreatedAt: m.CreatedAt})
@@ -60,18 +60,12 @@ func (s *GormStore) Add(ctx context.Context, ms ...Message) ([]int64, error) {
 			continue
 		}
 		keys[m.Key] = 0
-		if st == nil {
-			st = db.NewStatement(s.db, insertKeyedSQL)
-		} else {
-			st.Text(", ")
-		}
-		st.List(m.Channel, m.To, m.Subject, m.Body, m.HTML, m.Key, m.CreatedAt)
-		if st.Len() >= keyedChunk*keyedParams {
-			inserts, st = append(inserts, st.Text(insertKeyedEnd)), nil
+		if full := keyed.Add(m.Channel, m.To, m.Subject, m.Body, m.HTML, m.Key, m.CreatedAt); full != nil {
+			inserts = append(inserts, full)
 		}
 	}
-	if st != nil {
-		inserts = append(inserts, st.Text(insertKeyedEnd))
+	if rest := keyed.Rest(); rest != nil {
+		inserts = append(inserts, rest)
 	}
 	ids := make([]int64, len(ms))
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
@@ -123,7 +117,6 @@ const (
 	insertKeyedSQL = "INSERT INTO outbox_messages (channel, to_addr, subject, body, html, idempotency_key, created_at) VALUES "
 	insertKeyedEnd = " ON CONFLICT (idempotency_key) DO NOTHING RETURNING id, idempotency_key"
 	keyedChunk     = 1000
-	keyedParams    = 7
 )
 
 // List implements Store.
